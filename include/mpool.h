@@ -97,6 +97,14 @@ extern "C" {
 struct mp_pool_s;
 typedef struct mp_pool_s mp_pool_t;
 
+/** The unit in which pools hand out node memory: every mp_alloc() object
+ *  starts on a granule and covers whole granules. */
+#ifdef __cplusplus
+#define MP_GRANULE (alignof(std::max_align_t) > 16 ? alignof(std::max_align_t) : 16)
+#else
+#define MP_GRANULE (_Alignof(max_align_t) > 16 ? _Alignof(max_align_t) : 16)
+#endif
+
 /** Largest size any allocation call accepts; larger requests fail with
  *  EOVERFLOW. */
 #define MP_MAX_ALLOC_SIZE ((size_t)PTRDIFF_MAX / 2)
@@ -374,6 +382,43 @@ MP_API void *mp_objpool_get(mp_objpool_t *op);
  * @return 0, or -1 with errno EINVAL (NULL objpool).
  */
 MP_API int mp_objpool_put(mp_objpool_t *op, void *obj);
+
+/* ------------------------------------------------------------------------
+ * Inline fast path
+ *
+ * mp_alloc() is also a macro that serves the common case -- a small request
+ * that fits the current node -- inline, with a compare and an add, and calls
+ * the function otherwise.  It reads only the pool's first member, its bump
+ * window; the rest of the pool stays private.  Pools whose mode needs every
+ * allocation to reach the library (size headers, alignment above 16,
+ * sanitizer and debug builds) keep the window empty, so the macro always
+ * calls the function for them.  Define MPOOL_NO_INLINE before including
+ * this header to call the function always; (mp_alloc)(pool, n) and
+ * &mp_alloc also reach the function.
+ * ---------------------------------------------------------------------- */
+
+/** The bump window at the start of every pool (internal; do not use). */
+struct mp__window {
+  unsigned char *ptr; /* next free byte, granule aligned */
+  unsigned char *end; /* end of what the fast path may hand out */
+};
+
+static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
+  if (pool != NULL) {
+    /* A pointer to a struct is a pointer to its first member. */
+    struct mp__window *w = (struct mp__window *)(void *)pool;
+    unsigned char *p = w->ptr;
+    if (size - 1 < (size_t)(w->end - p)) { /* size 0 goes to the call */
+      w->ptr = p + ((size + (MP_GRANULE - 1)) & ~(size_t)(MP_GRANULE - 1));
+      return p;
+    }
+  }
+  return mp_alloc(pool, size);
+}
+
+#if !defined(MPOOL_NO_INLINE) && !defined(MPOOL_BUILDING_LIBRARY)
+#define mp_alloc(pool, size) mp__alloc_inline((pool), (size))
+#endif
 
 /* ------------------------------------------------------------------------
  * Library

@@ -163,9 +163,9 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
   }
   if (nb == ob)
     return true;
-  if (n == pool->current && ob == (uintptr_t)pool->ptr &&
+  if (n == pool->current && ob == (uintptr_t)pool->w.ptr &&
       nb <= MP_ALIGN_DOWN((uintptr_t)pool->top, G)) {
-    pool->ptr = (unsigned char *)nb;
+    pool->w.ptr = (unsigned char *)nb;
     mp__set_window(pool);
     return true;
   }

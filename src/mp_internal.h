@@ -10,7 +10,7 @@
  *   - nodes: blocks of pool->node_size bytes, aligned to that size, so the
  *     node that holds a pointer is found by masking.  The first node holds
  *     the pool struct itself.  Small requests are bump-allocated upward from
- *     pool->ptr; mp_nalloc() takes bytes downward from pool->top; the space
+ *     pool->w.ptr; mp_nalloc() takes bytes downward from pool->top; the space
  *     between is free.
  *   - large blocks: one block from the block source per request above the
  *     threshold, with a struct mp_large header just before the user
@@ -23,6 +23,7 @@
 #ifndef MP_INTERNAL_H
 #define MP_INTERNAL_H
 
+#define MPOOL_BUILDING_LIBRARY /* the library calls mp_alloc itself */
 #include "mpool.h"
 
 #include <errno.h>
@@ -38,10 +39,6 @@
 #define MP_TCACHE_LIMIT ((size_t)2 << 20)
 #endif
 
-/* The unit in which node memory is handed out and accounted: every object
- * from mp_alloc() starts on a granule and covers whole granules. */
-#define MP_GRANULE                                                             \
-  (alignof(max_align_t) > 16 ? alignof(max_align_t) : (size_t)16)
 
 /* Index slots kept inside the pool struct before the table moves to the
  * backing allocator. */
@@ -121,10 +118,10 @@ struct mp_index {
 };
 
 struct mp_pool_s {
-  /* Fast window: mp_alloc() serves [ptr, end) with a compare and an add.
-   * end never passes ptr + window, so a request that fits is small. */
-  unsigned char *ptr;
-  unsigned char *end;
+  /* Fast window, the public first member: mp_alloc() serves [ptr, end) with
+   * a compare and an add.  end never passes ptr + window, so a request that
+   * fits is small. */
+  struct mp__window w;
   unsigned char *top; /* end of free space in the current node */
   struct mp_node *current;
   struct mp_node *first; /* holds this struct */

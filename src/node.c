@@ -13,12 +13,14 @@
 
 #include <string.h>
 
+/* The same compare and add as the header's inline mp__alloc_inline(), for
+ * callers that reach the function. */
 void *mp_alloc(mp_pool_t *pool, size_t size) {
   if (mp_likely(pool != NULL)) {
-    unsigned char *p = pool->ptr;
+    unsigned char *p = pool->w.ptr;
     /* size - 1 sends size 0 to the slow path with the same compare. */
-    if (mp_likely(size - 1 < (size_t)(pool->end - p))) {
-      pool->ptr = p + MP_ALIGN_UP(size, MP_GRANULE);
+    if (mp_likely(size - 1 < (size_t)(pool->w.end - p))) {
+      pool->w.ptr = p + MP_ALIGN_UP(size, MP_GRANULE);
       return p;
     }
   }
@@ -26,24 +28,30 @@ void *mp_alloc(mp_pool_t *pool, size_t size) {
 }
 
 void mp__set_window(mp_pool_t *pool) {
-  uintptr_t ptr = (uintptr_t)pool->ptr;
+  uintptr_t ptr = (uintptr_t)pool->w.ptr;
   uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
   size_t room = top > ptr ? top - ptr : 0;
   if (pool->flags & MP_F_NOWINDOW)
     room = 0;
   else if (room > pool->window)
     room = pool->window;
-  pool->end = pool->ptr + room;
+  pool->w.end = pool->w.ptr + room;
 }
 
+/* The bitmaps are cleared only once the pool has free lists (reuse.c
+ * clears those of older nodes when it creates them): a pool that never
+ * frees never pays for them. */
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start) {
-  memset(n, 0, sizeof *n + 2 * pool->map_words * sizeof(uint64_t));
+  size_t bytes = sizeof *n;
+  if (pool->reuse != NULL)
+    bytes += 2 * pool->map_words * sizeof(uint64_t);
+  memset(n, 0, bytes);
   n->start = start;
 }
 
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n) {
   pool->current = n;
-  pool->ptr = n->start;
+  pool->w.ptr = n->start;
   pool->top = (unsigned char *)mp__node_end(pool, n);
   mp__set_window(pool);
 }
@@ -78,9 +86,9 @@ static int next_node(mp_pool_t *pool) {
     n->prev = cur;
     cur->next = n;
   }
-  cur->low = pool->ptr;
+  cur->low = pool->w.ptr;
   cur->high = pool->top;
-  uintptr_t lo = (uintptr_t)pool->ptr;
+  uintptr_t lo = (uintptr_t)pool->w.ptr;
   uintptr_t hi = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
   mp__node_enter(pool, n);
   if (pool->reuse != NULL && hi > lo)
@@ -93,13 +101,13 @@ static int next_node(mp_pool_t *pool) {
 void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
   size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
   for (;;) {
-    uintptr_t ptr = (uintptr_t)pool->ptr;
+    uintptr_t ptr = (uintptr_t)pool->w.ptr;
     uintptr_t p = MP_ALIGN_UP(ptr, align);
     uintptr_t top = (uintptr_t)pool->top;
     if (p <= top && rs <= top - p) {
       if (p > ptr && pool->reuse != NULL)
         mp__reuse_add(pool, pool->current, ptr, p); /* alignment padding */
-      pool->ptr = (unsigned char *)p + rs;
+      pool->w.ptr = (unsigned char *)p + rs;
       mp__set_window(pool);
       return (void *)p;
     }
@@ -142,7 +150,7 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
    * granule-aligned object in a node always owns its last granule, which
    * is what lets mp_free_sized() round it up (see free.c). */
   uintptr_t top = (uintptr_t)pool->top;
-  size_t room = top - (uintptr_t)pool->ptr;
+  size_t room = top - (uintptr_t)pool->w.ptr;
   size_t need = size;
   if (size <= room && (top - size) % MP_GRANULE == 0 && top % MP_GRANULE != 0)
     need = size + 1;

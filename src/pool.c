@@ -5,6 +5,7 @@
  */
 #include "mp_internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Words in each of a node's two bitmaps (one bit per granule). */
@@ -36,10 +37,17 @@ void mp_options_init(mp_options_t *opt) {
 }
 
 static size_t round_pow2(size_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  if (x <= 1)
+    return 1;
+  return (size_t)1 << (sizeof(unsigned long long) * 8 -
+                       (unsigned)__builtin_clzll((unsigned long long)(x - 1)));
+#else
   size_t p = 1;
   while (p < x)
     p <<= 1;
   return p;
+#endif
 }
 
 /* Turns caller options into a pool's settings; 0, or -1 with errno. */
@@ -93,8 +101,10 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
     mp_options_init(&defaults);
     opt = &defaults;
   }
+  /* Settle into the struct's head, then build the pool in place: the
+   * struct is mostly index slots, which only need zeroing once. */
   mp_pool_t s;
-  memset(&s, 0, sizeof s);
+  s.flags = 0;
   if (settle(opt, &s) != 0)
     return NULL;
 
@@ -102,7 +112,11 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   if (n == NULL)
     return mp__fail(ENOMEM);
   mp_pool_t *pool = (mp_pool_t *)((unsigned char *)n + s.node_hdr);
-  *pool = s;
+  memcpy(pool, &s, offsetof(mp_pool_t, index));
+  pool->large = NULL;
+  pool->reuse = NULL;
+  pool->freed_bytes = 0;
+  pool->reused_bytes = 0;
   mp__index_init(&pool->index);
   mp__node_init(pool, n,
                 (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE));

@@ -182,6 +182,10 @@ static struct mp_reuse *control(mp_pool_t *pool) {
     return NULL;
   memset(r, 0, sizeof *r);
   pool->reuse = r;
+  for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
+    memset(fmap(pool, n), 0, 2 * pool->map_words * sizeof(uint64_t));
+    n->dirty = 0;
+  }
   for (struct mp_node *n = pool->first; n != pool->current; n = n->next) {
     uintptr_t lo = (uintptr_t)n->low;
     uintptr_t hi = MP_ALIGN_DOWN((uintptr_t)n->high, G);
@@ -231,8 +235,8 @@ void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
     take(pool, n, c, a - c);
     a = c;
   }
-  if (n == pool->current && b == (uintptr_t)pool->ptr) {
-    pool->ptr = (unsigned char *)a; /* back to the bump pointer */
+  if (n == pool->current && b == (uintptr_t)pool->w.ptr) {
+    pool->w.ptr = (unsigned char *)a; /* back to the bump pointer */
     mp__set_window(pool);
     return;
   }
@@ -278,8 +282,9 @@ bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
 }
 
 void mp__reuse_reset(mp_pool_t *pool) {
-  if (pool->reuse != NULL)
-    memset(pool->reuse, 0, sizeof *pool->reuse);
+  if (pool->reuse == NULL)
+    return; /* bitmaps are not in use yet */
+  memset(pool->reuse, 0, sizeof *pool->reuse);
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
     if (n->dirty) {
       memset(fmap(pool, n), 0, 2 * pool->map_words * sizeof(uint64_t));
@@ -318,9 +323,9 @@ static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
   if (b < end && free_at(pool, n, b))
     return false; /* or on the right */
   if (n == pool->current) {
-    if (b == (uintptr_t)pool->ptr)
+    if (b == (uintptr_t)pool->w.ptr)
       return false;
-    if (b > (uintptr_t)pool->ptr && a < (uintptr_t)pool->top)
+    if (b > (uintptr_t)pool->w.ptr && a < (uintptr_t)pool->top)
       return false;
   }
   *count += size == G ? 1 : 2;
@@ -328,10 +333,10 @@ static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
 }
 
 bool mp__check(const mp_pool_t *pool) {
-  if (pool->ptr > pool->end || pool->end > pool->top)
+  if (pool->w.ptr > pool->w.end || pool->w.end > pool->top)
     return false;
-  if ((uintptr_t)pool->ptr % G != 0 ||
-      (size_t)(pool->end - pool->ptr) > pool->window)
+  if ((uintptr_t)pool->w.ptr % G != 0 ||
+      (size_t)(pool->w.end - pool->w.ptr) > pool->window)
     return false;
   size_t marks = 0;
   const struct mp_reuse *r = pool->reuse;
@@ -352,7 +357,7 @@ bool mp__check(const mp_pool_t *pool) {
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
     if (n->next != NULL && n->next->prev != n)
       return false;
-    for (size_t w = 0; w < pool->map_words; w++) {
+    for (size_t w = 0; r != NULL && w < pool->map_words; w++) {
       uint64_t f = fmap(pool, n)[w];
       while (f) {
         bits++;

@@ -191,7 +191,7 @@ static void neighbours_coalesce(void **state) {
       assert_true(mp__check(p));
     }
     /* Exhaust the bump space so the next request must use the lists. */
-    while ((size_t)(p->top - p->ptr) >= 288)
+    while ((size_t)(p->top - p->w.ptr) >= 288)
       (void)mp_alloc(p, 256);
     assert_ptr_equal(mp_alloc(p, 288), o[0]);
     assert_true(mp__check(p));
