@@ -12,10 +12,16 @@ out=build-test
 failed=()
 
 config() { # name, CC, cmake args...
-  local name=$1 cc=$2
+  local name=$1 cc=$2 cxx
   shift 2
+  # The C++ compiler of the same family: the sanitizer runtimes must match.
+  case $cc in
+  clang*) cxx=clang++${cc#clang} ;;
+  gcc*) cxx=g++${cc#gcc} ;;
+  *) cxx=c++ ;;
+  esac
   echo "=== $name"
-  if CC=$cc cmake -S . -B "$out/$name" -DMPOOL_WERROR=ON "$@" >"$out/$name.log" 2>&1 &&
+  if CC=$cc CXX=$cxx cmake -S . -B "$out/$name" -DMPOOL_WERROR=ON "$@" >"$out/$name.log" 2>&1 &&
     cmake --build "$out/$name" -j"$jobs" >>"$out/$name.log" 2>&1; then
     ctest --test-dir "$out/$name" --output-on-failure -j"$jobs" || failed+=("$name")
   else
