@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: a warning-free Release build with gcc, the
 # suite against the shared library, clang with ASan+UBSan, clang with TSan,
-# and Valgrind memcheck; then checks the shared library's exported symbols.
+# and Valgrind memcheck; then checks the shared library's exported symbols
+# and builds programs against an installed copy (scripts/consumer-test.sh).
 # Build trees go to build-test/<config>.  Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,9 @@ if diff -u scripts/exported-symbols.txt \
 else
   failed+=("exported symbols")
 fi
+
+echo "=== consumers (install, find_package, pkg-config, subproject)"
+MPOOL_SETUP_DONE=1 bash scripts/consumer-test.sh || failed+=("consumers")
 
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}"
