@@ -305,7 +305,8 @@ function finish_decl(    s, name, ret, params, n, i, p, pname, bi, ptype, kind) 
       print ".TP\n.I " par_name[i] > f
       print line(inline(par_text[i])) > f
     }
-    if (group_note[group] != "") {
+    # The group note is about the memory that the calls return.
+    if (group_note[group] != "" && ret ~ /\*$/) {
       print ".PP" > f
       print line(inline(group_note[group])) > f
     }
