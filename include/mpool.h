@@ -100,7 +100,7 @@ typedef struct mp_pool_s mp_pool_t;
 /** The unit in which pools hand out node memory: every mp_alloc() object
  *  starts on a granule and covers whole granules. */
 #ifdef __cplusplus
-#define MP_GRANULE (alignof(std::max_align_t) > 16 ? alignof(std::max_align_t) : 16)
+#define MP_GRANULE (alignof(max_align_t) > 16 ? alignof(max_align_t) : 16)
 #else
 #define MP_GRANULE (_Alignof(max_align_t) > 16 ? _Alignof(max_align_t) : 16)
 #endif
@@ -173,6 +173,7 @@ typedef struct mp_options_s {
 /**
  * Fills *opt with the default options.
  * @param opt  options to initialise; NULL is ignored.
+ * @return nothing.
  * Thread-safety: touches only *opt.
  */
 MP_API void mp_options_init(mp_options_t *opt);
@@ -203,11 +204,13 @@ MP_API MP_NODISCARD mp_pool_t *mp_create_pool_ex(const mp_options_t *opt);
  * Destroys a pool: releases every large block and every node, after which
  * all memory allocated from the pool and the pool itself are invalid.
  * NULL is ignored.
+ * @return nothing.
  * Thread-safety: no other thread may use the pool during or after the call.
  */
 MP_API void mp_destroy_pool(struct mp_pool_s *pool);
 
-/** The seed API's spelling of mp_destroy_pool(); identical behaviour. */
+/** The seed API's spelling of mp_destroy_pool(); identical behaviour.
+ *  @return nothing. */
 MP_API void mp_destory_pool(struct mp_pool_s *pool);
 
 /**
@@ -215,6 +218,7 @@ MP_API void mp_destory_pool(struct mp_pool_s *pool);
  * all memory allocated from the pool becomes invalid while the pool keeps
  * its nodes for the allocations that follow.  Nodes are reused in order, the
  * first one first.  NULL is ignored.
+ * @return nothing.
  * Thread-safety: no other thread may use the pool during the call.
  */
 MP_API void mp_reset_pool(struct mp_pool_s *pool);
@@ -426,6 +430,7 @@ static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
 
 /** The library's version, as MPOOL_VERSION, for checking the header you
  *  compiled against against the library you run with.
+ *  @return MPOOL_VERSION as the library was built.
  *  Thread-safety: may be called from any thread at any time. */
 MP_API int mpool_version(void);
 
@@ -435,6 +440,7 @@ MP_API int mpool_version(void);
  * later requests simply refill the cache.  Call it after a burst, or before
  * a leak checker looks at the process.  Other threads' fronts are returned
  * when those threads exit.
+ * @return nothing.
  * Thread-safety: may be called from any thread at any time.
  */
 MP_API void mpool_cache_flush(void);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: a warning-free Release build with gcc, the
 # suite against the shared library, clang with ASan+UBSan, clang with TSan,
-# and Valgrind memcheck; then checks the shared library's exported symbols.
+# and Valgrind memcheck; then checks the shared library's exported symbols
+# and builds programs against an installed copy (scripts/consumer-test.sh).
 # Build trees go to build-test/<config>.  Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,10 +13,16 @@ out=build-test
 failed=()
 
 config() { # name, CC, cmake args...
-  local name=$1 cc=$2
+  local name=$1 cc=$2 cxx
   shift 2
+  # The C++ compiler of the same family: the sanitizer runtimes must match.
+  case $cc in
+  clang*) cxx=clang++${cc#clang} ;;
+  gcc*) cxx=g++${cc#gcc} ;;
+  *) cxx=c++ ;;
+  esac
   echo "=== $name"
-  if CC=$cc cmake -S . -B "$out/$name" -DMPOOL_WERROR=ON "$@" >"$out/$name.log" 2>&1 &&
+  if CC=$cc CXX=$cxx cmake -S . -B "$out/$name" -DMPOOL_WERROR=ON "$@" >"$out/$name.log" 2>&1 &&
     cmake --build "$out/$name" -j"$jobs" >>"$out/$name.log" 2>&1; then
     ctest --test-dir "$out/$name" --output-on-failure -j"$jobs" || failed+=("$name")
   else
@@ -39,6 +46,9 @@ if diff -u scripts/exported-symbols.txt \
 else
   failed+=("exported symbols")
 fi
+
+echo "=== consumers (install, find_package, pkg-config, subproject)"
+MPOOL_SETUP_DONE=1 bash scripts/consumer-test.sh || failed+=("consumers")
 
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}"
