@@ -70,7 +70,8 @@ enum {
 struct mp_node {
   struct mp_node *next; /* the pool's nodes, in the order they are reused */
   unsigned char *start; /* first usable byte (granule aligned) */
-  uintptr_t pad_[2];
+  size_t used; /* bytes handed out, stored when allocation leaves the node */
+  uintptr_t pad_[1];
 };
 
 struct mp_large {
@@ -89,6 +90,23 @@ struct mp_index {
   uintptr_t inline_slots[MP_INDEX_INLINE];
 };
 
+/* Lifetime (lifetime.c): cleanups and the pool hierarchy. */
+struct mp_life {
+  struct mp_cleanup_s *cleanups; /* registered, newest first */
+  struct mp_cleanup_s *spare;    /* removed records, for reuse */
+  size_t ncleanups;
+  mp_pool_t *parent;
+  mp_pool_t *children;    /* newest first */
+  mp_pool_t *prev, *next; /* siblings */
+  bool busy;              /* being reset or destroyed */
+};
+
+/* Counters kept in slow paths only (stats.c reads them). */
+struct mp_counters {
+  size_t reserved; /* bytes held from the block source */
+  size_t peak;     /* highest reserved */
+};
+
 struct mp_pool_s {
   /* Fast window: mp_alloc() serves [ptr, end) with a compare and an add.
    * end never passes ptr + window, so a request that fits is small. */
@@ -105,6 +123,8 @@ struct mp_pool_s {
   unsigned flags;
   mp_allocator_t backing;
   struct mp_index index;
+  struct mp_life life;
+  struct mp_counters counters;
 };
 
 _Static_assert(sizeof(struct mp_node) % 16 == 0, "node header granule");
@@ -172,5 +192,27 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
 
 /* mp_platform.c */
 extern const mp_allocator_t mp__default_allocator;
+
+/* pool.c: releases a pool's memory (no cleanups, no children). */
+void mp__pool_free(mp_pool_t *pool);
+
+/* lifetime.c.  settle() and link() make a child at creation; reset() and
+ * destroy() tear down children and cleanups, and return -1 (do nothing
+ * more) for a pool that is already being torn down. */
+int mp__life_settle(const mp_options_t *opt, mp_pool_t *s);
+void mp__life_link(mp_pool_t *pool, mp_pool_t *parent);
+int mp__life_reset(mp_pool_t *pool);
+int mp__life_destroy(mp_pool_t *pool);
+
+/* Statistics: bytes taken from or given back to the block source. */
+static inline void mp__reserved_add(mp_pool_t *pool, size_t n) {
+  pool->counters.reserved += n;
+  if (pool->counters.reserved > pool->counters.peak)
+    pool->counters.peak = pool->counters.reserved;
+}
+
+static inline void mp__reserved_sub(mp_pool_t *pool, size_t n) {
+  pool->counters.reserved -= n;
+}
 
 #endif /* MP_INTERNAL_H */

@@ -46,6 +46,8 @@ void mp__node_enter(mp_pool_t *pool, struct mp_node *n) {
 static int next_node(mp_pool_t *pool) {
   struct mp_node *cur = pool->current;
   struct mp_node *n = cur->next;
+  cur->used = (size_t)(pool->ptr - cur->start) +
+              (size_t)(mp__node_end(pool, cur) - (uintptr_t)pool->top);
   if (n == NULL) {
     n = mp__block_get(pool, pool->node_size, pool->node_size);
     if (n == NULL) {
@@ -60,6 +62,7 @@ static int next_node(mp_pool_t *pool) {
     n->next = NULL;
     n->start = (unsigned char *)n + MP_NODE_HDR;
     cur->next = n;
+    mp__reserved_add(pool, pool->node_size);
   }
   mp__node_enter(pool, n);
   return 0;
