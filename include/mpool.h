@@ -338,7 +338,7 @@ typedef struct mp_cleanup_s mp_cleanup_t;
  * @param data  passed to fn; may be NULL; may point into the pool.
  * @return a handle for mp_cleanup_remove() and mp_cleanup_run(), or NULL
  *         with errno EINVAL (pool or fn is NULL) or ENOMEM (no memory for
- *         the record; the pool is unchanged).
+ *         the record; nothing is registered).
  */
 MP_API MP_NODISCARD mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool,
                                                  mp_cleanup_fn fn,
@@ -397,11 +397,13 @@ MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
  * mp_create_pool_ex() with node_size and parent set.
  * @return a new pool, or NULL with errno EINVAL (parent is NULL, node_size
  *         > MP_MAX_NODE_SIZE) or ENOMEM.
+ * Thread-safety: changes the parent; see above.
  */
 MP_API MP_NODISCARD mp_pool_t *mp_create_child(mp_pool_t *parent,
                                                size_t node_size);
 
-/** The parent of `pool`, or NULL (no parent, or pool is NULL). */
+/** The parent of `pool`, or NULL (no parent, or pool is NULL).
+ *  Thread-safety: reads the pool only. */
 MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
 
 /* ------------------------------------------------------------------------
@@ -413,14 +415,19 @@ MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
  * Each result is NUL-terminated.  Errors: NULL with errno EINVAL (pool, a
  * string argument or a format is NULL), EOVERFLOW (the length would
  * exceed MP_MAX_ALLOC_SIZE, or INT_MAX for the printf family) or ENOMEM.
+ * Thread-safety: as for allocation; the source strings are only read.
  * ---------------------------------------------------------------------- */
 
-/** A copy of the string `s`. */
+/** A copy of the string `s`.
+ *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
+ *          EOVERFLOW or ENOMEM. */
 MP_API MP_MALLOC char *mp_strdup(mp_pool_t *pool, const char *s);
 
 /** A copy of at most `n` bytes of `s`, stopping at its NUL (which it need
  *  not have within n bytes), then a NUL.  Reads no byte past the first NUL
- *  or past s[n - 1]. */
+ *  or past s[n - 1].
+ *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
+ *          EOVERFLOW or ENOMEM. */
 MP_API MP_MALLOC char *mp_strndup(mp_pool_t *pool, const char *s, size_t n);
 
 /**
@@ -453,6 +460,8 @@ MP_API MP_MALLOC MP_PRINTF(2, 0) char *mp_vprintf(mp_pool_t *pool,
  * The concatenation of the strings that follow `pool`, up to a NULL
  * sentinel: mp_strcat(pool, "a", "b", (char *)NULL).  No strings give "".
  * The arguments must be `const char *` (cast a bare NULL).
+ * @return the string, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
+ *         (the total length) or ENOMEM.
  */
 MP_API MP_MALLOC MP_SENTINEL char *mp_strcat(mp_pool_t *pool, ...);
 

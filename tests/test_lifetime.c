@@ -184,6 +184,27 @@ static void cleanup_records_are_reused(void **state) {
   assert_int_equal(n, 100001);
 }
 
+/* A reset rewinds the memory spare records live in: they are not reused
+ * afterwards. */
+static void reset_drops_spare_records(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(1024);
+  assert_non_null(p);
+  int n = 0;
+  mp_cleanup_t *a = mp_cleanup_add(p, count_cleanup, &n);
+  assert_non_null(a);
+  assert_int_equal(mp_cleanup_remove(p, a), 0);
+  mp_reset_pool(p);
+  unsigned char *fill = mp_alloc(p, 200); /* covers where a was */
+  assert_non_null(fill);
+  memset(fill, 0x5a, 200);
+  assert_non_null(mp_cleanup_add(p, count_cleanup, &n));
+  for (int i = 0; i < 200; i++)
+    assert_int_equal(fill[i], 0x5a);
+  mp_destroy_pool(p);
+  assert_int_equal(n, 1);
+}
+
 /* A cleanup may allocate from, and register on, another pool. */
 struct other {
   mp_pool_t *other;
@@ -524,6 +545,7 @@ int main(void) {
       cmocka_unit_test(cleanup_remove_and_run),
       cmocka_unit_test(cleanup_bad_arguments),
       cmocka_unit_test(cleanup_records_are_reused),
+      cmocka_unit_test(reset_drops_spare_records),
       cmocka_unit_test(cleanup_uses_another_pool),
       cmocka_unit_test(cleanup_registers_on_own_pool),
       cmocka_unit_test(cleanup_resets_own_pool),
