@@ -5,6 +5,8 @@
  */
 #include "test_util.h"
 
+#include <pthread.h>
+
 /* A log of events, to check the order in which things happen. */
 static char events[512];
 
@@ -538,6 +540,37 @@ static void deep_hierarchy(void **state) {
   mpool_cache_flush();
 }
 
+/* Allocating from a child touches only the child: children may be used
+ * on other threads while the parent is used on this one. */
+static void *use_child(void *arg) {
+  mp_pool_t *c = arg;
+  for (int i = 0; i < 2000; i++) {
+    char *s = mp_printf(c, "item %d", i);
+    assert_non_null(s);
+    assert_non_null(mp_alloc(c, (size_t)(i % 300)));
+    if (i % 500 == 0)
+      mp_reset_pool(c);
+  }
+  return NULL;
+}
+
+static void children_on_other_threads(void **state) {
+  (void)state;
+  mp_pool_t *root = mp_create_pool(0);
+  assert_non_null(root);
+  mp_pool_t *c[2] = {mp_create_child(root, 0), mp_create_child(root, 0)};
+  assert_non_null(c[0]);
+  assert_non_null(c[1]);
+  pthread_t t[2];
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, use_child, c[i]), 0);
+  for (int i = 0; i < 2000; i++)
+    assert_non_null(mp_strdup(root, "parent"));
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_join(t[i], NULL), 0);
+  mp_destroy_pool(root);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(cleanups_run_newest_first),
@@ -556,6 +589,7 @@ int main(void) {
       cmocka_unit_test(cleanup_creates_children),
       cmocka_unit_test(cleanup_destroys_busy_ancestor),
       cmocka_unit_test(deep_hierarchy),
+      cmocka_unit_test(children_on_other_threads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
