@@ -32,6 +32,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h> /* FILE, for mp_report() */
 
 #ifdef __cplusplus
 extern "C" {
@@ -76,12 +77,14 @@ extern "C" {
 #define MP_ALLOC_SIZE(i) __attribute__((alloc_size(i)))
 #define MP_ALLOC_SIZE2(i, j) __attribute__((alloc_size(i, j)))
 #define MP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MP_SENTINEL __attribute__((sentinel))
 #else
 #define MP_NODISCARD
 #define MP_MALLOC
 #define MP_ALLOC_SIZE(i)
 #define MP_ALLOC_SIZE2(i, j)
 #define MP_PRINTF(f, a)
+#define MP_SENTINEL
 #endif
 #if (defined(__GNUC__) && __GNUC__ >= 5) || defined(__clang__)
 #define MP_ALLOC_ALIGN(i) __attribute__((alloc_align(i)))
@@ -155,6 +158,14 @@ typedef struct mp_options_s {
   const mp_allocator_t *allocator;
   /** MP_POOL_* flags (=0); an unknown flag: EINVAL. */
   unsigned flags;
+  /** Parent pool (=NULL: none).  The new pool becomes a child of `parent`:
+   *  resetting or destroying the parent destroys it first (see "Child
+   *  pools" below).  A child uses its parent's backing allocator (and so
+   *  the block cache if the parent does); `allocator` must then be NULL or
+   *  point to an allocator with the parent's alloc, free and ud, else
+   *  EINVAL.  The other fields are the child's own, with their usual
+   *  defaults. */
+  mp_pool_t *parent;
 } mp_options_t;
 
 /**
@@ -194,16 +205,21 @@ MP_API MP_NODISCARD struct mp_pool_s *mp_create_pool(size_t size);
 
 /**
  * Creates a pool with the given options (NULL: all defaults).
- * @return a new pool, or NULL with errno EINVAL (an option out of range) or
- *         ENOMEM (the backing allocator failed).
- * Thread-safety: may be called from any thread at any time.
+ * @return a new pool, or NULL with errno EINVAL (an option out of range, or
+ *         an allocator that differs from the parent's) or ENOMEM (the
+ *         backing allocator failed).
+ * Thread-safety: may be called from any thread at any time; with
+ *         opt->parent set, it changes the parent (see "Child pools").
  */
 MP_API MP_NODISCARD mp_pool_t *mp_create_pool_ex(const mp_options_t *opt);
 
 /**
- * Destroys a pool: releases every large block and every node, after which
- * all memory allocated from the pool and the pool itself are invalid.
- * NULL is ignored.
+ * Destroys a pool: destroys its children (see "Child pools"), runs its
+ * cleanups newest first (see "Cleanups"), then releases every large block
+ * and every node, after which all memory allocated from the pool and the
+ * pool itself are invalid.  A child unlinks itself from its parent.
+ * NULL is ignored, and so is a pool that is already being reset or
+ * destroyed (a call from one of its own cleanups).
  * @return nothing.
  * Thread-safety: no other thread may use the pool during or after the call.
  */
@@ -214,10 +230,13 @@ MP_API void mp_destroy_pool(struct mp_pool_s *pool);
 MP_API void mp_destory_pool(struct mp_pool_s *pool);
 
 /**
- * Resets a pool: releases every large block and rewinds every node, so that
- * all memory allocated from the pool becomes invalid while the pool keeps
- * its nodes for the allocations that follow.  Nodes are reused in order, the
- * first one first.  NULL is ignored.
+ * Resets a pool: destroys its children (see "Child pools"), runs and drops
+ * its cleanups newest first (see "Cleanups"), then releases every large
+ * block and rewinds every node, so that all memory allocated from the pool
+ * becomes invalid while the pool keeps its nodes for the allocations that
+ * follow.  Nodes are reused in order, the first one first.  NULL is
+ * ignored, and so is a pool that is already being reset or destroyed (a
+ * call from one of its own cleanups).  Free lists are forgotten.
  * @return nothing.
  * Thread-safety: no other thread may use the pool during the call.
  */
@@ -423,6 +442,282 @@ static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
 #if !defined(MPOOL_NO_INLINE) && !defined(MPOOL_BUILDING_LIBRARY)
 #define mp_alloc(pool, size) mp__alloc_inline((pool), (size))
 #endif
+
+/* ------------------------------------------------------------------------
+ * Cleanups
+ *
+ * A cleanup is a function the pool calls when it is reset or destroyed, to
+ * release what the pool's memory refers to but does not own: a file, a
+ * socket, a lock, a reference count.  Cleanups run newest first, after the
+ * pool's children are gone and before any of the pool's memory is
+ * released, so data allocated from the pool is still valid while they run.
+ * A cleanup runs once; after a reset the pool has none.
+ *
+ * While a pool runs its cleanups (at reset or destroy), a cleanup may
+ * allocate from any pool, register cleanups on any pool, and create or
+ * destroy other pools.  A cleanup registered on the pool that is running
+ * its cleanups, or a child created on it, is handled in the same pass: the
+ * child is destroyed and the cleanup runs (newest first) before the reset
+ * or destroy goes on, so nothing registered during a reset survives it.  A
+ * cleanup that registers itself again each time it runs therefore never
+ * lets the reset finish.  mp_reset_pool() or mp_destroy_pool() on a pool
+ * that is being reset or destroyed (its own, or an ancestor being torn
+ * down) does nothing.
+ *
+ * Cleanup records live in the pool's memory (48 bytes each on LP64); a
+ * record freed by mp_cleanup_remove() or mp_cleanup_run() is reused by the
+ * next mp_cleanup_add() on that pool, so adding and removing in a loop
+ * keeps memory flat.
+ *
+ * Thread-safety: as for allocation, the calls below change the pool and
+ * must not run concurrently with other uses of it.
+ * ---------------------------------------------------------------------- */
+
+/** A cleanup function: called once with the `data` it was registered
+ *  with. */
+typedef void (*mp_cleanup_fn)(void *data);
+
+/** A registered cleanup (opaque).  The handle is valid until the cleanup
+ *  runs or is removed; using it afterwards is undefined (as for a freed
+ *  pointer), though the library reports the cases it can see. */
+struct mp_cleanup_s;
+typedef struct mp_cleanup_s mp_cleanup_t;
+
+/**
+ * Registers `fn(data)` to run when `pool` is reset or destroyed.
+ *
+ * If registration fails, nothing is registered: release the resource
+ * yourself.  A common pattern is to register first (with the resource
+ * still unset in `data`) and acquire afterwards.
+ *
+ * @param pool  the pool; the cleanup runs when it is reset or destroyed.
+ * @param fn    the function; NULL is an error.
+ * @param data  passed to fn; may be NULL; may point into the pool.
+ * @return a handle for mp_cleanup_remove() and mp_cleanup_run(), or NULL
+ *         with errno EINVAL (pool or fn is NULL) or ENOMEM (no memory for
+ *         the record; nothing is registered).
+ */
+MP_API MP_NODISCARD mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool,
+                                                 mp_cleanup_fn fn,
+                                                 void *data);
+
+/**
+ * Unregisters a cleanup without running it (APR's "kill").  O(1).
+ * @param pool  the pool the cleanup was registered on.
+ * @param c     a handle from mp_cleanup_add() on `pool`.
+ * @return 0, or -1 with errno EINVAL (pool or c is NULL, c belongs to
+ *         another pool, or c was seen to be already removed or run).
+ */
+MP_API int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c);
+
+/**
+ * Unregisters a cleanup and runs it now (for closing a resource early).
+ * The record is released before fn runs, so fn may register cleanups
+ * again.  O(1) plus the call.
+ * @return 0, or -1 with errno EINVAL as for mp_cleanup_remove() (fn is then
+ *         not called).
+ */
+MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
+
+/* ------------------------------------------------------------------------
+ * Child pools
+ *
+ * A pool created with a parent (mp_create_child(), or mp_options_t.parent)
+ * is destroyed when its parent is reset or destroyed, as APR's subpools
+ * are: a reset of the parent ends the lifetime of everything created for
+ * that cycle, children included.  Children go before their parent: the
+ * whole subtree is torn down bottom-up, siblings newest first, each pool's
+ * own cleanups (newest first) after its children and before its memory is
+ * released.  So a child's cleanups may still use memory of its ancestors.
+ * The teardown is iterative: deep hierarchies do not use deep stacks.
+ *
+ * A child may be reset or destroyed on its own at any time; destroying it
+ * unlinks it from its parent in O(1).  A child shares its parent's backing
+ * allocator and block cache; its memory is its own (a child's nodes are not
+ * carved out of its parent).
+ *
+ * After its parent is reset or destroyed, a child pointer is dangling like
+ * any freed pointer: passing it to any call is undefined.  Keep child
+ * pointers in memory with the same lifetime (for example, in the parent).
+ *
+ * Thread-safety: creating or destroying a child changes its parent, and
+ * resetting or destroying a parent changes all its descendants, so a pool
+ * and its descendants count as one pool for those calls.  Allocating from
+ * a child touches only the child, which may therefore be used by another
+ * thread while the parent is, as long as neither is created, reset or
+ * destroyed meanwhile.
+ * ---------------------------------------------------------------------- */
+
+/**
+ * Creates a child of `parent` whose nodes hold `node_size` bytes (as
+ * mp_create_pool(node_size): 0 means MP_DEFAULT_NODE_SIZE).  The same as
+ * mp_create_pool_ex() with node_size and parent set.
+ * @return a new pool, or NULL with errno EINVAL (parent is NULL, node_size
+ *         > MP_MAX_NODE_SIZE) or ENOMEM.
+ * Thread-safety: changes the parent; see above.
+ */
+MP_API MP_NODISCARD mp_pool_t *mp_create_child(mp_pool_t *parent,
+                                               size_t node_size);
+
+/** The parent of `pool`.
+ *  @return the parent, or NULL (no parent, or pool is NULL).
+ *  Thread-safety: reads the pool only. */
+MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
+
+/* ------------------------------------------------------------------------
+ * Strings
+ *
+ * Strings are allocated unaligned, packed like mp_nalloc() results, and
+ * live until the pool is reset or destroyed (a string longer than the
+ * large threshold gets a large block, which mp_free() also releases).
+ * Each result is NUL-terminated.  Errors: NULL with errno EINVAL (pool, a
+ * string argument or a format is NULL), EOVERFLOW (the length would
+ * exceed MP_MAX_ALLOC_SIZE, or INT_MAX for the printf family) or ENOMEM.
+ * Thread-safety: as for allocation; the source strings are only read.
+ * ---------------------------------------------------------------------- */
+
+/** A copy of the string `s`.
+ *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
+ *          EOVERFLOW or ENOMEM. */
+MP_API MP_MALLOC char *mp_strdup(mp_pool_t *pool, const char *s);
+
+/** A copy of at most `n` bytes of `s`, stopping at its NUL (which it need
+ *  not have within n bytes), then a NUL.  Reads no byte past the first NUL
+ *  or past s[n - 1].
+ *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
+ *          EOVERFLOW or ENOMEM. */
+MP_API MP_MALLOC char *mp_strndup(mp_pool_t *pool, const char *s, size_t n);
+
+/**
+ * A copy of `n` bytes at `p`, aligned as mp_alloc() results are (so it can
+ * hold any object), not NUL-terminated.  `p` may be NULL only when n is 0.
+ * @return the copy, or NULL with errno EINVAL (pool is NULL, p is NULL with
+ *         n > 0), EOVERFLOW or ENOMEM.
+ */
+MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
+                                                  const void *p, size_t n);
+
+/**
+ * A string formatted as by snprintf().  When the result fits in the free
+ * space of the pool's current node it is formatted once, in place;
+ * otherwise it is measured, allocated and formatted a second time.
+ * @return the string, or NULL with errno EINVAL (pool or fmt is NULL),
+ *         EOVERFLOW (longer than INT_MAX), ENOMEM, or the errno of a
+ *         failing vsnprintf() (such as EILSEQ).
+ */
+MP_API MP_MALLOC MP_PRINTF(2, 3) char *mp_printf(mp_pool_t *pool,
+                                                 const char *fmt, ...);
+
+/** mp_printf() with a va_list, which it leaves indeterminate as
+ *  vsnprintf() does (va_end() it afterwards).
+ *  @return as mp_printf(). */
+MP_API MP_MALLOC MP_PRINTF(2, 0) char *mp_vprintf(mp_pool_t *pool,
+                                                  const char *fmt,
+                                                  va_list ap);
+
+/**
+ * The concatenation of the strings that follow `pool`, up to a NULL
+ * sentinel: mp_strcat(pool, "a", "b", (char *)NULL).  No strings give "".
+ * The arguments must be `const char *` (cast a bare NULL).
+ * @return the string, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
+ *         (the total length) or ENOMEM.
+ */
+MP_API MP_MALLOC MP_SENTINEL char *mp_strcat(mp_pool_t *pool, ...);
+
+/**
+ * The `n` strings at `parts` joined with `sep` between them (NULL: "").
+ * n == 0 gives "" (and parts may then be NULL).
+ * @return the string, or NULL with errno EINVAL (pool is NULL, parts is
+ *         NULL with n > 0, or one of the parts is NULL), EOVERFLOW or
+ *         ENOMEM.
+ */
+MP_API MP_MALLOC char *mp_join(mp_pool_t *pool, const char *const *parts,
+                               size_t n, const char *sep);
+
+/* ------------------------------------------------------------------------
+ * Statistics
+ *
+ * Computed on demand by walking the pool's nodes, large blocks and
+ * children; only slow paths (a new node, a large block, a bigger index)
+ * keep counters, so allocation is not slowed down.
+ * Thread-safety: reads the pool (and with MP_STATS_CHILDREN, all its
+ * descendants); must not run concurrently with calls that change them.
+ * ---------------------------------------------------------------------- */
+
+/**
+ * Statistics of a pool.  Set `size` to sizeof(mp_stats_t) before calling
+ * mp_stats(); fields are only ever appended, so a program built against an
+ * older header keeps working with a newer library and the other way round.
+ * All byte counts are in bytes.
+ */
+typedef struct mp_stats_s {
+  /** In: sizeof(mp_stats_t) as the caller knows it.  Out: how many bytes
+   *  of the struct the library filled in (fields past that are zero). */
+  size_t size;
+  /** Bytes handed out from nodes and not freed, including alignment
+   *  padding and the rounding of each object to the pool's 16-byte
+   *  granule; excludes node headers, the pool's own struct, free chunks and
+   *  the unused tail of a node that allocation moved past.  Cleanup records
+   *  count (they live in nodes).  Bytes requested are not tracked apart:
+   *  counting them would cost the mp_alloc() fast path. */
+  size_t bytes_used;
+  /** Bytes held from the backing allocator or block cache: nodes, large
+   *  blocks (with their headers and size-class rounding) and the
+   *  ownership index's table once it outgrows the pool struct. */
+  size_t bytes_reserved;
+  /** Highest bytes_reserved since the pool was created.  With
+   *  MP_STATS_CHILDREN, the sum of each pool's peak (an upper bound of the
+   *  peak of the whole tree). */
+  size_t peak_reserved;
+  /** Nodes the pool holds, including those kept from before a reset. */
+  size_t nodes;
+  /** nodes times the node size. */
+  size_t node_bytes;
+  /** Live large blocks. */
+  size_t large_blocks;
+  /** Bytes requested for the live large blocks. */
+  size_t large_bytes;
+  /** Bytes reserved for the live large blocks (part of bytes_reserved). */
+  size_t large_reserved;
+  /** Registered cleanups. */
+  size_t cleanups;
+  /** Children; with MP_STATS_CHILDREN, all descendants. */
+  size_t children;
+  /** Bytes given back by mp_free_sized(), mp_realloc() and (with size
+   *  headers) mp_free() since the pool was created, counted in granules;
+   *  large blocks are not included. */
+  size_t bytes_freed;
+  /** Bytes handed out again from free lists since the pool was created. */
+  size_t bytes_reused;
+} mp_stats_t;
+
+/** The smallest mp_stats_t.size that mp_stats() accepts (the struct as it
+ *  was first published). */
+#define MP_STATS_MIN_SIZE (offsetof(mp_stats_t, children) + sizeof(size_t))
+
+/** mp_stats() flag: sum over the pool and all its descendants. */
+#define MP_STATS_CHILDREN 1
+
+/**
+ * Fills *st with the statistics of `pool` (and with MP_STATS_CHILDREN, of
+ * all its descendants, summed).  Takes time linear in the number of nodes
+ * and large blocks (and pools) counted.
+ * @param pool   the pool.
+ * @param st     out; st->size must be set first (see mp_stats_t).
+ * @param flags  0 or MP_STATS_CHILDREN.
+ * @return 0, or -1 with errno EINVAL (pool or st is NULL, st->size below
+ *         MP_STATS_MIN_SIZE, unknown flags).
+ */
+MP_API int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
+
+/**
+ * Prints a human-readable report of `pool` and its descendants to `out`:
+ * one line per pool with its statistics, children indented under their
+ * parent.  The format is for people and may change.
+ * @return 0, or -1 with errno EINVAL (pool or out is NULL) or the errno of
+ *         the failing write (EIO if stdio did not set one).
+ */
+MP_API int mp_report(const mp_pool_t *pool, FILE *out);
 
 /* ------------------------------------------------------------------------
  * Library

@@ -45,8 +45,11 @@ static int grow(mp_pool_t *pool) {
   for (size_t i = 0; i < ix->cap; i++)
     if (ix->slots[i] != 0)
       insert(slots, cap, ix->slots[i]);
-  if (ix->slots != ix->inline_slots)
+  mp__reserved_add(pool, cap * sizeof *slots); /* both are held here */
+  if (ix->slots != ix->inline_slots) {
     pool->backing.free(pool->backing.ud, ix->slots, ix->cap * sizeof *slots);
+    mp__reserved_sub(pool, ix->cap * sizeof *slots);
+  }
   ix->slots = slots;
   ix->cap = cap;
   return 0;
@@ -103,8 +106,10 @@ void mp__index_del(struct mp_index *ix, uintptr_t key) {
 
 void mp__index_free(mp_pool_t *pool) {
   struct mp_index *ix = &pool->index;
-  if (ix->slots != ix->inline_slots)
+  if (ix->slots != ix->inline_slots) {
     pool->backing.free(pool->backing.ud, ix->slots,
                        ix->cap * sizeof *ix->slots);
+    mp__reserved_sub(pool, ix->cap * sizeof *ix->slots);
+  }
   ix->slots = NULL;
 }

@@ -35,6 +35,7 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   if (l->next != NULL)
     l->next->prev = l;
   pool->large = l;
+  mp__reserved_add(pool, bsize);
   return p;
 }
 
@@ -46,6 +47,7 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
   if (l->next != NULL)
     l->next->prev = l->prev;
   mp__index_del(&pool->index, (uintptr_t)(l + 1));
+  mp__reserved_sub(pool, l->block_size);
   mp__block_put(&pool->backing, pool->flags, l->base, l->block_size,
                 l->align);
 }

@@ -117,6 +117,23 @@ struct mp_index {
   uintptr_t inline_slots[MP_INDEX_INLINE];
 };
 
+/* Lifetime (lifetime.c): cleanups and the pool hierarchy. */
+struct mp_life {
+  struct mp_cleanup_s *cleanups; /* registered, newest first */
+  struct mp_cleanup_s *spare;    /* removed records, for reuse */
+  size_t ncleanups;
+  mp_pool_t *parent;
+  mp_pool_t *children;    /* newest first */
+  mp_pool_t *prev, *next; /* siblings */
+  bool busy;              /* being reset or destroyed */
+};
+
+/* Counters kept in slow paths only (stats.c reads them). */
+struct mp_counters {
+  size_t reserved; /* bytes held from the block source */
+  size_t peak;     /* highest reserved */
+};
+
 struct mp_pool_s {
   /* Fast window, the public first member: mp_alloc() serves [ptr, end) with
    * a compare and an add.  end never passes ptr + window, so a request that
@@ -138,6 +155,8 @@ struct mp_pool_s {
   size_t freed_bytes;     /* bytes given back by mp_free_sized & co */
   size_t reused_bytes;    /* bytes handed out again from free lists */
   struct mp_index index;
+  struct mp_life life;
+  struct mp_counters counters;
 };
 
 _Static_assert(sizeof(struct mp_node) % 16 == 0, "node header granule");
@@ -192,6 +211,7 @@ void mp__set_window(mp_pool_t *pool);
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start);
 void mp__node_release(mp_pool_t *pool, struct mp_node *n);
+void *mp__take_top(mp_pool_t *pool, size_t size);
 
 /* free.c */
 void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align);
@@ -209,6 +229,7 @@ bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
 void mp__reuse_reset(mp_pool_t *pool);
 void mp__reuse_destroy(mp_pool_t *pool);
 bool mp__check(const mp_pool_t *pool);
+size_t mp__reuse_free_bytes(const mp_pool_t *pool);
 
 /* large.c */
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align);
@@ -223,5 +244,27 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
 
 /* mp_platform.c */
 extern const mp_allocator_t mp__default_allocator;
+
+/* pool.c: releases a pool's memory (no cleanups, no children). */
+void mp__pool_free(mp_pool_t *pool);
+
+/* lifetime.c.  settle() and link() make a child at creation; reset() and
+ * destroy() tear down children and cleanups, and return -1 (do nothing
+ * more) for a pool that is already being torn down. */
+int mp__life_settle(const mp_options_t *opt, mp_pool_t *s);
+void mp__life_link(mp_pool_t *pool, mp_pool_t *parent);
+int mp__life_reset(mp_pool_t *pool);
+int mp__life_destroy(mp_pool_t *pool);
+
+/* Statistics: bytes taken from or given back to the block source. */
+static inline void mp__reserved_add(mp_pool_t *pool, size_t n) {
+  pool->counters.reserved += n;
+  if (pool->counters.reserved > pool->counters.peak)
+    pool->counters.peak = pool->counters.reserved;
+}
+
+static inline void mp__reserved_sub(mp_pool_t *pool, size_t n) {
+  pool->counters.reserved -= n;
+}
 
 #endif /* MP_INTERNAL_H */

@@ -85,6 +85,7 @@ static int next_node(mp_pool_t *pool) {
     mp__node_init(pool, n, (unsigned char *)n + pool->node_hdr);
     n->prev = cur;
     cur->next = n;
+    mp__reserved_add(pool, pool->node_size);
   }
   cur->low = pool->w.ptr;
   cur->high = pool->top;
@@ -144,18 +145,24 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
     return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
     return mp__large_alloc(pool, size, MP_GRANULE);
-  /* Unaligned bytes come from the top of the free space, so the bump
-   * pointer below stays aligned for mp_alloc().  An object that would start
-   * on a granule while the one above it does not moves down a byte: a
-   * granule-aligned object in a node always owns its last granule, which
-   * is what lets mp_free_sized() round it up (see free.c). */
+  void *p = mp__take_top(pool, size);
+  /* Not in this node: take it as mp_alloc() does. */
+  return p != NULL ? p : mp__alloc_small(pool, size, MP_GRANULE);
+}
+
+/* Unaligned bytes come from the top of the free space, so the bump pointer
+ * below stays aligned for mp_alloc().  An object that would start on a
+ * granule while the one above it does not moves down a byte: a
+ * granule-aligned object in a node always owns its last granule, which is
+ * what lets mp_free_sized() round it up (see free.c). */
+void *mp__take_top(mp_pool_t *pool, size_t size) {
   uintptr_t top = (uintptr_t)pool->top;
   size_t room = top - (uintptr_t)pool->w.ptr;
   size_t need = size;
   if (size <= room && (top - size) % MP_GRANULE == 0 && top % MP_GRANULE != 0)
     need = size + 1;
-  if (need > room) /* not here: take it like mp_alloc() does */
-    return mp__alloc_small(pool, size, MP_GRANULE);
+  if (need > room)
+    return NULL;
   pool->top -= need;
   mp__set_window(pool);
   return pool->top;

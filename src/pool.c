@@ -34,6 +34,7 @@ void mp_options_init(mp_options_t *opt) {
   opt->alignment = alignof(max_align_t);
   opt->large_threshold = node_capacity(MP_DEFAULT_NODE_SIZE) / 4;
   opt->allocator = NULL;
+  opt->parent = NULL;
 }
 
 static size_t round_pow2(size_t x) {
@@ -105,7 +106,7 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
    * struct is mostly index slots, which only need zeroing once. */
   mp_pool_t s;
   s.flags = 0;
-  if (settle(opt, &s) != 0)
+  if (settle(opt, &s) != 0 || mp__life_settle(opt, &s) != 0)
     return NULL;
 
   struct mp_node *n = mp__block_get(&s, s.node_size, s.node_size);
@@ -117,6 +118,8 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   pool->reuse = NULL;
   pool->freed_bytes = 0;
   pool->reused_bytes = 0;
+  memset(&pool->life, 0, sizeof pool->life);
+  memset(&pool->counters, 0, sizeof pool->counters);
   mp__index_init(&pool->index);
   mp__node_init(pool, n,
                 (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
@@ -124,6 +127,8 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   /* Cannot fail: the inline index has room. */
   (void)mp__index_add(pool, MP_NODE_KEY(n));
   mp__node_enter(pool, n);
+  mp__reserved_add(pool, pool->node_size);
+  mp__life_link(pool, opt->parent);
   return pool;
 }
 
@@ -136,7 +141,7 @@ mp_pool_t *mp_create_pool(size_t size) {
 }
 
 void mp_reset_pool(mp_pool_t *pool) {
-  if (pool == NULL)
+  if (pool == NULL || mp__life_reset(pool) != 0)
     return;
   mp__large_release_all(pool);
   mp__reuse_reset(pool);
@@ -144,8 +149,12 @@ void mp_reset_pool(mp_pool_t *pool) {
 }
 
 void mp_destroy_pool(mp_pool_t *pool) {
-  if (pool == NULL)
+  if (pool == NULL || mp__life_destroy(pool) != 0)
     return;
+  mp__pool_free(pool);
+}
+
+void mp__pool_free(mp_pool_t *pool) {
   mp__large_release_all(pool);
   mp__reuse_destroy(pool);
   mp__index_free(pool);

@@ -182,6 +182,7 @@ static struct mp_reuse *control(mp_pool_t *pool) {
     return NULL;
   memset(r, 0, sizeof *r);
   pool->reuse = r;
+  mp__reserved_add(pool, bs);
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
     memset(fmap(pool, n), 0, 2 * pool->map_words * sizeof(uint64_t));
     n->dirty = 0;
@@ -298,7 +299,21 @@ void mp__reuse_destroy(mp_pool_t *pool) {
     return;
   size_t bs = mp__block_size(pool, sizeof(struct mp_reuse), MP_GRANULE);
   mp__block_put(&pool->backing, pool->flags, pool->reuse, bs, MP_GRANULE);
+  mp__reserved_sub(pool, bs);
   pool->reuse = NULL;
+}
+
+size_t mp__reuse_free_bytes(const mp_pool_t *pool) {
+  const struct mp_reuse *r = pool->reuse;
+  size_t bytes = 0;
+  for (unsigned c = 0; r != NULL && c < MP_NCLASSES; c++) {
+    for (const struct mp_chunk *ch = r->head[c]; ch != NULL; ch = ch->next) {
+      struct mp_node *n =
+          (struct mp_node *)MP_ALIGN_DOWN((uintptr_t)ch, pool->node_size);
+      bytes += size_at(pool, n, (uintptr_t)ch);
+    }
+  }
+  return bytes;
 }
 
 /* ---- invariant check, for tests and debug builds ---- */

@@ -1,0 +1,235 @@
+/*
+ * Statistics and reports (src/stats.c).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "test_util.h"
+
+#include <stdio.h>
+
+static mp_stats_t stats_of(const mp_pool_t *p, int flags) {
+  mp_stats_t st;
+  memset(&st, 0xff, sizeof st);
+  st.size = sizeof st;
+  assert_int_equal(mp_stats(p, &st, flags), 0);
+  assert_int_equal(st.size, sizeof st);
+  return st;
+}
+
+/* bytes_reserved matches what the backing allocator holds, and the peak
+ * what it held at most. */
+static void reserved_matches_allocator(void **state) {
+  (void)state;
+  test_alloc_t t;
+  ta_init(&t);
+  mp_pool_t *p = ta_pool(&t, 1024);
+  assert_non_null(p);
+  mp_stats_t st = stats_of(p, 0);
+  assert_int_equal(st.nodes, 1);
+  assert_int_equal(st.node_bytes, 1024);
+  assert_int_equal(st.bytes_reserved, t.live_bytes);
+  assert_int_equal(st.peak_reserved, t.live_bytes);
+  assert_int_equal(st.large_blocks, 0);
+  assert_int_equal(st.children, 0);
+
+  size_t peak = 0;
+  void *large[40];
+  for (int i = 0; i < 40; i++) {
+    assert_non_null(mp_alloc(p, 100));
+    large[i] = mp_alloc(p, 1000 + (size_t)i);
+    assert_non_null(large[i]);
+    if (t.live_bytes > peak)
+      peak = t.live_bytes;
+    st = stats_of(p, 0);
+    assert_int_equal(st.bytes_reserved, t.live_bytes);
+  }
+  assert_int_equal(st.large_blocks, 40);
+  assert_int_equal(st.large_bytes, 40 * 1000 + 39 * 40 / 2);
+  assert_true(st.large_reserved > st.large_bytes);
+  assert_true(st.nodes > 1);
+  assert_int_equal(st.node_bytes, st.nodes * 1024);
+  /* the index outgrew the pool struct */
+  assert_true(st.bytes_reserved > st.node_bytes + st.large_reserved);
+  for (int i = 0; i < 40; i += 2)
+    assert_int_equal(mp_free(p, large[i]), 0);
+  st = stats_of(p, 0);
+  assert_int_equal(st.large_blocks, 20);
+  assert_int_equal(st.bytes_reserved, t.live_bytes);
+  assert_true(st.peak_reserved >= peak);
+  mp_reset_pool(p);
+  st = stats_of(p, 0);
+  assert_int_equal(st.large_blocks, 0);
+  assert_int_equal(st.large_bytes, 0);
+  assert_int_equal(st.bytes_reserved, t.live_bytes);
+  assert_true(st.peak_reserved >= peak);
+  mp_destroy_pool(p);
+}
+
+/* bytes_used counts what was handed out, with padding, across nodes. */
+static void bytes_used_walks_nodes(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(1024);
+  assert_non_null(p);
+  size_t base = stats_of(p, 0).bytes_used;
+  assert_int_equal(base, 0);
+  assert_non_null(mp_alloc(p, 1)); /* a granule */
+  assert_int_equal(stats_of(p, 0).bytes_used, 16);
+  assert_non_null(mp_nalloc(p, 3)); /* packed */
+  assert_int_equal(stats_of(p, 0).bytes_used, 19);
+  assert_non_null(mp_memalign(p, 16, 64)); /* padding counts */
+  size_t used = stats_of(p, 0).bytes_used;
+  assert_true(used >= 19 + 16 && used <= 19 + 16 + 48);
+  /* Fill several nodes with 100 granules of 16 bytes each. */
+  mp_reset_pool(p);
+  for (int i = 0; i < 100; i++)
+    assert_non_null(mp_alloc(p, 16));
+  mp_stats_t st = stats_of(p, 0);
+  assert_int_equal(st.bytes_used, 1600);
+  assert_true(st.nodes >= 2);
+  /* A reset keeps the nodes and uses none of them. */
+  mp_reset_pool(p);
+  mp_stats_t after = stats_of(p, 0);
+  assert_int_equal(after.bytes_used, 0);
+  assert_int_equal(after.nodes, st.nodes);
+  /* Reusing only the first node after a reset counts only that one. */
+  assert_non_null(mp_alloc(p, 32));
+  assert_int_equal(stats_of(p, 0).bytes_used, 32);
+  mp_destroy_pool(p);
+}
+
+static void children_summed(void **state) {
+  (void)state;
+  mp_pool_t *root = mp_create_pool(0);
+  assert_non_null(root);
+  mp_pool_t *a = mp_create_child(root, 1024);
+  mp_pool_t *b = mp_create_child(root, 2048);
+  assert_non_null(a);
+  assert_non_null(b);
+  mp_pool_t *a1 = mp_create_child(a, 4096);
+  assert_non_null(a1);
+  assert_non_null(mp_alloc(a1, 100000));
+  assert_non_null(mp_alloc(b, 32));
+  assert_non_null(mp_cleanup_add(a, free, NULL));
+  mp_stats_t one = stats_of(root, 0);
+  assert_int_equal(one.children, 2);
+  assert_int_equal(one.nodes, 1);
+  assert_int_equal(one.large_blocks, 0);
+  mp_stats_t all = stats_of(root, MP_STATS_CHILDREN);
+  assert_int_equal(all.children, 3);
+  assert_int_equal(all.nodes, 4);
+  assert_int_equal(all.node_bytes, 16384 + 1024 + 2048 + 4096);
+  assert_int_equal(all.large_blocks, 1);
+  assert_int_equal(all.large_bytes, 100000);
+  assert_int_equal(all.cleanups, 1);
+  mp_stats_t sa = stats_of(a, MP_STATS_CHILDREN);
+  mp_stats_t sb = stats_of(b, MP_STATS_CHILDREN);
+  assert_int_equal(all.bytes_reserved,
+                   one.bytes_reserved + sa.bytes_reserved + sb.bytes_reserved);
+  assert_int_equal(all.bytes_used,
+                   one.bytes_used + sa.bytes_used + sb.bytes_used);
+  assert_int_equal(sb.children, 0);
+  assert_int_equal(stats_of(a1, MP_STATS_CHILDREN).children, 0);
+  mp_destroy_pool(root);
+}
+
+/* The size field versions the struct. */
+static void size_field(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  /* An older, smaller struct: only its fields are written. */
+  struct {
+    mp_stats_t st;
+    size_t guard;
+  } small;
+  memset(&small, 0xab, sizeof small);
+  small.st.size = MP_STATS_MIN_SIZE;
+  assert_int_equal(mp_stats(p, &small.st, 0), 0);
+  assert_int_equal(small.st.size, MP_STATS_MIN_SIZE);
+  assert_int_equal(small.st.nodes, 1);
+  /* A newer, larger struct: the unknown tail is zeroed, size says what
+   * was filled in. */
+  struct {
+    mp_stats_t st;
+    size_t future[3];
+  } big;
+  memset(&big, 0xab, sizeof big);
+  big.st.size = sizeof big;
+  assert_int_equal(mp_stats(p, &big.st, 0), 0);
+  assert_int_equal(big.st.size, sizeof(mp_stats_t));
+  assert_int_equal(big.future[0], 0);
+  assert_int_equal(big.future[2], 0);
+  /* Errors. */
+  mp_stats_t st = {.size = MP_STATS_MIN_SIZE - 1};
+  errno = 0;
+  assert_int_equal(mp_stats(p, &st, 0), -1);
+  assert_int_equal(errno, EINVAL);
+  st.size = sizeof st;
+  errno = 0;
+  assert_int_equal(mp_stats(p, &st, 2), -1);
+  assert_int_equal(errno, EINVAL);
+  errno = 0;
+  assert_int_equal(mp_stats(NULL, &st, 0), -1);
+  assert_int_equal(errno, EINVAL);
+  errno = 0;
+  assert_int_equal(mp_stats(p, NULL, 0), -1);
+  assert_int_equal(errno, EINVAL);
+  mp_destroy_pool(p);
+}
+
+static void report_prints_tree(void **state) {
+  (void)state;
+  mp_pool_t *root = mp_create_pool(0);
+  assert_non_null(root);
+  mp_pool_t *a = mp_create_child(root, 0);
+  assert_non_null(a);
+  assert_non_null(mp_create_child(a, 0));
+  assert_non_null(mp_create_child(root, 0));
+  assert_non_null(mp_alloc(a, 100000));
+  char buf[4096];
+  FILE *f = fmemopen(buf, sizeof buf, "w");
+  assert_non_null(f);
+  assert_int_equal(mp_report(root, f), 0);
+  fclose(f);
+  /* Four lines; children indented by depth. */
+  int lines = 0, depth2 = 0;
+  for (char *l = buf; *l; l = strchr(l, '\n') + 1) {
+    lines++;
+    assert_non_null(strstr(l, "pool 0x"));
+    if (strncmp(l, "    pool", 8) == 0)
+      depth2++;
+  }
+  assert_int_equal(lines, 4);
+  assert_int_equal(depth2, 1);
+  assert_int_equal(strncmp(buf, "pool ", 5), 0);
+  assert_non_null(strstr(buf, "1 large (100000 bytes)"));
+  assert_non_null(strstr(buf, "2 children"));
+  /* Errors. */
+  errno = 0;
+  assert_int_equal(mp_report(NULL, stdout), -1);
+  assert_int_equal(errno, EINVAL);
+  errno = 0;
+  assert_int_equal(mp_report(root, NULL), -1);
+  assert_int_equal(errno, EINVAL);
+  /* A stream that fails. */
+  f = fopen("/dev/full", "w");
+  if (f != NULL) {
+    setvbuf(f, NULL, _IONBF, 0);
+    errno = 0;
+    assert_int_equal(mp_report(root, f), -1);
+    assert_int_not_equal(errno, 0);
+    fclose(f);
+  }
+  mp_destroy_pool(root);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(reserved_matches_allocator),
+      cmocka_unit_test(bytes_used_walks_nodes),
+      cmocka_unit_test(children_summed),
+      cmocka_unit_test(size_field),
+      cmocka_unit_test(report_prints_tree),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
