@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -577,6 +578,27 @@ static void mach_add(const char *k, const char *v) {
   nmach++;
 }
 
+/* Cost of a first touch of a fresh anonymous page: on some virtual
+ * machines it dominates every workload that grows, so it belongs in the
+ * machine description.  Median of three probes. */
+static double page_fault_ns(void) {
+  const size_t len = (size_t)64 << 20;
+  long psz = sysconf(_SC_PAGESIZE);
+  double t[3];
+  for (int k = 0; k < 3; k++) {
+    char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED || psz <= 0)
+      return 0;
+    uint64_t t0 = mpb_now_ns();
+    for (size_t i = 0; i < len; i += (size_t)psz)
+      m[i] = 1;
+    t[k] = (double)(mpb_now_ns() - t0) / (double)(len / (size_t)psz);
+    munmap(m, len);
+  }
+  return median(t, 3);
+}
+
 static void gather_machine(void) {
   char v[256] = "unknown";
   FILE *f = fopen("/proc/cpuinfo", "r");
@@ -622,6 +644,12 @@ static void gather_machine(void) {
   snprintf(v, sizeof v, "unknown");
 #endif
   mach_add("bench compiler", v);
+  double pf = page_fault_ns();
+  if (pf > 0) {
+    snprintf(v, sizeof v, "%.0f ns per first touch of a page (64 MiB probe)",
+             pf);
+    mach_add("page fault", v);
+  }
   for (int i = 0; i < o.nenv; i++) {
     const char *eq = strchr(o.env[i], '=');
     char k[32];
@@ -890,11 +918,21 @@ static void write_machine(void) {
 }
 
 /* gnuplot data: one block per workload (index 0..), rows in peer order:
- * peer ns_per_op peak_rss_mib; NaN where a peer has no figure. */
+ * peer ns_per_op peak_rss_mib floor_mib; NaN where a peer has no figure.
+ * The first lines name the blocks and their operations for bench/plot.gp. */
 static void write_plot_data(void) {
   FILE *f = fopen(o.plot_data, "w");
   if (!f)
     die("cannot write %s: %s", o.plot_data, strerror(errno));
+  fputs("# workloads:", f);
+  for (int w = 0; w < NWORK; w++)
+    if (work_enabled[w])
+      fprintf(f, " %s", work_name[w]);
+  fputs("\n# ops:", f);
+  for (int w = 0; w < NWORK; w++)
+    if (work_enabled[w])
+      fprintf(f, " %s", work_op[w]);
+  fprintf(f, "\n# reps: %d\n", o.reps);
   int block = 0;
   for (int w = 0; w < NWORK; w++) {
     if (!work_enabled[w])
@@ -905,12 +943,17 @@ static void write_plot_data(void) {
     for (int p = 0; p < NPEER; p++) {
       if (!peers[p].enabled)
         continue;
-      const cell_t *c = &cells[w][p];
+      const cell_t *c = &cells[w][p], *fl = &floors[p];
+      fprintf(f, "\"%s\"", peers[p].name);
       if (cell_ok(c))
-        fprintf(f, "\"%s\" %.3f %.3f\n", peers[p].name,
-                median(c->ns_per_op, c->n), median(c->rss_mib, c->n));
+        fprintf(f, " %.3f %.3f", median(c->ns_per_op, c->n),
+                median(c->rss_mib, c->n));
       else
-        fprintf(f, "\"%s\" NaN NaN\n", peers[p].name);
+        fputs(" NaN NaN", f);
+      if (cell_ok(fl))
+        fprintf(f, " %.3f\n", median(fl->rss_mib, fl->n));
+      else
+        fputs(" NaN\n", f);
     }
   }
   fclose(f);
