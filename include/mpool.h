@@ -215,7 +215,7 @@ MP_API void mp_reset_pool(struct mp_pool_s *pool);
  * @return the memory, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
  *         (size > MP_MAX_ALLOC_SIZE) or ENOMEM.
  */
-MP_API MP_NODISCARD MP_MALLOC MP_ALLOC_SIZE(2) void *
+MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_alloc(struct mp_pool_s *pool, size_t size);
 
 /**
@@ -223,14 +223,14 @@ mp_alloc(struct mp_pool_s *pool, size_t size);
  * @return the memory, or NULL with errno EINVAL, EOVERFLOW or ENOMEM as for
  *         mp_alloc().
  */
-MP_API MP_NODISCARD MP_MALLOC MP_ALLOC_SIZE(2) void *
+MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_nalloc(struct mp_pool_s *pool, size_t size);
 
 /**
  * Allocates `size` zeroed bytes aligned as for mp_alloc().
  * @return the memory, or NULL with errno as for mp_alloc().
  */
-MP_API MP_NODISCARD MP_MALLOC MP_ALLOC_SIZE(2) void *
+MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_calloc(struct mp_pool_s *pool, size_t size);
 
 /**
@@ -238,7 +238,7 @@ mp_calloc(struct mp_pool_s *pool, size_t size);
  * @return the memory, or NULL with errno EOVERFLOW (n * size wraps or
  *         exceeds MP_MAX_ALLOC_SIZE), EINVAL or ENOMEM.
  */
-MP_API MP_NODISCARD MP_MALLOC MP_ALLOC_SIZE2(2, 3) void *
+MP_API MP_MALLOC MP_ALLOC_SIZE2(2, 3) void *
 mp_calloc_array(struct mp_pool_s *pool, size_t n, size_t size);
 
 /**
@@ -249,7 +249,7 @@ mp_calloc_array(struct mp_pool_s *pool, size_t n, size_t size);
  * @return the memory, or NULL with errno EINVAL (NULL pool, bad alignment),
  *         EOVERFLOW or ENOMEM.
  */
-MP_API MP_NODISCARD MP_MALLOC MP_ALLOC_SIZE(2) MP_ALLOC_ALIGN(3) void *
+MP_API MP_MALLOC MP_ALLOC_SIZE(2) MP_ALLOC_ALIGN(3) void *
 mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
 
 /**
@@ -272,8 +272,19 @@ MP_API int mp_free(struct mp_pool_s *pool, void *p);
  * ---------------------------------------------------------------------- */
 
 /** The library's version, as MPOOL_VERSION, for checking the header you
- *  compiled against against the library you run with. */
+ *  compiled against against the library you run with.
+ *  Thread-safety: may be called from any thread at any time. */
 MP_API int mpool_version(void);
+
+/**
+ * Returns every block held by the process-wide block cache (the calling
+ * thread's front and the shared back) to the C library.  Pools keep working;
+ * later requests simply refill the cache.  Call it after a burst, or before
+ * a leak checker looks at the process.  Other threads' fronts are returned
+ * when those threads exit.
+ * Thread-safety: may be called from any thread at any time.
+ */
+MP_API void mpool_cache_flush(void);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building, testing and benchmarking mpool need on Debian 12.
+# Idempotent: installs only what is missing.  Run as root (or with sudo).
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config clang libclang-rt-dev valgrind libcmocka-dev)
+if [[ "${1:-}" == "--bench" ]]; then
+  pkgs+=(libapr1-dev libtalloc-dev libmimalloc-dev libjemalloc-dev
+         libgoogle-perftools-dev gnuplot-nox)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,176 @@
+/*
+ * mpool internals: struct layouts, compile-time defaults and the mp__
+ * functions the source files share.  Nothing here is part of the ABI.
+ *
+ * Compile-time levels (each a CMake option mapping to one macro):
+ *   MP_DEFAULT_CACHE_LIMIT  bytes the shared block cache keeps (=64 MiB)
+ *   MP_TCACHE_LIMIT         bytes each thread's cache front keeps (=2 MiB)
+ *
+ * Memory map of a pool:
+ *   - nodes: blocks of pool->node_size bytes, aligned to that size, so the
+ *     node that holds a pointer is found by masking.  The first node holds
+ *     the pool struct itself.  Small requests are bump-allocated upward from
+ *     pool->ptr; mp_nalloc() takes bytes downward from pool->top; the space
+ *     between is free.
+ *   - large blocks: one block from the block source per request above the
+ *     threshold, with a struct mp_large header just before the user
+ *     pointer, on a doubly linked list so mp_free() is O(1).
+ *   - the index: a hash set of node bases and large-block pointers, so
+ *     ownership is decided without reading memory the pool does not own.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef MP_INTERNAL_H
+#define MP_INTERNAL_H
+
+#include "mpool.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef MP_DEFAULT_CACHE_LIMIT
+#define MP_DEFAULT_CACHE_LIMIT ((size_t)64 << 20)
+#endif
+#ifndef MP_TCACHE_LIMIT
+#define MP_TCACHE_LIMIT ((size_t)2 << 20)
+#endif
+
+/* The unit in which node memory is handed out and accounted: every object
+ * from mp_alloc() starts on a granule and covers whole granules. */
+#define MP_GRANULE                                                             \
+  (alignof(max_align_t) > 16 ? alignof(max_align_t) : (size_t)16)
+
+/* Index slots kept inside the pool struct before the table moves to the
+ * backing allocator. */
+#define MP_INDEX_INLINE 16
+
+#if defined(__GNUC__) || defined(__clang__)
+#define mp_likely(x) __builtin_expect(!!(x), 1)
+#define mp_unlikely(x) __builtin_expect(!!(x), 0)
+#define MP_NOINLINE __attribute__((noinline))
+#else
+#define mp_likely(x) (x)
+#define mp_unlikely(x) (x)
+#define MP_NOINLINE
+#endif
+
+#define MP_ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((uintptr_t)(a)-1))
+#define MP_ALIGN_DOWN(x, a) ((x) & ~((uintptr_t)(a)-1))
+#define MP_IS_POW2(x) ((x) != 0 && ((x) & ((x)-1)) == 0)
+
+/* Pool flags. */
+enum {
+  MP_F_NOWINDOW = 1u << 0, /* every allocation takes the slow path */
+  MP_F_CACHED = 1u << 1,   /* default allocator: blocks go through the cache */
+};
+
+struct mp_node {
+  struct mp_node *next; /* the pool's nodes, in the order they are reused */
+  unsigned char *start; /* first usable byte (granule aligned) */
+  uintptr_t pad_[2];
+};
+
+struct mp_large {
+  struct mp_large *next;
+  struct mp_large *prev;
+  void *base;        /* start of the block from the block source */
+  size_t block_size; /* its size, as the block source needs it back */
+  size_t size;       /* the size requested */
+  size_t align;      /* the alignment the block was asked for */
+};
+
+struct mp_index {
+  uintptr_t *slots; /* 0 marks an empty slot */
+  size_t cap;       /* a power of two */
+  size_t count;
+  uintptr_t inline_slots[MP_INDEX_INLINE];
+};
+
+struct mp_pool_s {
+  /* Fast window: mp_alloc() serves [ptr, end) with a compare and an add.
+   * end never passes ptr + window, so a request that fits is small. */
+  unsigned char *ptr;
+  unsigned char *end;
+  unsigned char *top; /* end of free space in the current node */
+  struct mp_node *current;
+  struct mp_node *first; /* holds this struct */
+  struct mp_large *large;
+  size_t node_size; /* power of two; nodes are aligned to it */
+  size_t align;     /* alignment of mp_alloc(), >= MP_GRANULE */
+  size_t max;       /* large threshold */
+  size_t window;    /* widest fast window: max rounded down to a granule */
+  unsigned flags;
+  mp_allocator_t backing;
+  struct mp_index index;
+};
+
+_Static_assert(sizeof(struct mp_node) % 16 == 0, "node header granule");
+_Static_assert(sizeof(struct mp_large) % 16 == 0, "large header granule");
+
+#define MP_NODE_HDR MP_ALIGN_UP(sizeof(struct mp_node), MP_GRANULE)
+
+static inline uintptr_t mp__node_end(const mp_pool_t *pool,
+                                     const struct mp_node *n) {
+  return (uintptr_t)n + pool->node_size;
+}
+
+/* Sets errno and returns NULL: the one exit for failing pointer calls. */
+static inline void *mp__fail(int err) {
+  errno = err;
+  return NULL;
+}
+
+/* index.c */
+void mp__index_init(struct mp_index *ix);
+int mp__index_add(mp_pool_t *pool, uintptr_t key);
+bool mp__index_has(const struct mp_index *ix, uintptr_t key);
+void mp__index_del(struct mp_index *ix, uintptr_t key);
+void mp__index_free(mp_pool_t *pool);
+
+/* Index keys: a node by its base with bit 0 set (bases are aligned to the
+ * node size); a large block by its user pointer, always granule aligned. */
+#define MP_NODE_KEY(n) ((uintptr_t)(n) | 1u)
+
+/* The node of this pool that holds p, or NULL: reads no memory at p. */
+static inline struct mp_node *mp__node_of(const mp_pool_t *pool,
+                                          const void *p) {
+  uintptr_t base = MP_ALIGN_DOWN((uintptr_t)p, pool->node_size);
+  return mp__index_has(&pool->index, MP_NODE_KEY(base))
+             ? (struct mp_node *)base
+             : NULL;
+}
+
+/* The header of this pool's large block p, or NULL: reads no memory at p
+ * unless the index says p is a live large block of this pool. */
+static inline struct mp_large *mp__large_of(const mp_pool_t *pool,
+                                            const void *p) {
+  uintptr_t a = (uintptr_t)p;
+  if ((a & (MP_GRANULE - 1)) != 0 || !mp__index_has(&pool->index, a))
+    return NULL;
+  return (struct mp_large *)p - 1;
+}
+
+/* node.c */
+void *mp__alloc_slow(mp_pool_t *pool, size_t size);
+void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align);
+void mp__set_window(mp_pool_t *pool);
+void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
+
+/* large.c */
+void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align);
+void mp__large_release(mp_pool_t *pool, struct mp_large *l);
+void mp__large_release_all(mp_pool_t *pool);
+
+/* cache.c: the block source.  Sizes passed to put() are those get() used. */
+size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align);
+void *mp__block_get(mp_pool_t *pool, size_t size, size_t align);
+void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
+                   size_t size, size_t align);
+
+/* mp_platform.c */
+extern const mp_allocator_t mp__default_allocator;
+
+#endif /* MP_INTERNAL_H */

@@ -1,0 +1,29 @@
+/*
+ * Host glue: the only code that knows about the operating system.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef MP_PLATFORM_H
+#define MP_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Aligned memory from the system; align is a power of two >= 16.  Blocks
+ * are returned with the size they were allocated with. */
+void *mp__os_alloc(size_t size, size_t align);
+void mp__os_free(void *p, size_t size);
+/* How many times mp__os_alloc() has been called (for tests). */
+size_t mp__os_alloc_calls(void);
+
+/* A process-wide lock for the shared block cache. */
+void mp__lock(void);
+void mp__unlock(void);
+
+/* Arranges for mp__cache_thread_exit(arg) to run when the calling thread
+ * exits.  Returns false if the host cannot, in which case the caller must
+ * not keep per-thread state that needs it. */
+bool mp__on_thread_exit(void *arg);
+void mp__cache_thread_exit(void *arg);
+
+#endif /* MP_PLATFORM_H */

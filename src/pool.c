@@ -1,0 +1,132 @@
+/*
+ * Pools: options, creation, reset and destruction.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "mp_internal.h"
+
+#include <string.h>
+
+/* Room in a node for objects: what is left after the node header. */
+static size_t node_capacity(size_t node_size) {
+  return node_size - MP_NODE_HDR;
+}
+
+void mp_options_init(mp_options_t *opt) {
+  if (opt == NULL)
+    return;
+  memset(opt, 0, sizeof *opt);
+  opt->node_size = MP_DEFAULT_NODE_SIZE;
+  opt->alignment = alignof(max_align_t);
+  opt->large_threshold = node_capacity(MP_DEFAULT_NODE_SIZE) / 4;
+  opt->allocator = NULL;
+}
+
+static size_t round_pow2(size_t x) {
+  size_t p = 1;
+  while (p < x)
+    p <<= 1;
+  return p;
+}
+
+/* Turns caller options into a pool's settings; 0, or -1 with errno. */
+static int settle(const mp_options_t *opt, mp_pool_t *s) {
+  size_t node = opt->node_size ? opt->node_size : MP_DEFAULT_NODE_SIZE;
+  if (node > MP_MAX_NODE_SIZE) {
+    errno = EINVAL;
+    return -1;
+  }
+  node = round_pow2(node < MP_MIN_NODE_SIZE ? MP_MIN_NODE_SIZE : node);
+
+  size_t align = opt->alignment ? opt->alignment : alignof(max_align_t);
+  if (!MP_IS_POW2(align) || align > node / 8) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (align < MP_GRANULE)
+    align = MP_GRANULE;
+
+  size_t cap = node_capacity(node);
+  size_t max = opt->large_threshold ? opt->large_threshold : cap / 4;
+  if (max < 2 * align)
+    max = 2 * align;
+  if (max > cap - align)
+    max = cap - align; /* any small request fits in a fresh node */
+
+  const mp_allocator_t *a = opt->allocator;
+  if (a != NULL && (a->alloc == NULL || a->free == NULL)) {
+    errno = EINVAL;
+    return -1;
+  }
+  s->node_size = node;
+  s->align = align;
+  s->max = max;
+  s->window = MP_ALIGN_DOWN(max, MP_GRANULE);
+  s->backing = a != NULL ? *a : mp__default_allocator;
+  s->flags = a != NULL ? 0u : MP_F_CACHED;
+  if (align > MP_GRANULE)
+    s->flags |= MP_F_NOWINDOW; /* the fast path keeps granule alignment */
+  return 0;
+}
+
+mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
+  mp_options_t defaults;
+  if (opt == NULL) {
+    mp_options_init(&defaults);
+    opt = &defaults;
+  }
+  mp_pool_t s;
+  memset(&s, 0, sizeof s);
+  if (settle(opt, &s) != 0)
+    return NULL;
+
+  struct mp_node *n = mp__block_get(&s, s.node_size, s.node_size);
+  if (n == NULL)
+    return mp__fail(ENOMEM);
+  mp_pool_t *pool = (mp_pool_t *)((unsigned char *)n + MP_NODE_HDR);
+  *pool = s;
+  mp__index_init(&pool->index);
+  n->next = NULL;
+  n->start = (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE);
+  pool->first = n;
+  /* Cannot fail: the inline index has room. */
+  (void)mp__index_add(pool, MP_NODE_KEY(n));
+  mp__node_enter(pool, n);
+  return pool;
+}
+
+mp_pool_t *mp_create_pool(size_t size) {
+  mp_options_t opt;
+  mp_options_init(&opt);
+  opt.node_size = size;
+  opt.large_threshold = 0; /* a quarter of this node size */
+  return mp_create_pool_ex(&opt);
+}
+
+void mp_reset_pool(mp_pool_t *pool) {
+  if (pool == NULL)
+    return;
+  mp__large_release_all(pool);
+  mp__node_enter(pool, pool->first);
+}
+
+void mp_destroy_pool(mp_pool_t *pool) {
+  if (pool == NULL)
+    return;
+  mp__large_release_all(pool);
+  mp__index_free(pool);
+  /* The pool lives in its first node: copy what is needed to free it. */
+  mp_allocator_t backing = pool->backing;
+  unsigned flags = pool->flags;
+  size_t node_size = pool->node_size;
+  struct mp_node *n = pool->first;
+  while (n != NULL) {
+    struct mp_node *next = n->next;
+    mp__block_put(&backing, flags, n, node_size, node_size);
+    n = next;
+  }
+}
+
+void mp_destory_pool(mp_pool_t *pool) { mp_destroy_pool(pool); }
+
+int mpool_version(void) { return MPOOL_VERSION; }

@@ -1,0 +1,122 @@
+/*
+ * The block cache (src/cache.c): steady-state request cycles call no
+ * allocator; blocks move between threads; flushing returns everything.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "test_util.h"
+
+#include "mp_platform.h"
+
+#include <pthread.h>
+
+static void request(void) {
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  for (int i = 0; i < 40; i++) {
+    size_t n = i == 39 ? 12000 : (size_t)(8 + (i * 37) % 500);
+    unsigned char *a = mp_alloc(p, n);
+    assert_non_null(a);
+    a[0] = 1;
+    a[n - 1] = 1;
+  }
+  mp_destroy_pool(p);
+}
+
+static void steady_state_calls_no_allocator(void **state) {
+  (void)state;
+  for (int i = 0; i < 10; i++)
+    request();
+  size_t before = mp__os_alloc_calls();
+  for (int i = 0; i < 10000; i++)
+    request();
+  assert_int_equal(mp__os_alloc_calls(), before);
+}
+
+static void flush_then_refill(void **state) {
+  (void)state;
+  request();
+  mpool_cache_flush();
+  size_t before = mp__os_alloc_calls();
+  request();
+  assert_true(mp__os_alloc_calls() > before);
+  before = mp__os_alloc_calls();
+  request();
+  assert_int_equal(mp__os_alloc_calls(), before);
+}
+
+/* Many pools alive at once: more blocks than a thread's front keeps. */
+static void bounded_front(void **state) {
+  (void)state;
+  static mp_pool_t *pools[400];
+  for (int i = 0; i < 400; i++) {
+    pools[i] = mp_create_pool(32768);
+    assert_non_null(pools[i]);
+    assert_non_null(mp_alloc(pools[i], 100));
+  }
+  for (int i = 0; i < 400; i++)
+    mp_destroy_pool(pools[i]);
+  mpool_cache_flush();
+}
+
+#define THREADS 4
+#define HANDOFF 64
+
+static mp_pool_t *handed[THREADS][HANDOFF];
+
+static void *producer(void *arg) {
+  int id = (int)(intptr_t)arg;
+  for (int i = 0; i < HANDOFF; i++) {
+    mp_pool_t *p = mp_create_pool(4096);
+    for (int j = 0; j < 30; j++)
+      memset(mp_alloc(p, 100), id, 100);
+    (void)mp_alloc(p, 9000);
+    handed[id][i] = p;
+  }
+  for (int c = 0; c < 2000; c++)
+    request();
+  return NULL;
+}
+
+static void *consumer(void *arg) {
+  int id = (int)(intptr_t)arg;
+  for (int i = 0; i < HANDOFF; i++)
+    mp_destroy_pool(handed[id][i]); /* blocks migrate to this thread */
+  for (int c = 0; c < 2000; c++)
+    request();
+  return NULL;
+}
+
+/* Pools created on one thread and destroyed on another; threads exit and
+ * hand their cached blocks back. */
+static void threads_migrate_blocks(void **state) {
+  (void)state;
+  pthread_t t[THREADS];
+  for (int i = 0; i < THREADS; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, producer, (void *)(intptr_t)i), 0);
+  for (int i = 0; i < THREADS; i++)
+    assert_int_equal(pthread_join(t[i], NULL), 0);
+  for (int i = 0; i < THREADS; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, consumer, (void *)(intptr_t)i), 0);
+  for (int i = 0; i < THREADS; i++)
+    assert_int_equal(pthread_join(t[i], NULL), 0);
+  /* The exited threads' blocks are in the shared back: this thread's
+   * request cycles find them there. */
+  mpool_cache_flush();
+  request();
+  size_t before = mp__os_alloc_calls();
+  request();
+  assert_int_equal(mp__os_alloc_calls(), before);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(steady_state_calls_no_allocator),
+      cmocka_unit_test(flush_then_refill),
+      cmocka_unit_test(bounded_front),
+      cmocka_unit_test(threads_migrate_blocks),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  mpool_cache_flush();
+  return rc;
+}

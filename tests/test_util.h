@@ -1,0 +1,117 @@
+/*
+ * Shared test helpers: a backing allocator that counts, checks and fails.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef MPOOL_TEST_UTIL_H
+#define MPOOL_TEST_UTIL_H
+
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <setjmp.h> /* cmocka needs these before its header */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpool.h"
+
+#define TA_MAX_BLOCKS 4096
+
+/* A backing allocator that records every block, so tests can check that
+ * sizes given back match, that nothing leaks, and can fail call number k. */
+typedef struct {
+  mp_allocator_t a;
+  long calls;   /* alloc calls so far */
+  long fail_at; /* fail the alloc call with this index (0-based); -1: never */
+  long fails;   /* how many calls were failed */
+  size_t live_bytes;
+  size_t live_blocks;
+  struct {
+    void *p;
+    size_t size;
+  } blocks[TA_MAX_BLOCKS];
+} test_alloc_t;
+
+static void *ta_alloc(void *ud, size_t size, size_t align) {
+  test_alloc_t *t = ud;
+  long call = t->calls++;
+  assert_true(size > 0);
+  assert_true(align >= 16 && (align & (align - 1)) == 0);
+  if (t->fail_at >= 0 && call == t->fail_at) {
+    t->fails++;
+    return NULL;
+  }
+  void *p = NULL;
+  if (posix_memalign(&p, align, size) != 0)
+    return NULL;
+  for (size_t i = 0; i < TA_MAX_BLOCKS; i++) {
+    if (t->blocks[i].p == NULL) {
+      t->blocks[i].p = p;
+      t->blocks[i].size = size;
+      t->live_bytes += size;
+      t->live_blocks++;
+      return p;
+    }
+  }
+  fail_msg("test allocator: too many live blocks");
+  return NULL;
+}
+
+static void ta_free(void *ud, void *p, size_t size) {
+  test_alloc_t *t = ud;
+  for (size_t i = 0; i < TA_MAX_BLOCKS; i++) {
+    if (t->blocks[i].p == p) {
+      assert_int_equal(t->blocks[i].size, size); /* sized free matches */
+      t->blocks[i].p = NULL;
+      t->live_bytes -= size;
+      t->live_blocks--;
+      free(p);
+      return;
+    }
+  }
+  fail_msg("test allocator: free of a block it never gave: %p", p);
+}
+
+static inline void ta_init(test_alloc_t *t) {
+  memset(t, 0, sizeof *t);
+  t->a.alloc = ta_alloc;
+  t->a.free = ta_free;
+  t->a.ud = t;
+  t->fail_at = -1;
+}
+
+/* True if [p, p + n) lies inside one block the allocator handed out. */
+static inline int ta_contains(const test_alloc_t *t, const void *p, size_t n) {
+  const unsigned char *c = p;
+  for (size_t i = 0; i < TA_MAX_BLOCKS; i++) {
+    const unsigned char *b = t->blocks[i].p;
+    if (b != NULL && c >= b && n <= t->blocks[i].size &&
+        (size_t)(c - b) <= t->blocks[i].size - n)
+      return 1;
+  }
+  return 0;
+}
+
+static inline mp_pool_t *ta_pool(test_alloc_t *t, size_t node_size) {
+  mp_options_t o;
+  mp_options_init(&o);
+  o.node_size = node_size;
+  o.large_threshold = 0;
+  o.allocator = &t->a;
+  return mp_create_pool_ex(&o);
+}
+
+static inline int is_aligned(const void *p, size_t a) {
+  return ((uintptr_t)p & (a - 1)) == 0;
+}
+
+#endif
