@@ -92,6 +92,9 @@ void mpb_words_init(mpb_words_t *w, uint64_t seed);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t mpb_now_ns(void);
 
+/* Minor page faults of this process so far (getrusage). */
+uint64_t mpb_minor_faults(void);
+
 /* Peak resident set of this process (VmHWM) in KiB, or 0 if unknown. */
 uint64_t mpb_peak_rss_kib(void);
 

@@ -97,6 +97,7 @@ typedef struct cell {
   double ns_per_op[MAX_REPS];
   double rss_mib[MAX_REPS];    /* VmHWM reported by the worker */
   double maxrss_mib[MAX_REPS]; /* ru_maxrss from wait4() */
+  double faults_per_op[MAX_REPS]; /* minor page faults in the timed part */
   uint64_t ops;
 } cell_t;
 
@@ -316,7 +317,7 @@ static void parse_args(int argc, char **argv) {
 typedef struct run_out {
   int status; /* C_OK, C_NA, C_ERROR */
   char note[160];
-  uint64_t ops, ns, hwm_kib;
+  uint64_t ops, ns, hwm_kib, faults;
   long maxrss_kib;
 } run_out_t;
 
@@ -423,8 +424,8 @@ static void run_worker(int p, const char *workload, run_out_t *out) {
     return;
   }
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
-      sscanf(buf, "ok %" SCNu64 " %" SCNu64 " %" SCNu64, &out->ops, &out->ns,
-             &out->hwm_kib) == 3) {
+      sscanf(buf, "ok %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
+             &out->ops, &out->ns, &out->hwm_kib, &out->faults) == 4) {
     out->status = C_OK;
     return;
   }
@@ -450,6 +451,8 @@ static void record(cell_t *c, const run_out_t *r) {
   c->ns_per_op[c->n] = r->ops ? (double)r->ns / (double)r->ops : 0.0;
   c->rss_mib[c->n] = (double)r->hwm_kib / 1024.0;
   c->maxrss_mib[c->n] = (double)r->maxrss_kib / 1024.0;
+  c->faults_per_op[c->n] =
+      r->ops ? (double)r->faults / (double)r->ops : 0.0;
   c->ops = r->ops;
   c->n++;
 }
@@ -667,8 +670,9 @@ static void print_table(FILE *f) {
           "\nmpool benchmark: median of %d repetition%s, peers interleaved; "
           "x mpool = peer / mpool (>1: mpool is faster or smaller)\n\n",
           o.reps, o.reps == 1 ? "" : "s");
-  fprintf(f, "%-8s %-11s %12s %8s %9s %8s %9s  %s\n", "workload", "peer",
-          "ns/op", "x mpool", "peak MiB", "x mpool", "floor MiB", "op");
+  fprintf(f, "%-8s %-11s %12s %8s %9s %8s %9s %9s  %s\n", "workload",
+          "peer", "ns/op", "x mpool", "peak MiB", "x mpool", "floor MiB",
+          "faults/op", "op");
   for (int w = 0; w < NWORK; w++) {
     if (!work_enabled[w])
       continue;
@@ -685,9 +689,8 @@ static void print_table(FILE *f) {
       if (cell_ok(fl))
         snprintf(floor_s, sizeof floor_s, "%.1f", median(fl->rss_mib, fl->n));
       if (!cell_ok(c)) {
-        fprintf(f, "%-8s %-11s %12s %8s %9s %8s %9s  %s: %s\n", work_name[w],
-                peers[p].name, c->status == C_ERROR ? "error" : "n/a", "",
-                "", "", "", c->status == C_ERROR ? "error" : "n/a", c->note);
+        fprintf(f, "%-8s %-11s %12s  %s\n", work_name[w], peers[p].name,
+                c->status == C_ERROR ? "error" : "n/a", c->note);
         continue;
       }
       double t = median(c->ns_per_op, c->n), r = median(c->rss_mib, c->n);
@@ -696,12 +699,14 @@ static void print_table(FILE *f) {
         snprintf(tr, sizeof tr, "%.2f", t / mt);
       if (mok && mr > 0)
         snprintf(rr, sizeof rr, "%.2f", r / mr);
-      fprintf(f, "%-8s %-11s %12.1f %8s %9.1f %8s %9s  %s\n", work_name[w],
-              peers[p].name, t, tr, r, rr, floor_s, work_op[w]);
+      fprintf(f, "%-8s %-11s %12.1f %8s %9.1f %8s %9s %9.3f  %s\n",
+              work_name[w], peers[p].name, t, tr, r, rr, floor_s,
+              median(c->faults_per_op, c->n), work_op[w]);
     }
   }
   fprintf(f, "\nfloor MiB: peak RSS of the same worker with its input tables "
-             "built and no workload run.\n");
+             "built and no workload run.\nfaults/op: minor page faults per "
+             "operation in the timed part.\n");
   if (ic.tried) {
     if (ic.status == C_OK)
       fprintf(f,
@@ -744,7 +749,7 @@ static void write_csv(void) {
   FILE *f = open_out("results.csv");
   fputs("workload,op,peer,status,reps,ns_per_op,ns_per_op_min,ns_per_op_max,"
         "time_ratio,peak_rss_mib,rss_ratio,floor_rss_mib,ru_maxrss_mib,"
-        "instructions_per_op,note\n",
+        "minor_faults_per_op,instructions_per_op,note\n",
         f);
   for (int w = 0; w < NWORK; w++) {
     if (!work_enabled[w])
@@ -770,13 +775,17 @@ static void write_csv(void) {
       csv_num(f, ok && mok && mr > 0, mr > 0 ? r / mr : 0);
       csv_num(f, cell_ok(fl), cell_ok(fl) ? median(fl->rss_mib, fl->n) : 0);
       csv_num(f, ok, ok ? median(c->maxrss_mib, c->n) : 0);
+      if (ok)
+        fprintf(f, ",%.4f", median(c->faults_per_op, c->n));
+      else
+        fputs(",", f);
       fputs(",", f); /* instructions_per_op */
       csv_str(f, ok ? "" : c->note);
       fputc('\n', f);
     }
   }
   if (ic.tried) {
-    fprintf(f, "icount,mp_alloc,mpool,%s,1,,,,,,,,,",
+    fprintf(f, "icount,mp_alloc,mpool,%s,1,,,,,,,,,,",
             ic.status == C_OK ? "ok" : "n/a");
     if (ic.status == C_OK)
       fprintf(f, "%.3f", ic.per_call);
@@ -811,7 +820,7 @@ static void json_str(FILE *f, const char *s) {
 static void json_arr(FILE *f, const double *v, int n) {
   fputc('[', f);
   for (int i = 0; i < n; i++)
-    fprintf(f, "%s%.3f", i ? ", " : "", v[i]);
+    fprintf(f, "%s%.6g", i ? ", " : "", v[i]);
   fputc(']', f);
 }
 
@@ -865,6 +874,8 @@ static void write_json(void) {
       else
         fputs(", \"time_ratio\": null", f);
       fprintf(f, ", \"peak_rss_mib\": %.3f", r);
+      fprintf(f, ", \"minor_faults_per_op\": %.4f",
+              median(c->faults_per_op, c->n));
       if (mok && mr > 0)
         fprintf(f, ", \"rss_ratio\": %.4f", r / mr);
       else
@@ -875,6 +886,8 @@ static void write_json(void) {
       json_arr(f, c->rss_mib, c->n);
       fputs(", \"ru_maxrss_mib\": ", f);
       json_arr(f, c->maxrss_mib, c->n);
+      fputs(", \"minor_faults_per_op\": ", f);
+      json_arr(f, c->faults_per_op, c->n);
       fputs("}}", f);
     }
   }
@@ -1018,10 +1031,13 @@ int main(int argc, char **argv) {
         if (w < 0)
           continue;
         if (r.status == C_OK)
-          fprintf(stderr, "[rep %d/%d] %-8s %-11s %12.1f ns/%s  %7.1f MiB\n",
+          fprintf(stderr,
+                  "[rep %d/%d] %-8s %-11s %12.1f ns/%-7s %7.1f MiB %9.3f "
+                  "faults/op\n",
                   rep + 1, o.reps, work_name[w], peers[p].name,
                   r.ops ? (double)r.ns / (double)r.ops : 0.0, work_op[w],
-                  (double)r.hwm_kib / 1024.0);
+                  (double)r.hwm_kib / 1024.0,
+                  r.ops ? (double)r.faults / (double)r.ops : 0.0);
         else
           fprintf(stderr, "[rep %d/%d] %-8s %-11s %s: %s\n", rep + 1, o.reps,
                   work_name[w], peers[p].name,

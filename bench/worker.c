@@ -2,7 +2,7 @@
  * main() of a benchmark worker: one process runs one workload for one peer
  * and prints one line for the driver (mpool-bench):
  *
- *   ok <ops> <ns> <peak_rss_kib>
+ *   ok <ops> <ns> <peak_rss_kib> <minor_faults>
  *   na <reason>
  *   error <reason>
  *
@@ -128,11 +128,11 @@ int main(int argc, char **argv) {
   mpb_words_init(&d.words, p.seed);
 
   if (!fn) { /* empty: the floor of this worker, tables built, no workload */
-    printf("ok 0 0 %" PRIu64 "\n", mpb_peak_rss_kib());
+    printf("ok 0 0 %" PRIu64 " 0\n", mpb_peak_rss_kib());
     return 0;
   }
 
-  mpb_result_t res = {MPB_OK, NULL, 0, 0};
+  mpb_result_t res = {MPB_OK, NULL, 0, 0, 0};
   fn(&p, &d, &res);
   if (res.status == MPB_NA) {
     printf("na %s\n", res.why);
@@ -142,8 +142,8 @@ int main(int argc, char **argv) {
     printf("error %s\n", res.why ? res.why : "workload failed");
     return 1;
   }
-  printf("ok %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", res.ops, res.ns,
-         mpb_peak_rss_kib());
+  printf("ok %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", res.ops,
+         res.ns, mpb_peak_rss_kib(), res.faults);
   mpb_plan_free(&d.plan);
   free(d.burst);
   return 0;

@@ -28,7 +28,18 @@ typedef struct mpb_result {
   const char *why; /* reason for MPB_NA or MPB_ERROR */
   uint64_t ops;    /* operations timed */
   uint64_t ns;     /* wall time of those operations */
+  uint64_t faults; /* minor page faults during those operations */
 } mpb_result_t;
+
+/* Start (or restart) and stop the timed section of a workload. */
+static inline void mpb_start(mpb_result_t *r) {
+  r->faults = mpb_minor_faults();
+  r->ns = mpb_now_ns();
+}
+static inline void mpb_stop(mpb_result_t *r) {
+  r->ns = mpb_now_ns() - r->ns;
+  r->faults = mpb_minor_faults() - r->faults;
+}
 
 typedef void (*mpb_workload_fn)(const mpb_params_t *, const mpb_data_t *,
                                 mpb_result_t *);

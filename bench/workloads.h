@@ -56,10 +56,10 @@ static void mpb_run_request(const mpb_params_t *p, const mpb_data_t *d,
                             mpb_result_t *res) {
   void *objs[MPB_PLAN_MAX];
   size_t total = p->warmup + p->requests;
-  uint64_t t0 = mpb_now_ns();
+  mpb_start(res);
   for (size_t r = 0; r < total; r++) {
     if (r == p->warmup)
-      t0 = mpb_now_ns();
+      mpb_start(res);
     uint32_t k = (uint32_t)(r % MPB_PLAN_REQUESTS);
     const uint32_t *sz = d->plan.sizes + d->plan.start[k];
     uint32_t n = d->plan.count[k];
@@ -75,7 +75,7 @@ static void mpb_run_request(const mpb_params_t *p, const mpb_data_t *d,
     }
     peer_close(c, objs, n);
   }
-  res->ns = mpb_now_ns() - t0;
+  mpb_stop(res);
   res->ops = p->requests;
 }
 
@@ -87,10 +87,10 @@ static void mpb_run_reset(const mpb_params_t *p, const mpb_data_t *d,
   peer_ctx_t *c = peer_open();
   if (!c)
     MPB_FAIL(res, "region creation failed");
-  uint64_t t0 = mpb_now_ns();
+  mpb_start(res);
   for (size_t r = 0; r < total; r++) {
     if (r == p->warmup)
-      t0 = mpb_now_ns();
+      mpb_start(res);
     uint32_t k = (uint32_t)(r % MPB_PLAN_REQUESTS);
     const uint32_t *sz = d->plan.sizes + d->plan.start[k];
     uint32_t n = d->plan.count[k];
@@ -103,7 +103,7 @@ static void mpb_run_reset(const mpb_params_t *p, const mpb_data_t *d,
     }
     peer_reset(c, objs, n);
   }
-  res->ns = mpb_now_ns() - t0;
+  mpb_stop(res);
   res->ops = p->requests;
   peer_close(c, NULL, 0);
 }
@@ -112,7 +112,7 @@ static void mpb_run_reset(const mpb_params_t *p, const mpb_data_t *d,
 static void mpb_run_burst(const mpb_params_t *p, const mpb_data_t *d,
                           mpb_result_t *res) {
   const uint8_t *tab = d->burst;
-  uint64_t t0 = mpb_now_ns();
+  mpb_start(res);
   peer_ctx_t *c = peer_open();
   if (!c)
     MPB_FAIL(res, "region creation failed");
@@ -125,7 +125,7 @@ static void mpb_run_burst(const mpb_params_t *p, const mpb_data_t *d,
     peer_track(c, o);
   }
   peer_close(c, NULL, 0);
-  res->ns = mpb_now_ns() - t0;
+  mpb_stop(res);
   res->ops = p->burst;
 }
 
@@ -168,7 +168,7 @@ static void mpb_run_churn(const mpb_params_t *p, const mpb_data_t *d,
     live += sz;
     n++;
   }
-  uint64_t t0 = mpb_now_ns();
+  mpb_start(res);
   for (size_t step = 0; step < p->churn_steps; step++) {
     uint32_t i = mpb_below(mpb_rng(&s), (uint32_t)n);
     peer_free(c, objs[i], sizes[i]);
@@ -180,7 +180,7 @@ static void mpb_run_churn(const mpb_params_t *p, const mpb_data_t *d,
     objs[i] = o;
     sizes[i] = sz;
   }
-  res->ns = mpb_now_ns() - t0;
+  mpb_stop(res);
   res->ops = p->churn_steps;
   if (!PEER_CLOSE_FREES_ALL)
     for (size_t i = 0; i < n; i++)
@@ -203,10 +203,10 @@ static void mpb_run_strings(const mpb_params_t *p, const mpb_data_t *d,
 #else
   void *objs[MPB_STRINGS_PER_REQUEST];
   size_t total = p->warmup + p->strings;
-  uint64_t t0 = mpb_now_ns();
+  mpb_start(res);
   for (size_t r = 0; r < total; r++) {
     if (r == p->warmup)
-      t0 = mpb_now_ns();
+      mpb_start(res);
     peer_ctx_t *c = peer_open();
     if (!c)
       MPB_FAIL(res, "region creation failed");
@@ -226,7 +226,7 @@ static void mpb_run_strings(const mpb_params_t *p, const mpb_data_t *d,
     }
     peer_close(c, objs, MPB_STRINGS_PER_REQUEST);
   }
-  res->ns = mpb_now_ns() - t0;
+  mpb_stop(res);
   res->ops = p->strings;
 #endif
 }
