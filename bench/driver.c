@@ -699,7 +699,7 @@ static void print_table(FILE *f) {
         snprintf(tr, sizeof tr, "%.2f", t / mt);
       if (mok && mr > 0)
         snprintf(rr, sizeof rr, "%.2f", r / mr);
-      fprintf(f, "%-8s %-11s %12.1f %8s %9.1f %8s %9s %9.3f  %s\n",
+      fprintf(f, "%-8s %-11s %12.1f %8s %9.1f %8s %9s %9.4f  %s\n",
               work_name[w], peers[p].name, t, tr, r, rr, floor_s,
               median(c->faults_per_op, c->n), work_op[w]);
     }
@@ -946,6 +946,13 @@ static void write_plot_data(void) {
     if (work_enabled[w])
       fprintf(f, " %s", work_op[w]);
   fprintf(f, "\n# reps: %d\n", o.reps);
+  /* cpu, cores and date for the chart's title */
+  fputs("# machine:", f);
+  for (int i = 0; i < nmach; i++)
+    if (!strcmp(mach_key[i], "cpu") || !strcmp(mach_key[i], "cores") ||
+        !strcmp(mach_key[i], "date"))
+      fprintf(f, "%s %s", i ? "," : "", mach_val[i]);
+  fputc('\n', f);
   int block = 0;
   for (int w = 0; w < NWORK; w++) {
     if (!work_enabled[w])

@@ -13,6 +13,7 @@ if (!exists("term")) term = 'pngcairo'
 workloads = system(sprintf("sed -n 's/^# workloads: //p' '%s'", datafile))
 ops = system(sprintf("sed -n 's/^# ops: //p' '%s'", datafile))
 reps = system(sprintf("sed -n 's/^# reps: //p' '%s'", datafile))
+machine = system(sprintf("sed -n 's/^# machine: //p' '%s'", datafile))
 n = words(workloads)
 
 if (term eq 'pngcairo') {
@@ -37,7 +38,7 @@ set key off
 peercolor(i) = (i == 0) ? 0xc0392b : \
                word("0x2e86c1 0x5dade2 0x85c1e9 0x28b463 0x7d3c98 0x566573 0x909497 0xb3b6b7", int(i))+0
 
-set multiplot layout 2, n title sprintf("mpool benchmark (median of %s repetition(s)); lower is better", reps)
+set multiplot layout 2, n title sprintf("mpool benchmark, median of %s repetition(s), lower is better\n%s", reps, machine)
 do for [i=1:n] {
   set title sprintf("%s: ns per %s", word(workloads, i), word(ops, i))
   plot datafile index (i-1) using 0:2:(peercolor($0)):xtic(1) with boxes lc rgb variable, \
