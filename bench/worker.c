@@ -93,9 +93,9 @@ int main(int argc, char **argv) {
   }
 
   const char *why = mpb_peer.init(label);
-  if (why) {
-    printf("na %s\n", why);
-    return 0;
+  if (why) { /* a broken setup, never a quiet n/a */
+    printf("error %s\n", why);
+    return 1;
   }
 
   mpb_workload_fn fn = NULL;

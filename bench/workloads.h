@@ -13,6 +13,7 @@
  *   const char *peer_init(const char *label)
  *                                   once per process, untimed; NULL on
  *                                   success, else why the peer cannot run
+ *                                   (reported as an error)
  *   peer_ctx_t *peer_open(void)     a new, empty region
  *   void peer_close(peer_ctx_t *, void **objs, size_t n)
  *                                   releases the region and all it holds;
