@@ -97,6 +97,14 @@ extern "C" {
 struct mp_pool_s;
 typedef struct mp_pool_s mp_pool_t;
 
+/** The unit in which pools hand out node memory: every mp_alloc() object
+ *  starts on a granule and covers whole granules. */
+#ifdef __cplusplus
+#define MP_GRANULE (alignof(std::max_align_t) > 16 ? alignof(std::max_align_t) : 16)
+#else
+#define MP_GRANULE (_Alignof(max_align_t) > 16 ? _Alignof(max_align_t) : 16)
+#endif
+
 /** Largest size any allocation call accepts; larger requests fail with
  *  EOVERFLOW. */
 #define MP_MAX_ALLOC_SIZE ((size_t)PTRDIFF_MAX / 2)
@@ -145,7 +153,18 @@ typedef struct mp_options_s {
    *  the process-wide block cache).  A pool with its own allocator bypasses
    *  the block cache: every byte it uses passes through this allocator. */
   const mp_allocator_t *allocator;
+  /** MP_POOL_* flags (=0); an unknown flag: EINVAL. */
+  unsigned flags;
 } mp_options_t;
+
+/**
+ * Pool flag: every small object carries a 16-byte header with its size, so
+ * that mp_free() and mp_realloc_unsized() work on small objects too.  Costs
+ * 16 bytes per small object (more for alignments above 16), and every
+ * allocation takes the slow path.  mp_nalloc() returns aligned memory in
+ * such a pool.
+ */
+#define MP_POOL_SIZE_HEADERS 0x1u
 
 /* ------------------------------------------------------------------------
  * Creating and releasing pools
@@ -203,8 +222,9 @@ MP_API void mp_reset_pool(struct mp_pool_s *pool);
 /* ------------------------------------------------------------------------
  * Allocating
  *
- * Memory from these calls stays valid until it is freed with mp_free()
- * (large blocks), or the pool is reset or destroyed.  A size of 0 is valid
+ * Memory from these calls stays valid until it is freed (mp_free() for
+ * large blocks, mp_free_sized() for any object), or the pool is reset or
+ * destroyed.  A size of 0 is valid
  * and returns a unique pointer to a minimal object.  Contents are
  * uninitialised except for mp_calloc().
  * ---------------------------------------------------------------------- */
@@ -258,14 +278,147 @@ mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
  * A large block (a request above the pool's large_threshold, or an
  * mp_memalign() too big for a node) is returned at once, in O(1).  A small
  * object, which lives in a node, is left in place until reset or destroy
- * (the seed API's meaning): the call succeeds and does nothing.  NULL `p` is
- * a no-op.
+ * (the seed API's meaning): the call succeeds and does nothing; use
+ * mp_free_sized() to reuse its memory, or create the pool with
+ * MP_POOL_SIZE_HEADERS, in which mp_free() frees small objects as
+ * mp_free_sized() does.  NULL `p` is a no-op.
  *
  * @return 0 on success; -1 with errno EINVAL if pool is NULL or `p` was not
  *         allocated from this pool (and is not already freed).  A pointer
  *         into the middle of a large block is foreign.
  */
 MP_API int mp_free(struct mp_pool_s *pool, void *p);
+
+/* ------------------------------------------------------------------------
+ * Reuse: freeing single objects early
+ *
+ * Memory freed here goes back to the pool: it is handed out again by later
+ * allocations from the same pool in O(1), merges with free neighbours, and a
+ * node that becomes entirely free returns to the block cache.  Freeing the
+ * most recent allocation gives its bytes straight back to the bump pointer.
+ * Reset forgets every free list.  Freeing is precise for objects from
+ * mp_alloc(), mp_calloc() and mp_memalign(); for one from mp_nalloc() it is
+ * precise when it is the most recent mp_nalloc(), otherwise the 16-byte
+ * granules wholly inside the object are reused and its partial ends come
+ * back at reset.
+ *
+ * Bad input: a double free, or a size other than the one requested, is
+ * undefined behaviour in release builds (the hardened build reports it); a
+ * pointer the pool does not own and a size larger than a small object can
+ * have are reported (-1, EINVAL).
+ * ---------------------------------------------------------------------- */
+
+/**
+ * Frees `p`, an object of this pool, given the size it was requested with
+ * (size 0 is valid, as when allocating).  No per-object header is needed.
+ * Large blocks are released as by mp_free() (their size is known).  In a
+ * pool with MP_POOL_SIZE_HEADERS the size comes from the header and `size`
+ * is ignored.  NULL `p` is a no-op.
+ * @return 0, or -1 with errno EINVAL (NULL pool, foreign pointer, a size
+ *         no small object can have).
+ */
+MP_API int mp_free_sized(struct mp_pool_s *pool, void *p, size_t size);
+
+/**
+ * Resizes `p`, an object of this pool requested with `old_size` bytes, to
+ * `new_size` bytes, keeping its contents up to the smaller size.  Grows in
+ * place when `p` is the last allocation or free space follows it, shrinks
+ * in place, and otherwise moves the object and frees the old one.  NULL `p`
+ * allocates as mp_alloc(); a large block's own size is used instead of
+ * `old_size`.  The result is aligned as mp_alloc() results are (an object
+ * from mp_nalloc() stays unaligned).  Shrinking never fails.
+ * @return the object, or NULL with errno EINVAL (NULL pool, foreign
+ *         pointer), EOVERFLOW or ENOMEM; on failure `p` is left intact.
+ */
+MP_API void *mp_realloc(struct mp_pool_s *pool, void *p, size_t old_size,
+                        size_t new_size);
+
+/**
+ * mp_realloc() for callers who do not know the old size: `p` must be a large
+ * block, or an object of a pool created with MP_POOL_SIZE_HEADERS.
+ * @return as mp_realloc(); EINVAL also for a small object of a pool
+ *         without size headers.
+ */
+MP_API void *mp_realloc_unsized(struct mp_pool_s *pool, void *p,
+                                size_t new_size);
+
+/**
+ * An allocator function of the shape embeddable interpreters take (Lua's
+ * lua_Alloc): `ud` is the pool.  With `nsize` 0 it frees `ptr` (of `osize`
+ * bytes) and returns NULL; otherwise it is mp_realloc(ud, ptr, osize,
+ * nsize), and `osize` is ignored when `ptr` is NULL.
+ * @return as mp_realloc(), or NULL after a free.
+ */
+MP_API void *mp_allocf(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/* ------------------------------------------------------------------------
+ * Object pools: O(1) get and put of objects of one size and alignment
+ * ---------------------------------------------------------------------- */
+
+/** An object pool, which lives in (and dies with) a pool. */
+typedef struct mp_objpool_s mp_objpool_t;
+
+/**
+ * Creates an object pool for objects of `size` bytes aligned to `align`
+ * (0: the pool's alignment; otherwise a power of two, at least
+ * sizeof(void *)) inside `pool`.  The object pool and its objects are valid
+ * until `pool` is reset or destroyed.
+ * @return the object pool, or NULL with errno EINVAL (NULL pool, bad
+ *         alignment), EOVERFLOW or ENOMEM.
+ */
+MP_API mp_objpool_t *mp_objpool_create(struct mp_pool_s *pool, size_t size,
+                                       size_t align);
+
+/**
+ * Takes an object: the last one put back, or a new one from the pool.
+ * Contents are uninitialised.
+ * @return the object, or NULL with errno EINVAL (NULL objpool) or ENOMEM.
+ */
+MP_API void *mp_objpool_get(mp_objpool_t *op);
+
+/**
+ * Puts an object taken from `op` back, for the next mp_objpool_get().
+ * NULL `obj` is a no-op.
+ * @return 0, or -1 with errno EINVAL (NULL objpool).
+ */
+MP_API int mp_objpool_put(mp_objpool_t *op, void *obj);
+
+/* ------------------------------------------------------------------------
+ * Inline fast path
+ *
+ * mp_alloc() is also a macro that serves the common case -- a small request
+ * that fits the current node -- inline, with a compare and an add, and calls
+ * the function otherwise.  It reads only the pool's first member, its bump
+ * window; the rest of the pool stays private.  Pools whose mode needs every
+ * allocation to reach the library (size headers, alignment above 16,
+ * sanitizer and debug builds) keep the window empty, so the macro always
+ * calls the function for them.  Define MPOOL_NO_INLINE before including
+ * this header to call the function always; (mp_alloc)(pool, n) and
+ * &mp_alloc also reach the function.
+ * ---------------------------------------------------------------------- */
+
+/** The bump window at the start of every pool (internal; do not use). */
+struct mp__window {
+  unsigned char *ptr; /* next free byte, granule aligned */
+  unsigned char *end; /* end of what the fast path may hand out */
+};
+
+static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
+  if (pool != NULL) {
+    /* A pointer to a struct is a pointer to its first member. */
+    struct mp__window *w = (struct mp__window *)(void *)pool;
+    unsigned char *p = w->ptr;
+    if (size - 1 < (size_t)(w->end - p)) { /* size 0 goes to the call */
+      w->ptr = p + ((size + (MP_GRANULE - 1)) & ~(size_t)(MP_GRANULE - 1));
+      return p;
+    }
+  }
+  return mp_alloc(pool, size);
+}
+
+#if !defined(MPOOL_NO_INLINE) && !defined(MPOOL_BUILDING_LIBRARY)
+#define mp_alloc(pool, size) mp__alloc_inline((pool), (size))
+#endif
 
 /* ------------------------------------------------------------------------
  * Library

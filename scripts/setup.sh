@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing.  Run as root (or with sudo).
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config clang libclang-rt-dev valgrind libcmocka-dev)
+pkgs=(build-essential cmake pkg-config clang libclang-rt-dev valgrind libcmocka-dev liblua5.4-dev)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(libapr1-dev libtalloc-dev libmimalloc-dev libjemalloc-dev
          libgoogle-perftools-dev gnuplot-nox)

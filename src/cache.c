@@ -32,15 +32,27 @@ struct mp_blocks {
   bool hooked; /* front only: the thread-exit hook is armed */
 };
 
-static _Thread_local struct mp_blocks front;
+/* initial-exec: the front is reached without a call into the dynamic
+ * linker, as allocators' thread caches usually are. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MP_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define MP_TLS_MODEL
+#endif
+static _Thread_local struct mp_blocks front MP_TLS_MODEL;
 static struct mp_blocks back;
 static size_t back_limit = MP_DEFAULT_CACHE_LIMIT;
 
 static unsigned floor_log2(size_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)(sizeof(unsigned long long) * 8 - 1) -
+         (unsigned)__builtin_clzll((unsigned long long)x);
+#else
   unsigned k = 0;
   while (x >>= 1)
     k++;
   return k;
+#endif
 }
 
 /* The class that holds `need` bytes at `align`, or -1 if none does. */

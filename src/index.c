@@ -1,6 +1,6 @@
 /*
- * The ownership index: a hash set of the addresses a pool owns (node bases
- * and large-block pointers, the latter tagged with bit 0), so that mp_free()
+ * The ownership index: a hash set of the addresses a pool owns (node bases,
+ * tagged with bit 0, and large-block pointers), so that mp_free()
  * can tell a foreign pointer in O(1) without reading memory it does not own.
  *
  * Open addressing with linear probing and backward-shift deletion (no
@@ -106,5 +106,5 @@ void mp__index_free(mp_pool_t *pool) {
   if (ix->slots != ix->inline_slots)
     pool->backing.free(pool->backing.ud, ix->slots,
                        ix->cap * sizeof *ix->slots);
-  mp__index_init(ix);
+  ix->slots = NULL;
 }

@@ -67,8 +67,9 @@ int mp_free(mp_pool_t *pool, void *p) {
     mp__large_release(pool, l);
     return 0;
   }
-  if (mp__node_of(pool, p) != NULL)
-    return 0; /* a small object: it lives until reset or destroy */
+  struct mp_node *n = mp__node_of(pool, p);
+  if (n != NULL) /* a small object: it lives until reset or destroy */
+    return (pool->flags & MP_F_HEADERS) ? mp__free_hdr(pool, n, p) : 0;
   errno = EINVAL;
   return -1;
 }

@@ -10,7 +10,7 @@
  *   - nodes: blocks of pool->node_size bytes, aligned to that size, so the
  *     node that holds a pointer is found by masking.  The first node holds
  *     the pool struct itself.  Small requests are bump-allocated upward from
- *     pool->ptr; mp_nalloc() takes bytes downward from pool->top; the space
+ *     pool->w.ptr; mp_nalloc() takes bytes downward from pool->top; the space
  *     between is free.
  *   - large blocks: one block from the block source per request above the
  *     threshold, with a struct mp_large header just before the user
@@ -23,6 +23,7 @@
 #ifndef MP_INTERNAL_H
 #define MP_INTERNAL_H
 
+#define MPOOL_BUILDING_LIBRARY /* the library calls mp_alloc itself */
 #include "mpool.h"
 
 #include <errno.h>
@@ -38,10 +39,6 @@
 #define MP_TCACHE_LIMIT ((size_t)2 << 20)
 #endif
 
-/* The unit in which node memory is handed out and accounted: every object
- * from mp_alloc() starts on a granule and covers whole granules. */
-#define MP_GRANULE                                                             \
-  (alignof(max_align_t) > 16 ? alignof(max_align_t) : (size_t)16)
 
 /* Index slots kept inside the pool struct before the table moves to the
  * backing allocator. */
@@ -65,12 +62,43 @@
 enum {
   MP_F_NOWINDOW = 1u << 0, /* every allocation takes the slow path */
   MP_F_CACHED = 1u << 1,   /* default allocator: blocks go through the cache */
+  MP_F_HEADERS = 1u << 2,  /* MP_POOL_SIZE_HEADERS */
 };
 
+/* In a pool with size headers, each small object is preceded by this. */
+struct mp_hdr {
+  size_t size;   /* the size requested */
+  size_t offset; /* from the start of the object's memory to the object */
+};
+
+/* A node starts with this header and two bitmaps of one bit per granule
+ * (see reuse.c), then its objects from node->start on. */
 struct mp_node {
   struct mp_node *next; /* the pool's nodes, in the order they are reused */
+  struct mp_node *prev;
   unsigned char *start; /* first usable byte (granule aligned) */
-  uintptr_t pad_[2];
+  unsigned char *low;   /* when left: where bump allocation had reached */
+  unsigned char *high;  /* when left: where mp_nalloc had reached */
+  size_t dirty;         /* its bitmaps have bits set */
+};
+
+/* A free chunk of node memory, on a free list (reuse.c).  size is stored
+ * only in chunks of two granules or more, with a copy in the last word. */
+struct mp_chunk {
+  struct mp_chunk *next;
+  struct mp_chunk *prev;
+  size_t size;
+};
+
+/* Free-list classes: one per granule count up to 64 granules, then four
+ * per doubling up to MP_MAX_NODE_SIZE. */
+#define MP_EXACT_CLASSES 64
+#define MP_NCLASSES (MP_EXACT_CLASSES + 4 * 17)
+#define MP_CLASS_WORDS ((MP_NCLASSES + 63) / 64)
+
+struct mp_reuse {
+  uint64_t nonempty[MP_CLASS_WORDS];
+  struct mp_chunk *head[MP_NCLASSES];
 };
 
 struct mp_large {
@@ -90,27 +118,31 @@ struct mp_index {
 };
 
 struct mp_pool_s {
-  /* Fast window: mp_alloc() serves [ptr, end) with a compare and an add.
-   * end never passes ptr + window, so a request that fits is small. */
-  unsigned char *ptr;
-  unsigned char *end;
+  /* Fast window, the public first member: mp_alloc() serves [ptr, end) with
+   * a compare and an add.  end never passes ptr + window, so a request that
+   * fits is small. */
+  struct mp__window w;
   unsigned char *top; /* end of free space in the current node */
   struct mp_node *current;
   struct mp_node *first; /* holds this struct */
   struct mp_large *large;
   size_t node_size; /* power of two; nodes are aligned to it */
+  size_t node_hdr;  /* node header and bitmaps, rounded to a granule */
+  size_t map_words; /* 64-bit words in each of a node's two bitmaps */
   size_t align;     /* alignment of mp_alloc(), >= MP_GRANULE */
   size_t max;       /* large threshold */
   size_t window;    /* widest fast window: max rounded down to a granule */
   unsigned flags;
   mp_allocator_t backing;
+  struct mp_reuse *reuse; /* free lists; NULL until the first free */
+  size_t freed_bytes;     /* bytes given back by mp_free_sized & co */
+  size_t reused_bytes;    /* bytes handed out again from free lists */
   struct mp_index index;
 };
 
 _Static_assert(sizeof(struct mp_node) % 16 == 0, "node header granule");
 _Static_assert(sizeof(struct mp_large) % 16 == 0, "large header granule");
-
-#define MP_NODE_HDR MP_ALIGN_UP(sizeof(struct mp_node), MP_GRANULE)
+_Static_assert(sizeof(struct mp_chunk) <= 2 * 16, "chunk fits two granules");
 
 static inline uintptr_t mp__node_end(const mp_pool_t *pool,
                                      const struct mp_node *n) {
@@ -158,6 +190,25 @@ void *mp__alloc_slow(mp_pool_t *pool, size_t size);
 void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align);
 void mp__set_window(mp_pool_t *pool);
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
+void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start);
+void mp__node_release(mp_pool_t *pool, struct mp_node *n);
+
+/* free.c */
+void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align);
+int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p);
+
+/* reuse.c */
+void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align);
+void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                     uintptr_t b);
+void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                   uintptr_t b);
+void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e);
+bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
+                    uintptr_t nb);
+void mp__reuse_reset(mp_pool_t *pool);
+void mp__reuse_destroy(mp_pool_t *pool);
+bool mp__check(const mp_pool_t *pool);
 
 /* large.c */
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align);

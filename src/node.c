@@ -4,7 +4,8 @@
  * mp_alloc() is a compare and an add on the pool's fast window [ptr, end).
  * Everything else (a NULL pool, size 0, an exhausted window, a request above
  * the threshold, pools whose mode routes every call through here) takes
- * mp__alloc_slow().
+ * mp__alloc_slow().  When the current node is full, a small request is
+ * served from the free lists (reuse.c) before a new node is taken.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -12,12 +13,14 @@
 
 #include <string.h>
 
+/* The same compare and add as the header's inline mp__alloc_inline(), for
+ * callers that reach the function. */
 void *mp_alloc(mp_pool_t *pool, size_t size) {
   if (mp_likely(pool != NULL)) {
-    unsigned char *p = pool->ptr;
+    unsigned char *p = pool->w.ptr;
     /* size - 1 sends size 0 to the slow path with the same compare. */
-    if (mp_likely(size - 1 < (size_t)(pool->end - p))) {
-      pool->ptr = p + MP_ALIGN_UP(size, MP_GRANULE);
+    if (mp_likely(size - 1 < (size_t)(pool->w.end - p))) {
+      pool->w.ptr = p + MP_ALIGN_UP(size, MP_GRANULE);
       return p;
     }
   }
@@ -25,24 +28,46 @@ void *mp_alloc(mp_pool_t *pool, size_t size) {
 }
 
 void mp__set_window(mp_pool_t *pool) {
-  uintptr_t ptr = (uintptr_t)pool->ptr;
+  uintptr_t ptr = (uintptr_t)pool->w.ptr;
   uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
   size_t room = top > ptr ? top - ptr : 0;
   if (pool->flags & MP_F_NOWINDOW)
     room = 0;
   else if (room > pool->window)
     room = pool->window;
-  pool->end = pool->ptr + room;
+  pool->w.end = pool->w.ptr + room;
+}
+
+/* The bitmaps are cleared only once the pool has free lists (reuse.c
+ * clears those of older nodes when it creates them): a pool that never
+ * frees never pays for them. */
+void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start) {
+  size_t bytes = sizeof *n;
+  if (pool->reuse != NULL)
+    bytes += 2 * pool->map_words * sizeof(uint64_t);
+  memset(n, 0, bytes);
+  n->start = start;
 }
 
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n) {
   pool->current = n;
-  pool->ptr = n->start;
+  pool->w.ptr = n->start;
   pool->top = (unsigned char *)mp__node_end(pool, n);
   mp__set_window(pool);
 }
 
-/* Moves to the next node: one kept from before a reset, or a new one. */
+void mp__node_release(mp_pool_t *pool, struct mp_node *n) {
+  n->prev->next = n->next;
+  if (n->next != NULL)
+    n->next->prev = n->prev;
+  mp__index_del(&pool->index, MP_NODE_KEY(n));
+  mp__block_put(&pool->backing, pool->flags, n, pool->node_size,
+                pool->node_size);
+}
+
+/* Leaves the current node for the next one: one kept from before a reset,
+ * or a new one.  The space left between ptr and top becomes a free chunk
+ * once the pool has free lists. */
 static int next_node(mp_pool_t *pool) {
   struct mp_node *cur = pool->current;
   struct mp_node *n = cur->next;
@@ -57,11 +82,17 @@ static int next_node(mp_pool_t *pool) {
                     pool->node_size);
       return -1;
     }
-    n->next = NULL;
-    n->start = (unsigned char *)n + MP_NODE_HDR;
+    mp__node_init(pool, n, (unsigned char *)n + pool->node_hdr);
+    n->prev = cur;
     cur->next = n;
   }
+  cur->low = pool->w.ptr;
+  cur->high = pool->top;
+  uintptr_t lo = (uintptr_t)pool->w.ptr;
+  uintptr_t hi = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
   mp__node_enter(pool, n);
+  if (pool->reuse != NULL && hi > lo)
+    mp__reuse_add(pool, cur, lo, hi);
   return 0;
 }
 
@@ -70,13 +101,19 @@ static int next_node(mp_pool_t *pool) {
 void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
   size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
   for (;;) {
-    uintptr_t p = MP_ALIGN_UP((uintptr_t)pool->ptr, align);
+    uintptr_t ptr = (uintptr_t)pool->w.ptr;
+    uintptr_t p = MP_ALIGN_UP(ptr, align);
     uintptr_t top = (uintptr_t)pool->top;
     if (p <= top && rs <= top - p) {
-      pool->ptr = (unsigned char *)p + rs;
+      if (p > ptr && pool->reuse != NULL)
+        mp__reuse_add(pool, pool->current, ptr, p); /* alignment padding */
+      pool->w.ptr = (unsigned char *)p + rs;
       mp__set_window(pool);
       return (void *)p;
     }
+    void *q = mp__reuse_take(pool, rs, align);
+    if (q != NULL)
+      return q;
     if (next_node(pool) != 0)
       return NULL;
   }
@@ -89,6 +126,8 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
     size = 1;
   if (size > MP_MAX_ALLOC_SIZE)
     return mp__fail(EOVERFLOW);
+  if (pool->flags & MP_F_HEADERS)
+    return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
     return mp__large_alloc(pool, size, pool->align);
   return mp__alloc_small(pool, size, pool->align);
@@ -101,15 +140,23 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
     size = 1;
   if (size > MP_MAX_ALLOC_SIZE)
     return mp__fail(EOVERFLOW);
+  if (pool->flags & MP_F_HEADERS)
+    return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
     return mp__large_alloc(pool, size, MP_GRANULE);
   /* Unaligned bytes come from the top of the free space, so the bump
-   * pointer below stays aligned for mp_alloc(). */
-  while (size > (size_t)(pool->top - pool->ptr)) {
-    if (next_node(pool) != 0)
-      return NULL;
-  }
-  pool->top -= size;
+   * pointer below stays aligned for mp_alloc().  An object that would start
+   * on a granule while the one above it does not moves down a byte: a
+   * granule-aligned object in a node always owns its last granule, which
+   * is what lets mp_free_sized() round it up (see free.c). */
+  uintptr_t top = (uintptr_t)pool->top;
+  size_t room = top - (uintptr_t)pool->w.ptr;
+  size_t need = size;
+  if (size <= room && (top - size) % MP_GRANULE == 0 && top % MP_GRANULE != 0)
+    need = size + 1;
+  if (need > room) /* not here: take it like mp_alloc() does */
+    return mp__alloc_small(pool, size, MP_GRANULE);
+  pool->top -= need;
   mp__set_window(pool);
   return pool->top;
 }
@@ -138,6 +185,8 @@ void *mp_memalign(mp_pool_t *pool, size_t size, size_t alignment) {
   if (size > MP_MAX_ALLOC_SIZE)
     return mp__fail(EOVERFLOW);
   size_t align = alignment < pool->align ? pool->align : alignment;
+  if (pool->flags & MP_F_HEADERS)
+    return mp__alloc_hdr(pool, size, align);
   if (align == pool->align)
     return mp__alloc_slow(pool, size);
   if (align <= pool->max && size <= pool->max - align)

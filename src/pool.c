@@ -5,11 +5,25 @@
  */
 #include "mp_internal.h"
 
+#include <stddef.h>
 #include <string.h>
+
+/* Words in each of a node's two bitmaps (one bit per granule). */
+static size_t map_words(size_t node_size) {
+  size_t granules = node_size / MP_GRANULE;
+  return (granules + 63) / 64;
+}
+
+/* The node header with its bitmaps, rounded up to a granule. */
+static size_t node_header(size_t node_size) {
+  return MP_ALIGN_UP(sizeof(struct mp_node) +
+                         2 * map_words(node_size) * sizeof(uint64_t),
+                     MP_GRANULE);
+}
 
 /* Room in a node for objects: what is left after the node header. */
 static size_t node_capacity(size_t node_size) {
-  return node_size - MP_NODE_HDR;
+  return node_size - node_header(node_size);
 }
 
 void mp_options_init(mp_options_t *opt) {
@@ -23,10 +37,17 @@ void mp_options_init(mp_options_t *opt) {
 }
 
 static size_t round_pow2(size_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  if (x <= 1)
+    return 1;
+  return (size_t)1 << (sizeof(unsigned long long) * 8 -
+                       (unsigned)__builtin_clzll((unsigned long long)(x - 1)));
+#else
   size_t p = 1;
   while (p < x)
     p <<= 1;
   return p;
+#endif
 }
 
 /* Turns caller options into a pool's settings; 0, or -1 with errno. */
@@ -54,11 +75,14 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
     max = cap - align; /* any small request fits in a fresh node */
 
   const mp_allocator_t *a = opt->allocator;
-  if (a != NULL && (a->alloc == NULL || a->free == NULL)) {
+  if ((a != NULL && (a->alloc == NULL || a->free == NULL)) ||
+      (opt->flags & ~(unsigned)MP_POOL_SIZE_HEADERS) != 0) {
     errno = EINVAL;
     return -1;
   }
   s->node_size = node;
+  s->node_hdr = node_header(node);
+  s->map_words = map_words(node);
   s->align = align;
   s->max = max;
   s->window = MP_ALIGN_DOWN(max, MP_GRANULE);
@@ -66,6 +90,8 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
   s->flags = a != NULL ? 0u : MP_F_CACHED;
   if (align > MP_GRANULE)
     s->flags |= MP_F_NOWINDOW; /* the fast path keeps granule alignment */
+  if (opt->flags & MP_POOL_SIZE_HEADERS)
+    s->flags |= MP_F_HEADERS | MP_F_NOWINDOW;
   return 0;
 }
 
@@ -75,19 +101,25 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
     mp_options_init(&defaults);
     opt = &defaults;
   }
+  /* Settle into the struct's head, then build the pool in place: the
+   * struct is mostly index slots, which only need zeroing once. */
   mp_pool_t s;
-  memset(&s, 0, sizeof s);
+  s.flags = 0;
   if (settle(opt, &s) != 0)
     return NULL;
 
   struct mp_node *n = mp__block_get(&s, s.node_size, s.node_size);
   if (n == NULL)
     return mp__fail(ENOMEM);
-  mp_pool_t *pool = (mp_pool_t *)((unsigned char *)n + MP_NODE_HDR);
-  *pool = s;
+  mp_pool_t *pool = (mp_pool_t *)((unsigned char *)n + s.node_hdr);
+  memcpy(pool, &s, offsetof(mp_pool_t, index));
+  pool->large = NULL;
+  pool->reuse = NULL;
+  pool->freed_bytes = 0;
+  pool->reused_bytes = 0;
   mp__index_init(&pool->index);
-  n->next = NULL;
-  n->start = (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE);
+  mp__node_init(pool, n,
+                (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
   pool->first = n;
   /* Cannot fail: the inline index has room. */
   (void)mp__index_add(pool, MP_NODE_KEY(n));
@@ -107,6 +139,7 @@ void mp_reset_pool(mp_pool_t *pool) {
   if (pool == NULL)
     return;
   mp__large_release_all(pool);
+  mp__reuse_reset(pool);
   mp__node_enter(pool, pool->first);
 }
 
@@ -114,6 +147,7 @@ void mp_destroy_pool(mp_pool_t *pool) {
   if (pool == NULL)
     return;
   mp__large_release_all(pool);
+  mp__reuse_destroy(pool);
   mp__index_free(pool);
   /* The pool lives in its first node: copy what is needed to free it. */
   mp_allocator_t backing = pool->backing;

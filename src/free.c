@@ -1,0 +1,244 @@
+/*
+ * Freeing single objects early and resizing them: mp_free_sized(),
+ * mp_realloc(), pools with size headers, and the interpreter allocator
+ * function.  The free-list mechanics live in reuse.c.
+ *
+ * Which bytes an object owns: one from mp_alloc(), mp_calloc() or
+ * mp_memalign() starts on a granule and owns whole granules up to the end
+ * of its size rounded up.  One from mp_nalloc() is packed against its
+ * neighbours, so it owns exactly its bytes: freeing it returns the granules
+ * wholly inside it (and everything, when it is the most recent).  mp_nalloc()
+ * never leaves an object that starts on a granule sharing its last granule
+ * with another, so "starts on a granule" is enough to tell the two apart.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "mp_internal.h"
+
+#include <string.h>
+
+#define G ((uintptr_t)MP_GRANULE)
+
+/* Checks that [p, p + size) can be a small object of node n. */
+static bool small_ok(const mp_pool_t *pool, const struct mp_node *n,
+                     const void *p, size_t size) {
+  uintptr_t a = (uintptr_t)p;
+  return a >= (uintptr_t)n->start && size <= pool->max &&
+         size <= mp__node_end(pool, n) - a;
+}
+
+static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
+                      size_t size) {
+  if (size == 0)
+    size = 1;
+  if (!small_ok(pool, n, p, size)) {
+    errno = EINVAL;
+    return -1;
+  }
+  uintptr_t a = (uintptr_t)p, e = a + size, b;
+  if (n == pool->current && p == (void *)pool->top) {
+    mp__reuse_top(pool, n, e); /* the most recent mp_nalloc() */
+    return 0;
+  }
+  if (a % G == 0) {
+    b = MP_ALIGN_UP(e, G);
+  } else {
+    a = MP_ALIGN_UP(a, G);
+    b = MP_ALIGN_DOWN(e, G);
+    if (a >= b)
+      return 0;
+  }
+  mp__reuse_range(pool, n, a, b);
+  return 0;
+}
+
+/* ---- pools with size headers ---- */
+
+void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
+  /* The header takes the granule below the object: at `align` past the
+   * start of the memory, so that the object keeps its alignment. */
+  size_t off = align;
+  unsigned char *m;
+  if (size <= pool->max && off <= pool->max - size)
+    m = mp__alloc_small(pool, size + off, align);
+  else
+    return mp__large_alloc(pool, size, align);
+  if (m == NULL)
+    return NULL;
+  struct mp_hdr *h = (struct mp_hdr *)(m + off) - 1;
+  h->size = size;
+  h->offset = off;
+  return m + off;
+}
+
+/* The header of p, or NULL if it cannot be one of this node's. */
+static struct mp_hdr *header_of(const mp_pool_t *pool, const struct mp_node *n,
+                                void *p) {
+  uintptr_t a = (uintptr_t)p;
+  if (a % G != 0 || a < (uintptr_t)n->start + G)
+    return NULL;
+  struct mp_hdr *h = (struct mp_hdr *)p - 1;
+  if (!MP_IS_POW2(h->offset) || h->offset < G ||
+      h->offset > a - (uintptr_t)n->start ||
+      !small_ok(pool, n, (unsigned char *)p - h->offset, h->size + h->offset))
+    return NULL;
+  return h;
+}
+
+int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p) {
+  struct mp_hdr *h = header_of(pool, n, p);
+  if (h == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  uintptr_t a = (uintptr_t)p - h->offset;
+  mp__reuse_range(pool, n, a, MP_ALIGN_UP((uintptr_t)p + h->size, G));
+  return 0;
+}
+
+int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
+  if (pool == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (p == NULL)
+    return 0;
+  struct mp_large *l = mp__large_of(pool, p);
+  if (l != NULL) {
+    mp__large_release(pool, l);
+    return 0;
+  }
+  struct mp_node *n = mp__node_of(pool, p);
+  if (n == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (pool->flags & MP_F_HEADERS)
+    return mp__free_hdr(pool, n, p);
+  return free_small(pool, n, p, size);
+}
+
+/* ---- resizing ---- */
+
+static void *move(mp_pool_t *pool, void *p, size_t old, size_t new_size,
+                  bool packed) {
+  void *q = packed ? mp_nalloc(pool, new_size) : mp__alloc_slow(pool, new_size);
+  if (q == NULL)
+    return NULL;
+  memcpy(q, p, old < new_size ? old : new_size);
+  return q;
+}
+
+static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
+                           size_t new_size) {
+  size_t cap = l->block_size - (size_t)((unsigned char *)p -
+                                        (unsigned char *)l->base);
+  if (new_size > pool->max && new_size <= cap) {
+    l->size = new_size; /* fits the block it has: in place */
+    return p;
+  }
+  void *q = new_size > pool->max ? mp__large_alloc(pool, new_size, l->align)
+                                 : move(pool, p, 0, new_size, false);
+  if (q == NULL && new_size <= l->size) {
+    l->size = new_size; /* shrinking never fails: keep the block */
+    return p;
+  }
+  if (q == NULL)
+    return NULL;
+  memcpy(q, p, l->size < new_size ? l->size : new_size);
+  mp__large_release(pool, l);
+  return q;
+}
+
+/* Resizes the small object [p, p + old) of node n in place if it can. */
+static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
+                            size_t old, size_t new_size) {
+  uintptr_t a = (uintptr_t)p;
+  uintptr_t ob = MP_ALIGN_UP(a + old, G), nb = MP_ALIGN_UP(a + new_size, G);
+  if (new_size > pool->max)
+    return false;
+  if (nb < ob) {
+    mp__reuse_range(pool, n, nb, ob);
+    return true;
+  }
+  if (nb == ob)
+    return true;
+  if (n == pool->current && ob == (uintptr_t)pool->w.ptr &&
+      nb <= MP_ALIGN_DOWN((uintptr_t)pool->top, G)) {
+    pool->w.ptr = (unsigned char *)nb;
+    mp__set_window(pool);
+    return true;
+  }
+  return mp__reuse_grow(pool, n, ob, nb);
+}
+
+static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
+                           size_t old, size_t new_size) {
+  bool packed = (uintptr_t)p % G != 0 ||
+                (n == pool->current && p == (void *)pool->top);
+  if (packed) {
+    if (new_size <= old)
+      return p; /* the tail comes back at reset */
+  } else if (resize_in_place(pool, n, p, old, new_size)) {
+    return p;
+  }
+  void *q = move(pool, p, old, new_size, packed);
+  if (q != NULL)
+    (void)free_small(pool, n, p, old);
+  return q;
+}
+
+static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
+                    bool sized) {
+  if (pool == NULL)
+    return mp__fail(EINVAL);
+  if (p == NULL)
+    return mp__alloc_slow(pool, new_size);
+  if (new_size > MP_MAX_ALLOC_SIZE)
+    return mp__fail(EOVERFLOW);
+  if (new_size == 0)
+    new_size = 1;
+  struct mp_large *l = mp__large_of(pool, p);
+  if (l != NULL)
+    return realloc_large(pool, l, p, new_size);
+  struct mp_node *n = mp__node_of(pool, p);
+  if (n == NULL)
+    return mp__fail(EINVAL);
+  if (pool->flags & MP_F_HEADERS) {
+    struct mp_hdr *h = header_of(pool, n, p);
+    if (h == NULL)
+      return mp__fail(EINVAL);
+    if (new_size <= pool->max - h->offset &&
+        resize_in_place(pool, n, p, h->size, new_size)) {
+      h->size = new_size;
+      return p;
+    }
+    void *q = move(pool, p, h->size, new_size, false);
+    if (q != NULL)
+      (void)mp__free_hdr(pool, n, p);
+    return q;
+  }
+  if (!sized)
+    return mp__fail(EINVAL);
+  if (old == 0)
+    old = 1;
+  if (!small_ok(pool, n, p, old))
+    return mp__fail(EINVAL);
+  return realloc_small(pool, n, p, old, new_size);
+}
+
+void *mp_realloc(mp_pool_t *pool, void *p, size_t old_size, size_t new_size) {
+  return resize(pool, p, old_size, new_size, true);
+}
+
+void *mp_realloc_unsized(mp_pool_t *pool, void *p, size_t new_size) {
+  return resize(pool, p, 0, new_size, false);
+}
+
+void *mp_allocf(void *ud, void *ptr, size_t osize, size_t nsize) {
+  if (nsize == 0) {
+    (void)mp_free_sized(ud, ptr, osize);
+    return NULL;
+  }
+  return mp_realloc(ud, ptr, osize, nsize);
+}

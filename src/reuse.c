@@ -1,0 +1,369 @@
+/*
+ * Reuse: free lists over node memory, so objects freed before the pool ends
+ * are handed out again and free neighbours merge.
+ *
+ * Node memory is accounted in granules (MP_GRANULE bytes).  A free chunk
+ * [a, b) is a run of whole granules; nothing is stored in live objects, so
+ * callers give the size back when they free (mp_free_sized).  Each node has
+ * two bitmaps of one bit per granule:
+ *   F  set on the first and the last granule of every free chunk, so that a
+ *      freed object finds a free neighbour on either side in O(1);
+ *   S  set on the granule of a one-granule chunk, whose size cannot be
+ *      stored in it (it holds only the two list links).
+ * A chunk of two granules or more stores its size after the links and again
+ * in its last word.  Chunks sit on doubly linked lists by size class: one
+ * class per granule count up to MP_EXACT_CLASSES, then four per doubling;
+ * a bitmap of non-empty classes finds a fitting chunk in O(1) (a request is
+ * rounded up to its class's lower bound, as in TLSF, so the first chunk of
+ * the class found always fits).
+ *
+ * Invariants: no two free chunks touch; no chunk overlaps the current
+ * node's bump space [ptr, top) or ends at ptr; F and S are clear everywhere
+ * else.  A freed object that ends at ptr goes back to the bump pointer
+ * instead; a node other than the current and the first that becomes one
+ * free chunk goes back to the block source.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "mp_internal.h"
+
+#include <string.h>
+
+#define G ((uintptr_t)MP_GRANULE)
+
+static unsigned floor_log2(size_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)(sizeof(unsigned long long) * 8 - 1) -
+         (unsigned)__builtin_clzll((unsigned long long)x);
+#else
+  unsigned k = 0;
+  while (x >>= 1)
+    k++;
+  return k;
+#endif
+}
+
+static unsigned lowest_bit(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)__builtin_ctzll(x);
+#else
+  unsigned k = 0;
+  while (!(x & 1)) {
+    x >>= 1;
+    k++;
+  }
+  return k;
+#endif
+}
+
+/* ---- size classes ---- */
+
+static unsigned class_of(size_t granules) {
+  if (granules <= MP_EXACT_CLASSES)
+    return (unsigned)granules - 1;
+  unsigned k = floor_log2(granules); /* >= 6 */
+  return MP_EXACT_CLASSES + (k - 6) * 4 + (unsigned)((granules >> (k - 2)) & 3);
+}
+
+static size_t class_low(unsigned c) {
+  if (c < MP_EXACT_CLASSES)
+    return c + 1;
+  unsigned k = 6 + (c - MP_EXACT_CLASSES) / 4;
+  return (size_t)(4 + (c - MP_EXACT_CLASSES) % 4) << (k - 2);
+}
+
+/* ---- bitmaps ---- */
+
+static uint64_t *fmap(const mp_pool_t *pool, struct mp_node *n) {
+  (void)pool;
+  return (uint64_t *)(n + 1);
+}
+
+static uint64_t *smap(const mp_pool_t *pool, struct mp_node *n) {
+  return fmap(pool, n) + pool->map_words;
+}
+
+static size_t gidx(const struct mp_node *n, uintptr_t x) {
+  return (x - (uintptr_t)n) / G;
+}
+
+static bool bit_get(const uint64_t *m, size_t i) {
+  return (m[i / 64] >> (i % 64)) & 1u;
+}
+
+static void bit_put(uint64_t *m, size_t i, bool on) {
+  uint64_t b = (uint64_t)1 << (i % 64);
+  m[i / 64] = on ? m[i / 64] | b : m[i / 64] & ~b;
+}
+
+static bool free_at(const mp_pool_t *pool, struct mp_node *n, uintptr_t x) {
+  return bit_get(fmap(pool, n), gidx(n, x));
+}
+
+/* Marks [a, b) as a free chunk in its node's bitmaps and stores its size. */
+static void mark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                 uintptr_t b) {
+  bit_put(fmap(pool, n), gidx(n, a), true);
+  bit_put(fmap(pool, n), gidx(n, b - G), true);
+  if (b - a == G) {
+    bit_put(smap(pool, n), gidx(n, a), true);
+  } else {
+    ((struct mp_chunk *)a)->size = b - a;
+    ((size_t *)b)[-1] = b - a;
+  }
+  n->dirty = 1;
+}
+
+static void unmark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                   uintptr_t b) {
+  bit_put(fmap(pool, n), gidx(n, a), false);
+  bit_put(fmap(pool, n), gidx(n, b - G), false);
+  bit_put(smap(pool, n), gidx(n, a), false);
+}
+
+/* Size of the free chunk that starts at a. */
+static size_t size_at(const mp_pool_t *pool, struct mp_node *n, uintptr_t a) {
+  return bit_get(smap(pool, n), gidx(n, a)) ? G : ((struct mp_chunk *)a)->size;
+}
+
+/* Start of the free chunk that ends at x. */
+static uintptr_t start_before(const mp_pool_t *pool, struct mp_node *n,
+                              uintptr_t x) {
+  return bit_get(smap(pool, n), gidx(n, x - G)) ? x - G : x - ((size_t *)x)[-1];
+}
+
+/* ---- lists ---- */
+
+static void push(struct mp_reuse *r, uintptr_t a, size_t size) {
+  unsigned c = class_of(size / G);
+  struct mp_chunk *ch = (struct mp_chunk *)a;
+  ch->prev = NULL;
+  ch->next = r->head[c];
+  if (ch->next != NULL)
+    ch->next->prev = ch;
+  r->head[c] = ch;
+  r->nonempty[c / 64] |= (uint64_t)1 << (c % 64);
+}
+
+static void unlink_chunk(struct mp_reuse *r, uintptr_t a, size_t size) {
+  unsigned c = class_of(size / G);
+  struct mp_chunk *ch = (struct mp_chunk *)a;
+  if (ch->prev != NULL)
+    ch->prev->next = ch->next;
+  else
+    r->head[c] = ch->next;
+  if (ch->next != NULL)
+    ch->next->prev = ch->prev;
+  if (r->head[c] == NULL)
+    r->nonempty[c / 64] &= ~((uint64_t)1 << (c % 64));
+}
+
+/* Takes the free chunk [a, a + size) off its list and out of the maps. */
+static void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                 size_t size) {
+  unlink_chunk(pool->reuse, a, size);
+  unmark(pool, n, a, a + size);
+}
+
+void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                   uintptr_t b) {
+  mark(pool, n, a, b);
+  push(pool->reuse, a, b - a);
+}
+
+/* The free lists, created on first use.  Tails of nodes left before then
+ * become chunks now, so that no free space is lost to the late start. */
+static struct mp_reuse *control(mp_pool_t *pool) {
+  if (pool->reuse != NULL)
+    return pool->reuse;
+  size_t bs = mp__block_size(pool, sizeof(struct mp_reuse), MP_GRANULE);
+  struct mp_reuse *r = mp__block_get(pool, bs, MP_GRANULE);
+  if (r == NULL)
+    return NULL;
+  memset(r, 0, sizeof *r);
+  pool->reuse = r;
+  for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
+    memset(fmap(pool, n), 0, 2 * pool->map_words * sizeof(uint64_t));
+    n->dirty = 0;
+  }
+  for (struct mp_node *n = pool->first; n != pool->current; n = n->next) {
+    uintptr_t lo = (uintptr_t)n->low;
+    uintptr_t hi = MP_ALIGN_DOWN((uintptr_t)n->high, G);
+    if (hi > lo)
+      mp__reuse_add(pool, n, lo, hi);
+  }
+  return r;
+}
+
+void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
+  struct mp_reuse *r = pool->reuse;
+  if (r == NULL)
+    return NULL;
+  size_t need = (rs + (align > G ? align - G : 0)) / G;
+  unsigned c = class_of(need);
+  if (c >= MP_EXACT_CLASSES && class_low(c) != need)
+    c++;
+  for (unsigned w = c / 64; w < MP_CLASS_WORDS; w++) {
+    uint64_t bits = r->nonempty[w];
+    if (w == c / 64)
+      bits &= ~(uint64_t)0 << (c % 64);
+    if (bits == 0)
+      continue;
+    uintptr_t a = (uintptr_t)r->head[w * 64 + lowest_bit(bits)];
+    struct mp_node *n = (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size);
+    size_t size = size_at(pool, n, a);
+    take(pool, n, a, size);
+    uintptr_t p = MP_ALIGN_UP(a, align);
+    if (p > a)
+      mp__reuse_add(pool, n, a, p);
+    if (p + rs < a + size)
+      mp__reuse_add(pool, n, p + rs, a + size);
+    pool->reused_bytes += rs;
+    return (void *)p;
+  }
+  return NULL;
+}
+
+void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                     uintptr_t b) {
+  if (control(pool) == NULL)
+    return; /* no memory for the lists: the bytes wait for reset */
+  pool->freed_bytes += b - a;
+  uintptr_t start = (uintptr_t)n->start, end = mp__node_end(pool, n);
+  if (a > start && free_at(pool, n, a - G)) {
+    uintptr_t c = start_before(pool, n, a);
+    take(pool, n, c, a - c);
+    a = c;
+  }
+  if (n == pool->current && b == (uintptr_t)pool->w.ptr) {
+    pool->w.ptr = (unsigned char *)a; /* back to the bump pointer */
+    mp__set_window(pool);
+    return;
+  }
+  if (b < end && free_at(pool, n, b)) {
+    size_t sz = size_at(pool, n, b);
+    take(pool, n, b, sz);
+    b += sz;
+  }
+  if (n != pool->current && n != pool->first && a == start && b == end) {
+    mp__node_release(pool, n);
+    return;
+  }
+  mp__reuse_add(pool, n, a, b);
+}
+
+void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e) {
+  pool->freed_bytes += e - (uintptr_t)pool->top;
+  /* A chunk right above joins the free space too -- only when e is on a
+   * granule: otherwise the rest of e's granule may hold a live object. */
+  if (pool->reuse != NULL && e % G == 0 && e < mp__node_end(pool, n) &&
+      free_at(pool, n, e)) {
+    size_t sz = size_at(pool, n, e);
+    take(pool, n, e, sz);
+    e += sz;
+  }
+  pool->top = (unsigned char *)e;
+  mp__set_window(pool);
+}
+
+bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
+                    uintptr_t nb) {
+  if (pool->reuse == NULL || ob >= mp__node_end(pool, n) ||
+      !free_at(pool, n, ob))
+    return false;
+  size_t sz = size_at(pool, n, ob);
+  if (ob + sz < nb)
+    return false;
+  take(pool, n, ob, sz);
+  if (ob + sz > nb)
+    mp__reuse_add(pool, n, nb, ob + sz);
+  pool->reused_bytes += nb - ob;
+  return true;
+}
+
+void mp__reuse_reset(mp_pool_t *pool) {
+  if (pool->reuse == NULL)
+    return; /* bitmaps are not in use yet */
+  memset(pool->reuse, 0, sizeof *pool->reuse);
+  for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
+    if (n->dirty) {
+      memset(fmap(pool, n), 0, 2 * pool->map_words * sizeof(uint64_t));
+      n->dirty = 0;
+    }
+  }
+}
+
+void mp__reuse_destroy(mp_pool_t *pool) {
+  if (pool->reuse == NULL)
+    return;
+  size_t bs = mp__block_size(pool, sizeof(struct mp_reuse), MP_GRANULE);
+  mp__block_put(&pool->backing, pool->flags, pool->reuse, bs, MP_GRANULE);
+  pool->reuse = NULL;
+}
+
+/* ---- invariant check, for tests and debug builds ---- */
+
+static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
+                     size_t *count) {
+  struct mp_node *n = mp__node_of(pool, (void *)a);
+  if (n == NULL || a % G != 0 || a < (uintptr_t)n->start)
+    return false;
+  if (!free_at(pool, n, a))
+    return false;
+  size_t size = size_at(pool, n, a);
+  uintptr_t b = a + size, end = mp__node_end(pool, n);
+  if (size == 0 || size % G != 0 || b > end || class_of(size / G) != cls)
+    return false;
+  if (size > G && ((size_t *)b)[-1] != size)
+    return false;
+  if (!free_at(pool, n, b - G) || start_before(pool, n, b) != a)
+    return false;
+  if (a > (uintptr_t)n->start && free_at(pool, n, a - G))
+    return false; /* touches a free neighbour on the left */
+  if (b < end && free_at(pool, n, b))
+    return false; /* or on the right */
+  if (n == pool->current) {
+    if (b == (uintptr_t)pool->w.ptr)
+      return false;
+    if (b > (uintptr_t)pool->w.ptr && a < (uintptr_t)pool->top)
+      return false;
+  }
+  *count += size == G ? 1 : 2;
+  return true;
+}
+
+bool mp__check(const mp_pool_t *pool) {
+  if (pool->w.ptr > pool->w.end || pool->w.end > pool->top)
+    return false;
+  if ((uintptr_t)pool->w.ptr % G != 0 ||
+      (size_t)(pool->w.end - pool->w.ptr) > pool->window)
+    return false;
+  size_t marks = 0;
+  const struct mp_reuse *r = pool->reuse;
+  for (unsigned c = 0; r != NULL && c < MP_NCLASSES; c++) {
+    bool nonempty = (r->nonempty[c / 64] >> (c % 64)) & 1u;
+    if (nonempty != (r->head[c] != NULL))
+      return false;
+    if (!nonempty)
+      continue;
+    const struct mp_chunk *prev = NULL;
+    for (const struct mp_chunk *ch = r->head[c]; ch != NULL; ch = ch->next) {
+      if (ch->prev != prev || !chunk_ok(pool, (uintptr_t)ch, c, &marks))
+        return false;
+      prev = ch;
+    }
+  }
+  size_t bits = 0;
+  for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
+    if (n->next != NULL && n->next->prev != n)
+      return false;
+    for (size_t w = 0; r != NULL && w < pool->map_words; w++) {
+      uint64_t f = fmap(pool, n)[w];
+      while (f) {
+        bits++;
+        f &= f - 1;
+      }
+    }
+  }
+  return bits == marks;
+}
