@@ -493,46 +493,55 @@ static int cell_ok(const cell_t *c) { return c->status == C_OK && c->n > 0; }
  * Instruction count (callgrind)
  * ---------------------------------------------------------------------- */
 
+/* Two variants, each one callgrind run of mpool-icount (see icount.c):
+ * "inline" counts mp_alloc() as callers compile it (the header's inline
+ * fast path, calling the library when a node is full); "call" counts the
+ * library function itself. */
+enum { IC_INLINE, IC_CALL, NIC };
+static const char *const ic_variant[NIC] = {"inline", "call"};
+static const char *const ic_toggle[NIC] = {"mpb_icount_site*", "mp_alloc"};
+static const char *const ic_what[NIC] = {
+    "mp_alloc() as compiled into the caller (inline fast path + library)",
+    "the library function mp_alloc() called through a pointer"};
+
 static struct {
   int status; /* C_OK, C_NA, C_ERROR; meaningful if tried */
-  int tried;
   char note[200];
   uint64_t calls, instructions;
   double per_call;
-} ic;
+} ic[NIC];
+static int ic_tried;
 
-static void run_icount(void) {
-  if (!o.icount)
-    return;
-  ic.tried = 1;
+static void run_icount_variant(int v) {
   char outfile[] = "/tmp/mpool-icount.XXXXXX";
   int fd = mkstemp(outfile);
   if (fd < 0) {
-    ic.status = C_ERROR;
-    snprintf(ic.note, sizeof ic.note, "mkstemp: %s", strerror(errno));
+    ic[v].status = C_ERROR;
+    snprintf(ic[v].note, sizeof ic[v].note, "mkstemp: %s", strerror(errno));
     return;
   }
   close(fd);
-  char outopt[sizeof outfile + 32], nreq[32];
+  char outopt[sizeof outfile + 32], nreq[32], toggle[64];
   snprintf(outopt, sizeof outopt, "--callgrind-out-file=%s", outfile);
   snprintf(nreq, sizeof nreq, "%llu", o.icount_requests);
+  snprintf(toggle, sizeof toggle, "--toggle-collect=%s", ic_toggle[v]);
   char *argv[] = {(char *)o.valgrind,
                   "--tool=callgrind",
-                  "--toggle-collect=mp_alloc",
+                  toggle,
                   "--quiet",
                   outopt,
                   (char *)o.icount,
                   nreq,
+                  (char *)ic_variant[v],
                   NULL};
   char buf[1024];
   struct rusage ru;
-  fprintf(stderr, "callgrind: %s %s (instructions per mp_alloc)\n", o.icount,
-          nreq);
+  fprintf(stderr, "callgrind: %s %s %s\n", o.icount, nreq, ic_variant[v]);
   int st = spawn_collect(argv, NULL, 1, buf, sizeof buf, &ru);
   if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
-      sscanf(buf, "calls %" SCNu64, &ic.calls) != 1 || ic.calls == 0) {
-    ic.status = C_NA;
-    snprintf(ic.note, sizeof ic.note,
+      sscanf(buf, "calls %" SCNu64, &ic[v].calls) != 1 || ic[v].calls == 0) {
+    ic[v].status = C_NA;
+    snprintf(ic[v].note, sizeof ic[v].note,
              st < 0 ? "cannot run %s" : "%s failed (is valgrind installed?)",
              o.valgrind);
     unlink(outfile);
@@ -545,7 +554,7 @@ static void run_icount(void) {
     /* "totals:" is the sum of collected events; "summary:" its synonym in
      * older files.  The first event is Ir. */
     if (strncmp(line, "totals:", 7) == 0 || strncmp(line, "summary:", 8) == 0) {
-      ic.instructions = strtoull(strchr(line, ':') + 1, NULL, 10);
+      ic[v].instructions = strtoull(strchr(line, ':') + 1, NULL, 10);
       found = 1;
       if (line[0] == 't')
         break;
@@ -554,14 +563,22 @@ static void run_icount(void) {
   if (f)
     fclose(f);
   unlink(outfile);
-  if (!found || ic.instructions == 0) {
-    ic.status = C_NA;
-    snprintf(ic.note, sizeof ic.note,
-             "callgrind counted nothing inside mp_alloc (inlined?)");
+  if (!found || ic[v].instructions == 0) {
+    ic[v].status = C_NA;
+    snprintf(ic[v].note, sizeof ic[v].note,
+             "callgrind counted nothing inside %s", ic_toggle[v]);
     return;
   }
-  ic.status = C_OK;
-  ic.per_call = (double)ic.instructions / (double)ic.calls;
+  ic[v].status = C_OK;
+  ic[v].per_call = (double)ic[v].instructions / (double)ic[v].calls;
+}
+
+static void run_icount(void) {
+  if (!o.icount)
+    return;
+  ic_tried = 1;
+  for (int v = 0; v < NIC; v++)
+    run_icount_variant(v);
 }
 
 /* ------------------------------------------------------------------------
@@ -707,14 +724,18 @@ static void print_table(FILE *f) {
   fprintf(f, "\nfloor MiB: peak RSS of the same worker with its input tables "
              "built and no workload run.\nfaults/op: minor page faults per "
              "operation in the timed part.\n");
-  if (ic.tried) {
-    if (ic.status == C_OK)
-      fprintf(f,
-              "instructions per small mp_alloc (reset workload, callgrind): "
-              "%.2f  (%" PRIu64 " instructions / %" PRIu64 " calls)\n",
-              ic.per_call, ic.instructions, ic.calls);
-    else
-      fprintf(f, "instructions per small mp_alloc: n/a: %s\n", ic.note);
+  if (ic_tried) {
+    fprintf(f, "instructions per small mp_alloc, reset workload (callgrind, "
+               "inclusive):\n");
+    for (int v = 0; v < NIC; v++) {
+      if (ic[v].status == C_OK)
+        fprintf(f,
+                "  %-6s %7.2f  (%" PRIu64 " / %" PRIu64 " calls): %s\n",
+                ic_variant[v], ic[v].per_call, ic[v].instructions,
+                ic[v].calls, ic_what[v]);
+      else
+        fprintf(f, "  %-6s     n/a  %s\n", ic_variant[v], ic[v].note);
+    }
   }
 }
 
@@ -784,19 +805,19 @@ static void write_csv(void) {
       fputc('\n', f);
     }
   }
-  if (ic.tried) {
-    fprintf(f, "icount,mp_alloc,mpool,%s,1,,,,,,,,,,",
-            ic.status == C_OK ? "ok" : "n/a");
-    if (ic.status == C_OK)
-      fprintf(f, "%.3f", ic.per_call);
+  for (int v = 0; ic_tried && v < NIC; v++) {
+    fprintf(f, "icount,mp_alloc %s,mpool,%s,1,,,,,,,,,,", ic_variant[v],
+            ic[v].status == C_OK ? "ok" : "n/a");
+    if (ic[v].status == C_OK)
+      fprintf(f, "%.3f", ic[v].per_call);
     char note[300];
-    if (ic.status == C_OK)
+    if (ic[v].status == C_OK)
       snprintf(note, sizeof note,
-               "callgrind Ir inside mp_alloc (inclusive) per small call on "
-               "the reset workload: %" PRIu64 " / %" PRIu64,
-               ic.instructions, ic.calls);
+               "callgrind Ir per small call on the reset workload, %s: "
+               "%" PRIu64 " / %" PRIu64,
+               ic_what[v], ic[v].instructions, ic[v].calls);
     else
-      snprintf(note, sizeof note, "%s", ic.note);
+      snprintf(note, sizeof note, "%s", ic[v].note);
     csv_str(f, note);
     fputc('\n', f);
   }
@@ -904,20 +925,27 @@ static void write_json(void) {
       fputs("null", f);
   }
   fputs("},\n  \"icount\": ", f);
-  if (!ic.tried) {
+  if (!ic_tried)
     fputs("null", f);
-  } else if (ic.status == C_OK) {
-    fprintf(f,
-            "{\"workload\": \"reset\", \"function\": \"mp_alloc\", "
-            "\"instructions_per_call\": %.3f, \"instructions\": %" PRIu64
-            ", \"calls\": %" PRIu64
-            ", \"tool\": \"valgrind --tool=callgrind "
-            "--toggle-collect=mp_alloc\"}",
-            ic.per_call, ic.instructions, ic.calls);
-  } else {
-    fputs("{\"status\": \"n/a\", \"note\": ", f);
-    json_str(f, ic.note);
-    fputc('}', f);
+  for (int v = 0; ic_tried && v < NIC; v++) {
+    fprintf(f, "%s{\"variant\": \"%s\", \"workload\": \"reset\", ",
+            v ? ",\n    " : "[\n    ", ic_variant[v]);
+    fputs("\"what\": ", f);
+    json_str(f, ic_what[v]);
+    if (ic[v].status == C_OK)
+      fprintf(f,
+              ", \"status\": \"ok\", \"instructions_per_call\": %.3f, "
+              "\"instructions\": %" PRIu64 ", \"calls\": %" PRIu64
+              ", \"tool\": \"valgrind --tool=callgrind "
+              "--toggle-collect=%s\"}",
+              ic[v].per_call, ic[v].instructions, ic[v].calls, ic_toggle[v]);
+    else {
+      fputs(", \"status\": \"n/a\", \"note\": ", f);
+      json_str(f, ic[v].note);
+      fputc('}', f);
+    }
+    if (v == NIC - 1)
+      fputs("\n  ]", f);
   }
   fputs("\n}\n", f);
   fclose(f);
