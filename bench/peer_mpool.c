@@ -1,0 +1,68 @@
+/*
+ * Peer: mpool.  Every workload uses the default node size
+ * (mp_create_pool(0)).  churn needs mp_free_sized() and strings need
+ * mp_strdup()/mp_printf(); CMake detects them in mpool.h and defines
+ * MPOOL_BENCH_HAVE_REUSE / MPOOL_BENCH_HAVE_STRINGS.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "mpool.h"
+
+#include "worker.h"
+
+#include <string.h>
+
+#define PEER_NAME "mpool"
+typedef mp_pool_t peer_ctx_t;
+
+static const char *peer_init(const char *label) {
+  if (strcmp(label, PEER_NAME) != 0)
+    return "worker started with a foreign peer label";
+  return NULL;
+}
+
+static inline peer_ctx_t *peer_open(void) { return mp_create_pool(0); }
+
+static inline void peer_close(peer_ctx_t *c, void **objs, size_t n) {
+  (void)objs;
+  (void)n;
+  mp_destroy_pool(c);
+}
+
+static inline void peer_reset(peer_ctx_t *c, void **objs, size_t n) {
+  (void)objs;
+  (void)n;
+  mp_reset_pool(c);
+}
+
+static inline void *peer_alloc(peer_ctx_t *c, size_t n) {
+  return mp_alloc(c, n);
+}
+
+static inline void peer_track(peer_ctx_t *c, void *o) {
+  (void)c;
+  (void)o;
+}
+
+#ifdef MPOOL_BENCH_HAVE_REUSE
+static inline void peer_free(peer_ctx_t *c, void *o, size_t n) {
+  mp_free_sized(c, o, n);
+}
+#define PEER_CLOSE_FREES_ALL 1
+#else
+#define PEER_CHURN_NA "mp_free_sized() is not in this mpool build"
+#endif
+
+#ifdef MPOOL_BENCH_HAVE_STRINGS
+static inline char *peer_strdup(peer_ctx_t *c, const char *s) {
+  return mp_strdup(c, s);
+}
+static inline char *peer_format(peer_ctx_t *c, const char *a, unsigned n,
+                                const char *b) {
+  return mp_printf(c, MPB_FORMAT, a, n, b);
+}
+#else
+#define PEER_STRINGS_NA "mp_strdup()/mp_printf() are not in this mpool build"
+#endif
+
+#include "workloads.h"

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Builds and runs the mpool benchmark suite, and writes the results.
+#
+#   bench/run.sh                 full run (5 repetitions), results in docs/bench/
+#   bench/run.sh --quick         smoke run (1 repetition, small counts), results
+#                                in build-bench/bench-quick/ unless --out is given
+#   bench/run.sh --reps 9        more repetitions
+#   bench/run.sh --out DIR       write results to DIR
+#   bench/run.sh -- ARGS...      pass ARGS to mpool-bench (see mpool-bench --help),
+#                                e.g. -- --peers mpool,apr --workloads request
+#
+# Configures a Release build in build-bench/ with -DMPOOL_BUILD_BENCH=ON.
+# Environment: MPOOL_SOURCE_DIR (source tree to configure, default: the
+# repository), MPOOL_BENCH_BUILD_DIR (default: build-bench), CC.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+src="${MPOOL_SOURCE_DIR:-$root}"
+build="${MPOOL_BENCH_BUILD_DIR:-$root/build-bench}"
+quick=0
+out=""
+args=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --reps) args+=(--reps "$2"); shift ;;
+    --out) out="$2"; shift ;;
+    --help|-h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --) shift; args+=("$@"); break ;;
+    *) echo "run.sh: unknown option $1 (pass driver options after --)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ -z "$out" ]; then
+  if [ "$quick" = 1 ]; then out="$build/bench-quick"; else out="$root/docs/bench"; fi
+fi
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+
+if [ ! -f "$src/CMakeLists.txt" ]; then
+  echo "run.sh: no CMakeLists.txt in $src (set MPOOL_SOURCE_DIR)" >&2
+  exit 1
+fi
+
+jobs="$(nproc 2>/dev/null || echo 2)"
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMPOOL_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" --target mpool-bench-all -j "$jobs"
+
+driver="$(find "$build" -name mpool-bench -type f -perm -u+x | head -n 1)"
+if [ -z "$driver" ]; then
+  echo "run.sh: mpool-bench was not built" >&2
+  exit 1
+fi
+bindir="$(dirname "$driver")"
+
+# Shared libraries of the LD_PRELOAD peers.
+find_lib() {
+  local name="$1" path
+  path="$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true) |
+           awk -v n="$name" '$1 == n && /x86-64|x86_64|64bit|AArch64/ { print $NF; exit }')"
+  if [ -z "$path" ]; then
+    path="$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true) |
+             awk -v n="$name" '$1 == n { print $NF; exit }')"
+  fi
+  if [ -z "$path" ]; then
+    for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
+      if [ -e "$d/$name" ]; then path="$d/$name"; break; fi
+    done
+  fi
+  printf '%s' "$path"
+}
+je="$(find_lib libjemalloc.so.2)"
+tc="$(find_lib libtcmalloc_minimal.so.4)"
+[ -n "$je" ] && args+=(--jemalloc "$je")
+[ -n "$tc" ] && args+=(--tcmalloc "$tc")
+
+# Machine description: versions of the tools and of every peer library.
+first_line() { "$@" 2>/dev/null | head -n 1 || true; }
+pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
+cc_ver="$(first_line "${CC:-cc}" --version)"
+args+=(--env "cc=${cc_ver:-unknown}")
+gcc_ver="$(first_line gcc --version)"
+[ -n "$gcc_ver" ] && args+=(--env "gcc=$gcc_ver")
+clang_ver="$(first_line clang --version)"
+[ -n "$clang_ver" ] && args+=(--env "clang=$clang_ver")
+args+=(--env "cmake=$(first_line cmake --version)")
+vg="$(first_line valgrind --version)"
+[ -n "$vg" ] && args+=(--env "valgrind=$vg")
+if [ -r /etc/os-release ]; then
+  args+=(--env "os=$(. /etc/os-release && echo "${PRETTY_NAME:-$NAME}")")
+fi
+for p in libc6 libapr1 libtalloc2 libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4; do
+  v="$(pkgver "$p")"
+  [ -n "$v" ] && args+=(--env "$p=$v")
+done
+args+=(--env "governor=$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo n/a)")
+args+=(--env "thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo n/a)")
+
+[ "$quick" = 1 ] && args+=(--quick)
+plotdata="$build/bench-plot.dat"
+
+"$driver" --out-dir "$out" --plot-data "$plotdata" \
+  --icount "$bindir/mpool-icount" "${args[@]}" | tee "$out/results.txt"
+
+if command -v gnuplot >/dev/null 2>&1; then
+  if gnuplot -e "datafile='$plotdata'; outfile='$out/bench.png'" "$root/bench/plot.gp"; then
+    echo "wrote $out/bench.png"
+  else
+    echo "run.sh: gnuplot failed; no chart" >&2
+  fi
+else
+  echo "run.sh: gnuplot not found; no chart (bench/setup.sh installs it)" >&2
+fi

@@ -1,0 +1,240 @@
+/*
+ * The five workloads, written once and compiled into each peer's worker.
+ *
+ * A peer file defines its operations as static functions, then includes
+ * this file, so every call below is a direct (usually inlined) call into the
+ * peer's own API: no function pointer sits between the workload and the
+ * allocator being measured.
+ *
+ * A peer file provides:
+ *
+ *   PEER_NAME                       label of the peer ("apr", ...)
+ *   typedef ... peer_ctx_t;         one region (pool, heap, context)
+ *   const char *peer_init(const char *label)
+ *                                   once per process, untimed; NULL on
+ *                                   success, else why the peer cannot run
+ *                                   (reported as an error)
+ *   peer_ctx_t *peer_open(void)     a new, empty region
+ *   void peer_close(peer_ctx_t *, void **objs, size_t n)
+ *                                   releases the region and all it holds;
+ *                                   objs are the objects a request made
+ *                                   (used only by peers that must free
+ *                                   one by one)
+ *   void peer_reset(peer_ctx_t *, void **objs, size_t n)
+ *                                   empties the region for the next request
+ *   void *peer_alloc(peer_ctx_t *, size_t n)
+ *   void peer_track(peer_ctx_t *, void *obj)
+ *                                   burst only: remembers obj so that
+ *                                   peer_close(c, NULL, 0) can release it
+ *   PEER_CHURN_NA "reason"          if churn does not fit the peer, else
+ *   void peer_free(peer_ctx_t *, void *obj, size_t n)
+ *   PEER_CLOSE_FREES_ALL 0|1        whether peer_close releases objects the
+ *                                   churn workload still holds
+ *   PEER_STRINGS_NA "reason"        if strings do not fit the peer, else
+ *   char *peer_strdup(peer_ctx_t *, const char *s)
+ *   char *peer_format(peer_ctx_t *, const char *a, unsigned n,
+ *                     const char *b)       formats MPB_FORMAT
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef MPB_WORKLOADS_H
+#define MPB_WORKLOADS_H
+
+#include "common.h"
+#include "worker.h"
+
+#include <stdlib.h>
+
+#define MPB_FAIL(res, msg)                                                     \
+  do {                                                                         \
+    (res)->status = MPB_ERROR;                                                 \
+    (res)->why = (msg);                                                        \
+    return;                                                                    \
+  } while (0)
+
+/* request: a new region per request, ~40 allocations, touch, release. */
+static void mpb_run_request(const mpb_params_t *p, const mpb_data_t *d,
+                            mpb_result_t *res) {
+  void *objs[MPB_PLAN_MAX];
+  size_t total = p->warmup + p->requests;
+  mpb_start(res);
+  for (size_t r = 0; r < total; r++) {
+    if (r == p->warmup)
+      mpb_start(res);
+    uint32_t k = (uint32_t)(r % MPB_PLAN_REQUESTS);
+    const uint32_t *sz = d->plan.sizes + d->plan.start[k];
+    uint32_t n = d->plan.count[k];
+    peer_ctx_t *c = peer_open();
+    if (!c)
+      MPB_FAIL(res, "region creation failed");
+    for (uint32_t i = 0; i < n; i++) {
+      void *o = peer_alloc(c, sz[i]);
+      if (!o)
+        MPB_FAIL(res, "allocation failed");
+      mpb_touch(o, sz[i]);
+      objs[i] = o;
+    }
+    peer_close(c, objs, n);
+  }
+  mpb_stop(res);
+  res->ops = p->requests;
+}
+
+/* reset: one region for the whole run, emptied after each request. */
+static void mpb_run_reset(const mpb_params_t *p, const mpb_data_t *d,
+                          mpb_result_t *res) {
+  void *objs[MPB_PLAN_MAX];
+  size_t total = p->warmup + p->requests;
+  peer_ctx_t *c = peer_open();
+  if (!c)
+    MPB_FAIL(res, "region creation failed");
+  mpb_start(res);
+  for (size_t r = 0; r < total; r++) {
+    if (r == p->warmup)
+      mpb_start(res);
+    uint32_t k = (uint32_t)(r % MPB_PLAN_REQUESTS);
+    const uint32_t *sz = d->plan.sizes + d->plan.start[k];
+    uint32_t n = d->plan.count[k];
+    for (uint32_t i = 0; i < n; i++) {
+      void *o = peer_alloc(c, sz[i]);
+      if (!o)
+        MPB_FAIL(res, "allocation failed");
+      mpb_touch(o, sz[i]);
+      objs[i] = o;
+    }
+    peer_reset(c, objs, n);
+  }
+  mpb_stop(res);
+  res->ops = p->requests;
+  peer_close(c, NULL, 0);
+}
+
+/* burst: millions of small allocations into one region, then release. */
+static void mpb_run_burst(const mpb_params_t *p, const mpb_data_t *d,
+                          mpb_result_t *res) {
+  const uint8_t *tab = d->burst;
+  mpb_start(res);
+  peer_ctx_t *c = peer_open();
+  if (!c)
+    MPB_FAIL(res, "region creation failed");
+  for (size_t i = 0; i < p->burst; i++) {
+    size_t n = tab[i & (MPB_BURST_TABLE - 1)];
+    void *o = peer_alloc(c, n);
+    if (!o)
+      MPB_FAIL(res, "allocation failed");
+    mpb_touch(o, n);
+    peer_track(c, o);
+  }
+  peer_close(c, NULL, 0);
+  mpb_stop(res);
+  res->ops = p->burst;
+}
+
+/* churn: a steady live set; each step frees a random live object and
+ * allocates a new one in its place. */
+static void mpb_run_churn(const mpb_params_t *p, const mpb_data_t *d,
+                          mpb_result_t *res) {
+#ifdef PEER_CHURN_NA
+  (void)p;
+  (void)d;
+  res->status = MPB_NA;
+  res->why = PEER_CHURN_NA;
+#else
+  (void)d;
+  uint64_t s = p->seed ^ UINT64_C(0x636875726e636875); /* "churnchu" */
+  size_t cap = 1024, n = 0, live = 0;
+  void **objs = malloc(cap * sizeof *objs);
+  uint32_t *sizes = malloc(cap * sizeof *sizes);
+  if (!objs || !sizes)
+    MPB_FAIL(res, "out of memory for the live set table");
+  peer_ctx_t *c = peer_open();
+  if (!c)
+    MPB_FAIL(res, "region creation failed");
+  /* fill (untimed): allocate until the live set holds churn_live bytes */
+  while (live < p->churn_live) {
+    if (n == cap) {
+      cap *= 2;
+      objs = realloc(objs, cap * sizeof *objs);
+      sizes = realloc(sizes, cap * sizeof *sizes);
+      if (!objs || !sizes)
+        MPB_FAIL(res, "out of memory for the live set table");
+    }
+    uint32_t sz = mpb_churn_size(&s);
+    void *o = peer_alloc(c, sz);
+    if (!o)
+      MPB_FAIL(res, "allocation failed");
+    mpb_touch(o, sz);
+    objs[n] = o;
+    sizes[n] = sz;
+    live += sz;
+    n++;
+  }
+  mpb_start(res);
+  for (size_t step = 0; step < p->churn_steps; step++) {
+    uint32_t i = mpb_below(mpb_rng(&s), (uint32_t)n);
+    peer_free(c, objs[i], sizes[i]);
+    uint32_t sz = mpb_churn_size(&s);
+    void *o = peer_alloc(c, sz);
+    if (!o)
+      MPB_FAIL(res, "allocation failed");
+    mpb_touch(o, sz);
+    objs[i] = o;
+    sizes[i] = sz;
+  }
+  mpb_stop(res);
+  res->ops = p->churn_steps;
+  if (!PEER_CLOSE_FREES_ALL)
+    for (size_t i = 0; i < n; i++)
+      peer_free(c, objs[i], sizes[i]);
+  peer_close(c, NULL, 0);
+  free(objs);
+  free(sizes);
+#endif
+}
+
+/* strings: a new region per request, 64 short strings (half copied, half
+ * formatted), then release. */
+static void mpb_run_strings(const mpb_params_t *p, const mpb_data_t *d,
+                            mpb_result_t *res) {
+#ifdef PEER_STRINGS_NA
+  (void)p;
+  (void)d;
+  res->status = MPB_NA;
+  res->why = PEER_STRINGS_NA;
+#else
+  void *objs[MPB_STRINGS_PER_REQUEST];
+  size_t total = p->warmup + p->strings;
+  mpb_start(res);
+  for (size_t r = 0; r < total; r++) {
+    if (r == p->warmup)
+      mpb_start(res);
+    peer_ctx_t *c = peer_open();
+    if (!c)
+      MPB_FAIL(res, "region creation failed");
+    for (uint32_t i = 0; i < MPB_STRINGS_PER_REQUEST; i++) {
+      const char *a = d->words.word[(r * 67 + i * 13) & (MPB_WORDS - 1)];
+      char *str;
+      if (i & 1) {
+        const char *b = d->words.word[(r * 31 + i * 7 + 101) & (MPB_WORDS - 1)];
+        str = peer_format(c, a, (unsigned)(r * MPB_STRINGS_PER_REQUEST + i), b);
+      } else {
+        str = peer_strdup(c, a);
+      }
+      if (!str)
+        MPB_FAIL(res, "string allocation failed");
+      mpb_escape(str);
+      objs[i] = str;
+    }
+    peer_close(c, objs, MPB_STRINGS_PER_REQUEST);
+  }
+  mpb_stop(res);
+  res->ops = p->strings;
+#endif
+}
+
+const mpb_peer_t mpb_peer = {
+    PEER_NAME,     peer_init,       mpb_run_request, mpb_run_reset,
+    mpb_run_burst, mpb_run_churn,   mpb_run_strings,
+};
+
+#endif /* MPB_WORKLOADS_H */
