@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: builds mpool in Release and runs the demo program.
+# The main job: builds mpool and runs the benchmark suite against its peers
+# (APR pools, talloc, mimalloc heaps, obstack, glibc, jemalloc, tcmalloc),
+# printing the table and writing docs/bench/ (CSV, JSON, chart).  Options go
+# to bench/run.sh, e.g. --quick for a short run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-cmake -S . -B build-run -DCMAKE_BUILD_TYPE=Release -DMPOOL_BUILD_TESTS=OFF >/dev/null
-cmake --build build-run -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
-./build-run/examples/demo
+bash scripts/setup.sh --bench
+exec bash bench/run.sh "$@"

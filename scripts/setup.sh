@@ -5,8 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-dev valgrind libcmocka-dev liblua5.4-dev)
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(libapr1-dev libtalloc-dev libmimalloc-dev libjemalloc-dev
-         libgoogle-perftools-dev gnuplot-nox)
+  sh "$(dirname "$0")/../bench/setup.sh" # the peer allocators and gnuplot
 fi
 
 missing=()

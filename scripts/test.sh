@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs every test: a warning-free Release build with gcc, the
 # suite against the shared library, clang with ASan+UBSan, clang with TSan,
-# and Valgrind memcheck; then checks the shared library's exported symbols
-# and builds programs against an installed copy (scripts/consumer-test.sh).
+# and Valgrind memcheck; then checks the shared library's exported symbols,
+# builds programs against an installed copy (scripts/consumer-test.sh) and
+# runs the benchmark briefly (bench/run.sh --quick; figures not judged).
 # Build trees go to build-test/<config>.  Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,18 @@ fi
 
 echo "=== consumers (install, find_package, pkg-config, subproject)"
 MPOOL_SETUP_DONE=1 bash scripts/consumer-test.sh || failed+=("consumers")
+
+# The benchmark must build against every peer and run: a short run, whose
+# figures are not judged (speed lives in scripts/run.sh, not in tests).
+echo "=== benchmark smoke run"
+if sh bench/setup.sh >/dev/null &&
+  MPOOL_BENCH_BUILD_DIR="$PWD/$out/bench" bash bench/run.sh --quick \
+    >"$out/bench-quick.log" 2>&1; then
+  echo "benchmark smoke run: ok"
+else
+  tail -n 40 "$out/bench-quick.log"
+  failed+=("benchmark smoke run")
+fi
 
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}"
