@@ -407,6 +407,41 @@ MP_API void *mp_objpool_get(mp_objpool_t *op);
 MP_API int mp_objpool_put(mp_objpool_t *op, void *obj);
 
 /* ------------------------------------------------------------------------
+ * Marks: scratch allocation, rewound in one call (obstack style)
+ *
+ * A mark is a position in a pool.  Rewinding to it releases everything made
+ * on the pool after it -- objects, large blocks, child pools (destroyed)
+ * and cleanups (run, newest first) -- and keeps everything made before it.
+ * Marks nest: rewinding to a mark also drops the marks taken after it.
+ * While a mark is outstanding (taken and not yet rewound to, until the next
+ * reset), allocations do not take memory from the free lists and no node
+ * returns to the block cache, so that the rewind finds everything; memory
+ * freed meanwhile is reused once no mark is left.
+ * ---------------------------------------------------------------------- */
+
+/** A mark, which lives in the pool's own memory. */
+typedef struct mp_mark_s mp_mark_t;
+
+/**
+ * Takes a mark at the pool's current position.
+ * @return the mark, valid until it or an earlier mark is rewound to, or the
+ *         pool is reset or destroyed; or NULL with errno EINVAL (NULL pool)
+ *         or ENOMEM.
+ */
+MP_API mp_mark_t *mp_mark(struct mp_pool_s *pool);
+
+/**
+ * Rewinds the pool to `mark`: everything made on the pool after the mark is
+ * released (children destroyed and cleanups run first), and the mark and
+ * every later one are dropped.  Memory from before the mark is untouched.
+ * @return 0, or -1 with errno EINVAL if pool or mark is NULL, or `mark` is
+ *         not an outstanding mark of this pool (another pool's, or one
+ *         already dropped by a rewind or reset: a stale mark is always
+ *         detected, and nothing is changed).
+ */
+MP_API int mp_rewind(struct mp_pool_s *pool, mp_mark_t *mark);
+
+/* ------------------------------------------------------------------------
  * Inline fast path
  *
  * mp_alloc() is also a macro that serves the common case -- a small request

@@ -30,6 +30,7 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   l->block_size = bsize;
   l->size = size;
   l->align = align;
+  l->seq = ++pool->life.events;
   l->prev = NULL;
   l->next = pool->large;
   if (l->next != NULL)
@@ -54,6 +55,12 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
 
 void mp__large_release_all(mp_pool_t *pool) {
   while (pool->large != NULL)
+    mp__large_release(pool, pool->large);
+}
+
+void mp__large_release_after(mp_pool_t *pool, uint64_t seq) {
+  /* Newest first: the blocks made after seq are at the head. */
+  while (pool->large != NULL && pool->large->seq > seq)
     mp__large_release(pool, pool->large);
 }
 

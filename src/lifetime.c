@@ -26,6 +26,7 @@ struct mp_cleanup_s {
   mp_cleanup_fn fn; /* NULL while the record is spare */
   void *data;
   mp_pool_t *pool;
+  uint64_t seq; /* when it was registered (life.events), for marks */
 };
 
 /* ------------------------------------------------------------------------
@@ -47,6 +48,7 @@ mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn, void *data) {
   c->fn = fn;
   c->data = data;
   c->pool = pool;
+  c->seq = ++life->events;
   c->prev = NULL;
   c->next = life->cleanups;
   if (c->next != NULL)
@@ -133,6 +135,7 @@ void mp__life_link(mp_pool_t *pool, mp_pool_t *parent) {
     return;
   struct mp_life *life = &pool->life;
   life->parent = parent;
+  life->seq = ++parent->life.events;
   life->prev = NULL;
   life->next = parent->life.children;
   if (life->next != NULL)
@@ -200,10 +203,34 @@ int mp__life_reset(mp_pool_t *pool) {
   if (life->busy)
     return -1;
   teardown(pool);
-  /* The spare records live in the memory the reset is about to rewind. */
+  /* The spare records and marks live in the memory the reset is about to
+   * rewind. */
   life->spare = NULL;
+  life->marks = NULL;
   life->busy = false;
   return 0;
+}
+
+/* Undoes what happened on pool after event `seq`: destroys the children
+ * created since, then runs the cleanups registered since, newest first. */
+void mp__life_rewind(mp_pool_t *pool, uint64_t seq) {
+  struct mp_life *life = &pool->life;
+  life->busy = true;
+  for (;;) { /* a cleanup may add more after seq: loop until none is left */
+    mp_pool_t *c = life->children;
+    if (c != NULL && c->life.seq > seq) {
+      teardown(c);
+      unlink_child(c);
+      mp__pool_free(c);
+    } else if (life->cleanups != NULL && life->cleanups->seq > seq) {
+      run_newest(pool);
+    } else {
+      break;
+    }
+  }
+  /* Spare records may live in the memory the rewind gives back. */
+  life->spare = NULL;
+  life->busy = false;
 }
 
 int mp__life_destroy(mp_pool_t *pool) {

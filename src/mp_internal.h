@@ -108,6 +108,8 @@ struct mp_large {
   size_t block_size; /* its size, as the block source needs it back */
   size_t size;       /* the size requested */
   size_t align;      /* the alignment the block was asked for */
+  uint64_t seq;      /* when it was made (pool->life.events), for marks */
+  uintptr_t pad_;
 };
 
 struct mp_index {
@@ -126,6 +128,9 @@ struct mp_life {
   mp_pool_t *children;    /* newest first */
   mp_pool_t *prev, *next; /* siblings */
   bool busy;              /* being reset or destroyed */
+  uint64_t events;        /* counts large blocks, cleanups and children */
+  uint64_t seq;           /* this pool's place in its parent's events */
+  struct mp_mark_s *marks; /* outstanding marks, newest first (mark.c) */
 };
 
 /* Counters kept in slow paths only (stats.c reads them). */
@@ -230,11 +235,15 @@ void mp__reuse_reset(mp_pool_t *pool);
 void mp__reuse_destroy(mp_pool_t *pool);
 bool mp__check(const mp_pool_t *pool);
 size_t mp__reuse_free_bytes(const mp_pool_t *pool);
+void mp__reuse_forget(mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
+                      uintptr_t hi);
+void mp__reuse_settle(mp_pool_t *pool);
 
 /* large.c */
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align);
 void mp__large_release(mp_pool_t *pool, struct mp_large *l);
 void mp__large_release_all(mp_pool_t *pool);
+void mp__large_release_after(mp_pool_t *pool, uint64_t seq);
 
 /* cache.c: the block source.  Sizes passed to put() are those get() used. */
 size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align);
@@ -255,6 +264,7 @@ int mp__life_settle(const mp_options_t *opt, mp_pool_t *s);
 void mp__life_link(mp_pool_t *pool, mp_pool_t *parent);
 int mp__life_reset(mp_pool_t *pool);
 int mp__life_destroy(mp_pool_t *pool);
+void mp__life_rewind(mp_pool_t *pool, uint64_t seq);
 
 /* Statistics: bytes taken from or given back to the block source. */
 static inline void mp__reserved_add(mp_pool_t *pool, size_t n) {

@@ -18,8 +18,8 @@
  * the class found always fits).
  *
  * Invariants: no two free chunks touch; no chunk overlaps the current
- * node's bump space [ptr, top) or ends at ptr; F and S are clear everywhere
- * else.  A freed object that ends at ptr goes back to the bump pointer
+ * node's free space [ptr, top), ends at ptr, or starts at top when top is
+ * on a granule; F and S are clear everywhere else.  A freed object that ends at ptr goes back to the bump pointer
  * instead; a node other than the current and the first that becomes one
  * free chunk goes back to the block source.
  *
@@ -198,7 +198,9 @@ static struct mp_reuse *control(mp_pool_t *pool) {
 
 void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
   struct mp_reuse *r = pool->reuse;
-  if (r == NULL)
+  /* While a mark is outstanding, new objects come from bump space only, so
+   * that rewinding to the mark releases all of them. */
+  if (r == NULL || pool->life.marks != NULL)
     return NULL;
   size_t need = (rs + (align > G ? align - G : 0)) / G;
   unsigned c = class_of(need);
@@ -246,7 +248,8 @@ void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
     take(pool, n, b, sz);
     b += sz;
   }
-  if (n != pool->current && n != pool->first && a == start && b == end) {
+  if (n != pool->current && n != pool->first && a == start && b == end &&
+      pool->life.marks == NULL) { /* a mark may point into this node */
     mp__node_release(pool, n);
     return;
   }
@@ -316,6 +319,60 @@ size_t mp__reuse_free_bytes(const mp_pool_t *pool) {
   return bytes;
 }
 
+/* Takes every free chunk in [lo, hi) of node n off the lists, for a rewind
+ * that makes that range free space again.  A chunk reaching below lo keeps
+ * its part below (the caller's bump pointer then absorbs it); one reaching
+ * above hi keeps its whole granules above.  Walks the node's chunks from
+ * its start, so every boundary bit met is known to open a chunk. */
+void mp__reuse_forget(mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
+                      uintptr_t hi) {
+  if (pool->reuse == NULL || hi <= lo)
+    return;
+  const uint64_t *f = fmap(pool, n);
+  uintptr_t up = MP_ALIGN_UP(hi, G);
+  size_t i = gidx(n, (uintptr_t)n->start), last = gidx(n, up);
+  while (i < last) {
+    uint64_t word = f[i / 64] >> (i % 64);
+    if (word == 0) {
+      i = (i / 64 + 1) * 64;
+      continue;
+    }
+    i += lowest_bit(word);
+    if (i >= last)
+      break;
+    uintptr_t a = (uintptr_t)n + i * G;
+    uintptr_t b = a + size_at(pool, n, a);
+    i = gidx(n, b);
+    if (b <= lo)
+      continue; /* wholly below the range */
+    take(pool, n, a, b - a);
+    if (a < lo) /* lo is a bump position: granule aligned */
+      mp__reuse_add(pool, n, a, lo);
+    if (b > up)
+      mp__reuse_add(pool, n, up, b);
+  }
+}
+
+/* After a rewind moved the free space [ptr, top), free chunks that now
+ * touch it join it, as in mp__reuse_range() and mp__reuse_top(): one that
+ * ends at ptr, and one that starts at top when top is on a granule. */
+void mp__reuse_settle(mp_pool_t *pool) {
+  struct mp_node *n = pool->current;
+  uintptr_t p = (uintptr_t)pool->w.ptr, t = (uintptr_t)pool->top;
+  if (pool->reuse == NULL)
+    return;
+  if (p > (uintptr_t)n->start && free_at(pool, n, p - G)) {
+    uintptr_t c = start_before(pool, n, p);
+    take(pool, n, c, p - c);
+    pool->w.ptr = (unsigned char *)c;
+  }
+  if (t % G == 0 && t < mp__node_end(pool, n) && free_at(pool, n, t)) {
+    size_t sz = size_at(pool, n, t);
+    take(pool, n, t, sz);
+    pool->top = (unsigned char *)(t + sz);
+  }
+}
+
 /* ---- invariant check, for tests and debug builds ---- */
 
 static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
@@ -338,8 +395,8 @@ static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
   if (b < end && free_at(pool, n, b))
     return false; /* or on the right */
   if (n == pool->current) {
-    if (b == (uintptr_t)pool->w.ptr)
-      return false;
+    if (b == (uintptr_t)pool->w.ptr || a == (uintptr_t)pool->top)
+      return false; /* should have joined the free space */
     if (b > (uintptr_t)pool->w.ptr && a < (uintptr_t)pool->top)
       return false;
   }

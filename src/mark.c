@@ -1,0 +1,75 @@
+/*
+ * Marks: obstack-style scratch positions in a pool.
+ *
+ * A mark records where bump allocation stood (node, ptr, top) and the
+ * pool's event count; rewinding puts the bump pointer back, forgets the
+ * free chunks the range holds, releases the large blocks, children and
+ * cleanups made after the mark, and drops the marks taken after it.
+ * Marks form a stack per pool (life.marks, newest first): a rewind looks
+ * its mark up on that stack by address, so a mark from another pool, or
+ * one already rewound past, is refused without reading its memory.
+ *
+ * While a mark is outstanding, allocations take no memory from the free
+ * lists and no node goes back to the cache (reuse.c), so everything made
+ * after the mark lies where the rewind can see it.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "mp_internal.h"
+
+struct mp_mark_s {
+  struct mp_mark_s *prev; /* the mark taken before this one */
+  struct mp_node *node;
+  unsigned char *ptr;
+  unsigned char *top;
+  uint64_t events;
+};
+
+mp_mark_t *mp_mark(mp_pool_t *pool) {
+  if (pool == NULL)
+    return mp__fail(EINVAL);
+  /* The record itself lies before the position it records, so it survives
+   * a rewind to itself. */
+  struct mp_mark_s *m = mp__alloc_small(pool, sizeof *m, MP_GRANULE);
+  if (m == NULL)
+    return NULL;
+  m->prev = pool->life.marks;
+  m->node = pool->current;
+  m->ptr = pool->w.ptr;
+  m->top = pool->top;
+  m->events = pool->life.events;
+  pool->life.marks = m;
+  return m;
+}
+
+int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
+  if (pool == NULL || mark == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  struct mp_mark_s *m = pool->life.marks;
+  while (m != NULL && m != mark)
+    m = m->prev;
+  if (m == NULL) {
+    errno = EINVAL; /* another pool's, rewound past, or not a mark */
+    return -1;
+  }
+  mp__life_rewind(pool, m->events);
+  mp__large_release_after(pool, m->events);
+
+  /* Nodes entered after the mark hold nothing any more. */
+  for (struct mp_node *n = m->node->next; n != NULL; n = n->next)
+    mp__reuse_forget(pool, n, (uintptr_t)n->start, mp__node_end(pool, n));
+  /* In the mark's node, all that came after lies in what was free space
+   * then: bump objects above ptr, packed ones below top, and the tail
+   * freed when allocation moved on. */
+  struct mp_node *n = m->node;
+  mp__reuse_forget(pool, n, (uintptr_t)m->ptr, (uintptr_t)m->top);
+  pool->current = n;
+  pool->w.ptr = m->ptr;
+  pool->top = m->top;
+  pool->life.marks = m->prev;
+  mp__reuse_settle(pool);
+  mp__set_window(pool);
+  return 0;
+}
