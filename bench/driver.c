@@ -493,16 +493,19 @@ static int cell_ok(const cell_t *c) { return c->status == C_OK && c->n > 0; }
  * Instruction count (callgrind)
  * ---------------------------------------------------------------------- */
 
-/* Two variants, each one callgrind run of mpool-icount (see icount.c):
+/* Three variants, each one callgrind run of mpool-icount (see icount.c):
  * "inline" counts mp_alloc() as callers compile it (the header's inline
  * fast path, calling the library when a node is full); "call" counts the
- * library function itself. */
-enum { IC_INLINE, IC_CALL, NIC };
-static const char *const ic_variant[NIC] = {"inline", "call"};
-static const char *const ic_toggle[NIC] = {"mpb_icount_site*", "mp_alloc"};
+ * library function itself; "const" counts an inline call site with a
+ * compile-time size (48 bytes), the common case in C code. */
+enum { IC_INLINE, IC_CALL, IC_CONST, NIC };
+static const char *const ic_variant[NIC] = {"inline", "call", "const"};
+static const char *const ic_toggle[NIC] = {"mpb_icount_site*", "mp_alloc",
+                                           "mpb_icount_const*"};
 static const char *const ic_what[NIC] = {
     "mp_alloc() as compiled into the caller (inline fast path + library)",
-    "the library function mp_alloc() called through a pointer"};
+    "the library function mp_alloc() called through a pointer",
+    "mp_alloc(pool, 48): a compile-time size, as in mp_alloc(p, sizeof *o)"};
 
 static struct {
   int status; /* C_OK, C_NA, C_ERROR; meaningful if tried */

@@ -48,9 +48,19 @@ MPB_NOINLINE void *mpb_icount_site(mp_pool_t *pool, size_t size) {
   return mp_alloc(pool, size);
 }
 
+/* The common case in C code: a size known at compile time, as in
+ * mp_alloc(pool, sizeof *obj). */
+MPB_NOINLINE void *mpb_icount_const(mp_pool_t *pool, size_t size);
+MPB_NOINLINE void *mpb_icount_const(mp_pool_t *pool, size_t size) {
+  (void)size;
+  return mp_alloc(pool, 48);
+}
+
 int main(int argc, char **argv) {
   unsigned long long requests = argc > 1 ? strtoull(argv[1], NULL, 0) : 20000;
-  int inline_site = !(argc > 2 && strcmp(argv[2], "call") == 0);
+  const char *variant = argc > 2 ? argv[2] : "inline";
+  int inline_site = strcmp(variant, "call") != 0;
+  int const_site = strcmp(variant, "const") == 0;
   mpb_params_t p;
   mpb_params_default(&p);
   mpb_plan_t plan;
@@ -61,7 +71,7 @@ int main(int argc, char **argv) {
   /* `mp_alloc` not followed by "(" names the library function even where
    * the header defines the inline macro. */
   void *(*volatile alloc)(mp_pool_t *, size_t) =
-      inline_site ? mpb_icount_site : mp_alloc;
+      const_site ? mpb_icount_const : inline_site ? mpb_icount_site : mp_alloc;
   mp_pool_t *pool = mp_create_pool(0);
   if (!pool) {
     fprintf(stderr, "icount: mp_create_pool failed\n");
@@ -77,7 +87,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "icount: mp_alloc failed\n");
         return 1;
       }
-      mpb_touch(o, sz[i]);
+      mpb_touch(o, const_site ? 48 : sz[i]);
       calls++;
     }
     mp_reset_pool(pool);

@@ -130,7 +130,7 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
   }
   int cls = class_of(size, align);
   if (cls < 0 || class_size(cls) != size) {
-    mp__os_free(b, size);
+    mp__os_free(b, size, align);
     return;
   }
   if (!front.hooked)
@@ -145,7 +145,7 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
     push(&back, cls, b);
   mp__unlock();
   if (!keep)
-    mp__os_free(b, size);
+    mp__os_free(b, size, class_align(cls));
 }
 
 /* Moves every block of `from` to the back, within its bound; frees the rest.
@@ -157,7 +157,7 @@ static void drain_locked(struct mp_blocks *from, size_t limit) {
       if (from != &back && back.bytes + class_size(cls) <= limit)
         push(&back, cls, b);
       else
-        mp__os_free(b, class_size(cls));
+        mp__os_free(b, class_size(cls), class_align(cls));
     }
   }
 }

@@ -103,12 +103,17 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
   }
   if (p == NULL)
     return 0;
+  /* The size says which lookup is likely to hit: one suffices mostly. */
+  struct mp_node *n = NULL;
+  if (size <= pool->max && (n = mp__node_of(pool, p)) != NULL)
+    return (pool->flags & MP_F_HEADERS) ? mp__free_hdr(pool, n, p)
+                                        : free_small(pool, n, p, size);
   struct mp_large *l = mp__large_of(pool, p);
   if (l != NULL) {
     mp__large_release(pool, l);
     return 0;
   }
-  struct mp_node *n = mp__node_of(pool, p);
+  n = mp__node_of(pool, p);
   if (n == NULL) {
     errno = EINVAL;
     return -1;

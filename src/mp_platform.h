@@ -12,7 +12,7 @@
 /* Aligned memory from the system; align is a power of two >= 16.  Blocks
  * are returned with the size they were allocated with. */
 void *mp__os_alloc(size_t size, size_t align);
-void mp__os_free(void *p, size_t size);
+void mp__os_free(void *p, size_t size, size_t align);
 /* How many times mp__os_alloc() has been called (for tests). */
 size_t mp__os_alloc_calls(void);
 
