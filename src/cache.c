@@ -65,7 +65,7 @@ static int class_of(size_t need, size_t align) {
   } else {
     unsigned k = floor_log2(need - 1); /* 2^k < need <= 2^(k+1) */
     size_t step = (size_t)1 << (k - 2);
-    size_t s = (need - ((size_t)1 << k) + step - 1) / step;
+    size_t s = (need - ((size_t)1 << k) + step - 1) >> (k - 2);
     cls = (int)((k - MP_CLS_MIN_SHIFT) * 4 + s);
   }
   size_t size = (size_t)1 << (MP_CLS_MIN_SHIFT + cls / 4);
@@ -80,15 +80,6 @@ static size_t class_size(int cls) {
 
 static size_t class_align(int cls) {
   return cls % 4 == 0 ? class_size(cls) : MP_CLASS_ALIGN;
-}
-
-size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align) {
-  if (pool->flags & MP_F_CACHED) {
-    int cls = class_of(need, align);
-    if (cls >= 0)
-      return class_size(cls);
-  }
-  return MP_ALIGN_UP(need, MP_GRANULE);
 }
 
 static void *pop(struct mp_blocks *b, int cls) {
@@ -107,32 +98,24 @@ static void push(struct mp_blocks *b, int cls, void *p) {
   b->bytes += class_size(cls);
 }
 
-void *mp__block_get(mp_pool_t *pool, size_t size, size_t align) {
-  if (!(pool->flags & MP_F_CACHED))
-    return pool->backing.alloc(pool->backing.ud, size, align);
-  int cls = class_of(size, align);
-  if (cls < 0 || class_size(cls) != size)
-    return mp__os_alloc(size, align);
+int mp__block_class(const mp_pool_t *pool, size_t need, size_t align) {
+  return (pool->flags & MP_F_CACHED) ? class_of(need, align) : -1;
+}
+
+size_t mp__class_size(int cls) { return class_size(cls); }
+
+void *mp__cache_get(int cls) {
   void *b = pop(&front, cls);
   if (b != NULL)
     return b;
   mp__lock();
   b = pop(&back, cls);
   mp__unlock();
-  return b != NULL ? b : mp__os_alloc(size, class_align(cls));
+  return b != NULL ? b : mp__os_alloc(class_size(cls), class_align(cls));
 }
 
-void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
-                   size_t size, size_t align) {
-  if (!(flags & MP_F_CACHED)) {
-    backing->free(backing->ud, b, size);
-    return;
-  }
-  int cls = class_of(size, align);
-  if (cls < 0 || class_size(cls) != size) {
-    mp__os_free(b, size, align);
-    return;
-  }
+void mp__cache_put(int cls, void *b) {
+  size_t size = class_size(cls);
   if (!front.hooked)
     front.hooked = mp__on_thread_exit(&front);
   if (front.hooked && front.bytes + size <= MP_TCACHE_LIMIT) {
@@ -146,6 +129,38 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
   mp__unlock();
   if (!keep)
     mp__os_free(b, size, class_align(cls));
+}
+
+size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align) {
+  if (pool->flags & MP_F_CACHED) {
+    int cls = class_of(need, align);
+    if (cls >= 0)
+      return class_size(cls);
+  }
+  return MP_ALIGN_UP(need, MP_GRANULE);
+}
+
+void *mp__block_get(mp_pool_t *pool, size_t size, size_t align) {
+  if (!(pool->flags & MP_F_CACHED))
+    return pool->backing.alloc(pool->backing.ud, size, align);
+  int cls = class_of(size, align);
+  if (cls < 0 || class_size(cls) != size)
+    return mp__os_alloc(size, align);
+  return mp__cache_get(cls);
+}
+
+void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
+                   size_t size, size_t align) {
+  if (!(flags & MP_F_CACHED)) {
+    backing->free(backing->ud, b, size);
+    return;
+  }
+  int cls = class_of(size, align);
+  if (cls < 0 || class_size(cls) != size) {
+    mp__os_free(b, size, align);
+    return;
+  }
+  mp__cache_put(cls, b);
 }
 
 /* Moves every block of `from` to the back, within its bound; frees the rest.

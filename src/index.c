@@ -7,6 +7,11 @@
  * tombstones); at most half full.  The first MP_INDEX_INLINE slots live in
  * the pool struct, so small pools never allocate a table.
  *
+ * The index is built on the first question (from the node and large-block
+ * lists) and kept up to date from then on, so a pool that never frees or
+ * asks about a pointer never pays for it.  If there is no memory for the
+ * table, questions are answered by walking the lists instead.
+ *
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "mp_internal.h"
@@ -19,10 +24,10 @@ static size_t slot_of(uintptr_t key, size_t cap) {
 }
 
 void mp__index_init(struct mp_index *ix) {
-  memset(ix->inline_slots, 0, sizeof ix->inline_slots);
   ix->slots = ix->inline_slots;
   ix->cap = MP_INDEX_INLINE;
   ix->count = 0;
+  ix->built = false;
 }
 
 static void insert(uintptr_t *slots, size_t cap, uintptr_t key) {
@@ -57,6 +62,8 @@ static int grow(mp_pool_t *pool) {
 
 int mp__index_add(mp_pool_t *pool, uintptr_t key) {
   struct mp_index *ix = &pool->index;
+  if (!ix->built)
+    return 0; /* the build will find it on the lists */
   if ((ix->count + 1) * 2 > ix->cap && grow(pool) != 0) {
     errno = ENOMEM;
     return -1;
@@ -81,6 +88,8 @@ bool mp__index_has(const struct mp_index *ix, uintptr_t key) {
 }
 
 void mp__index_del(struct mp_index *ix, uintptr_t key) {
+  if (!ix->built)
+    return;
   size_t mask = ix->cap - 1;
   size_t i = slot_of(key, ix->cap);
   while (ix->slots[i] != key) {
@@ -112,4 +121,37 @@ void mp__index_free(mp_pool_t *pool) {
     mp__reserved_sub(pool, ix->cap * sizeof *ix->slots);
   }
   ix->slots = NULL;
+}
+
+bool mp__index_build(mp_pool_t *pool) {
+  struct mp_index *ix = &pool->index;
+  if (ix->built)
+    return true;
+  memset(ix->inline_slots, 0, sizeof ix->inline_slots);
+  ix->built = true;
+  for (struct mp_node *n = pool->first; n != NULL; n = n->next)
+    if (mp__index_add(pool, MP_NODE_KEY(n)) != 0)
+      goto fail;
+  for (struct mp_large *l = pool->large; l != NULL; l = l->next)
+    if (mp__index_add(pool, (uintptr_t)(l + 1)) != 0)
+      goto fail;
+  return true;
+fail:
+  mp__index_free(pool);
+  mp__index_init(ix);
+  return false;
+}
+
+struct mp_node *mp__node_scan(const mp_pool_t *pool, uintptr_t base) {
+  for (struct mp_node *n = pool->first; n != NULL; n = n->next)
+    if ((uintptr_t)n == base)
+      return n;
+  return NULL;
+}
+
+struct mp_large *mp__large_scan(const mp_pool_t *pool, const void *p) {
+  for (struct mp_large *l = pool->large; l != NULL; l = l->next)
+    if ((const void *)(l + 1) == p)
+      return l;
+  return NULL;
 }

@@ -13,19 +13,31 @@ static struct mp_large *header_of(void *p) {
   return (struct mp_large *)p - 1;
 }
 
+static void put_block(mp_pool_t *pool, const struct mp_large *l, void *base,
+                      size_t bsize, size_t align) {
+  if (l->cls >= 0)
+    mp__cache_put((int)l->cls, base);
+  else
+    mp__block_put(&pool->backing, pool->flags, base, bsize, align);
+}
+
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   size_t hdr = MP_ALIGN_UP(sizeof(struct mp_large), align);
   /* size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
-  size_t bsize = mp__block_size(pool, hdr + size, align);
-  unsigned char *base = mp__block_get(pool, bsize, align);
+  int cls = mp__block_class(pool, hdr + size, align);
+  size_t bsize = cls >= 0 ? mp__class_size(cls)
+                          : mp__block_size(pool, hdr + size, align);
+  unsigned char *base =
+      cls >= 0 ? mp__cache_get(cls) : mp__block_get(pool, bsize, align);
   if (base == NULL)
     return mp__fail(ENOMEM);
   unsigned char *p = base + hdr;
+  struct mp_large *l = header_of(p);
+  l->cls = cls;
   if (mp__index_add(pool, (uintptr_t)p) != 0) {
-    mp__block_put(&pool->backing, pool->flags, base, bsize, align);
+    put_block(pool, l, base, bsize, align);
     return NULL;
   }
-  struct mp_large *l = header_of(p);
   l->base = base;
   l->block_size = bsize;
   l->size = size;
@@ -49,8 +61,7 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
     l->next->prev = l->prev;
   mp__index_del(&pool->index, (uintptr_t)(l + 1));
   mp__reserved_sub(pool, l->block_size);
-  mp__block_put(&pool->backing, pool->flags, l->base, l->block_size,
-                l->align);
+  put_block(pool, l, l->base, l->block_size, l->align);
 }
 
 void mp__large_release_all(mp_pool_t *pool) {

@@ -109,13 +109,14 @@ struct mp_large {
   size_t size;       /* the size requested */
   size_t align;      /* the alignment the block was asked for */
   uint64_t seq;      /* when it was made (pool->life.events), for marks */
-  uintptr_t pad_;
+  intptr_t cls;      /* its cache class, or -1 */
 };
 
 struct mp_index {
   uintptr_t *slots; /* 0 marks an empty slot */
   size_t cap;       /* a power of two */
   size_t count;
+  bool built; /* kept up to date only once something asked (index.c) */
   uintptr_t inline_slots[MP_INDEX_INLINE];
 };
 
@@ -148,6 +149,7 @@ struct mp_pool_s {
   struct mp_node *current;
   struct mp_node *first; /* holds this struct */
   struct mp_large *large;
+  int node_cls;     /* cache class of a node, or -1 */
   size_t node_size; /* power of two; nodes are aligned to it */
   size_t node_hdr;  /* node header and bitmaps, rounded to a granule */
   size_t map_words; /* 64-bit words in each of a node's two bitmaps */
@@ -185,6 +187,9 @@ int mp__index_add(mp_pool_t *pool, uintptr_t key);
 bool mp__index_has(const struct mp_index *ix, uintptr_t key);
 void mp__index_del(struct mp_index *ix, uintptr_t key);
 void mp__index_free(mp_pool_t *pool);
+bool mp__index_build(mp_pool_t *pool);
+struct mp_node *mp__node_scan(const mp_pool_t *pool, uintptr_t base);
+struct mp_large *mp__large_scan(const mp_pool_t *pool, const void *p);
 
 /* Index keys: a node by its base with bit 0 set (bases are aligned to the
  * node size); a large block by its user pointer, always granule aligned. */
@@ -194,6 +199,9 @@ void mp__index_free(mp_pool_t *pool);
 static inline struct mp_node *mp__node_of(const mp_pool_t *pool,
                                           const void *p) {
   uintptr_t base = MP_ALIGN_DOWN((uintptr_t)p, pool->node_size);
+  /* The pool is never const-defined: building its index is allowed. */
+  if (!pool->index.built && !mp__index_build((mp_pool_t *)(uintptr_t)pool))
+    return mp__node_scan(pool, base); /* no memory for the table */
   return mp__index_has(&pool->index, MP_NODE_KEY(base))
              ? (struct mp_node *)base
              : NULL;
@@ -204,9 +212,11 @@ static inline struct mp_node *mp__node_of(const mp_pool_t *pool,
 static inline struct mp_large *mp__large_of(const mp_pool_t *pool,
                                             const void *p) {
   uintptr_t a = (uintptr_t)p;
-  if ((a & (MP_GRANULE - 1)) != 0 || !mp__index_has(&pool->index, a))
+  if ((a & (MP_GRANULE - 1)) != 0)
     return NULL;
-  return (struct mp_large *)p - 1;
+  if (!pool->index.built && !mp__index_build((mp_pool_t *)(uintptr_t)pool))
+    return mp__large_scan(pool, p);
+  return mp__index_has(&pool->index, a) ? (struct mp_large *)p - 1 : NULL;
 }
 
 /* node.c */
@@ -216,6 +226,8 @@ void mp__set_window(mp_pool_t *pool);
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start);
 void mp__node_release(mp_pool_t *pool, struct mp_node *n);
+void *mp__node_get(mp_pool_t *pool);
+void mp__node_put(mp_pool_t *pool, struct mp_node *n);
 void *mp__take_top(mp_pool_t *pool, size_t size);
 
 /* free.c */
@@ -247,6 +259,12 @@ void mp__large_release_after(mp_pool_t *pool, uint64_t seq);
 
 /* cache.c: the block source.  Sizes passed to put() are those get() used. */
 size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align);
+/* The cache class of a block, or -1 when it bypasses the cache; the class
+ * calls below skip the lookups the size-based ones make. */
+int mp__block_class(const mp_pool_t *pool, size_t need, size_t align);
+size_t mp__class_size(int cls);
+void *mp__cache_get(int cls);
+void mp__cache_put(int cls, void *b);
 void *mp__block_get(mp_pool_t *pool, size_t size, size_t align);
 void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
                    size_t size, size_t align);

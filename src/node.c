@@ -56,13 +56,26 @@ void mp__node_enter(mp_pool_t *pool, struct mp_node *n) {
   mp__set_window(pool);
 }
 
+void *mp__node_get(mp_pool_t *pool) {
+  return pool->node_cls >= 0
+             ? mp__cache_get(pool->node_cls)
+             : mp__block_get(pool, pool->node_size, pool->node_size);
+}
+
+void mp__node_put(mp_pool_t *pool, struct mp_node *n) {
+  if (pool->node_cls >= 0)
+    mp__cache_put(pool->node_cls, n);
+  else
+    mp__block_put(&pool->backing, pool->flags, n, pool->node_size,
+                  pool->node_size);
+}
+
 void mp__node_release(mp_pool_t *pool, struct mp_node *n) {
   n->prev->next = n->next;
   if (n->next != NULL)
     n->next->prev = n->prev;
   mp__index_del(&pool->index, MP_NODE_KEY(n));
-  mp__block_put(&pool->backing, pool->flags, n, pool->node_size,
-                pool->node_size);
+  mp__node_put(pool, n);
 }
 
 /* Leaves the current node for the next one: one kept from before a reset,
@@ -72,14 +85,13 @@ static int next_node(mp_pool_t *pool) {
   struct mp_node *cur = pool->current;
   struct mp_node *n = cur->next;
   if (n == NULL) {
-    n = mp__block_get(pool, pool->node_size, pool->node_size);
+    n = mp__node_get(pool);
     if (n == NULL) {
       errno = ENOMEM;
       return -1;
     }
     if (mp__index_add(pool, MP_NODE_KEY(n)) != 0) {
-      mp__block_put(&pool->backing, pool->flags, n, pool->node_size,
-                    pool->node_size);
+      mp__node_put(pool, n);
       return -1;
     }
     mp__node_init(pool, n, (unsigned char *)n + pool->node_hdr);

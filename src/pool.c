@@ -108,8 +108,9 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   s.flags = 0;
   if (settle(opt, &s) != 0 || mp__life_settle(opt, &s) != 0)
     return NULL;
+  s.node_cls = mp__block_class(&s, s.node_size, s.node_size);
 
-  struct mp_node *n = mp__block_get(&s, s.node_size, s.node_size);
+  struct mp_node *n = mp__node_get(&s);
   if (n == NULL)
     return mp__fail(ENOMEM);
   mp_pool_t *pool = (mp_pool_t *)((unsigned char *)n + s.node_hdr);
@@ -124,8 +125,6 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   mp__node_init(pool, n,
                 (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
   pool->first = n;
-  /* Cannot fail: the inline index has room. */
-  (void)mp__index_add(pool, MP_NODE_KEY(n));
   mp__node_enter(pool, n);
   mp__reserved_add(pool, pool->node_size);
   mp__life_link(pool, opt->parent);
@@ -159,15 +158,19 @@ void mp__pool_free(mp_pool_t *pool) {
   mp__reuse_destroy(pool);
   mp__index_free(pool);
   /* The pool lives in its first node: copy what is needed to free it. */
-  mp_allocator_t backing = pool->backing;
-  unsigned flags = pool->flags;
-  size_t node_size = pool->node_size;
-  struct mp_node *n = pool->first;
+  mp_pool_t s; /* what mp__node_put() reads */
+  s.backing = pool->backing;
+  s.flags = pool->flags;
+  s.node_cls = pool->node_cls;
+  s.node_size = pool->node_size;
+  s.first = pool->first;
+  struct mp_node *n = s.first->next;
   while (n != NULL) {
     struct mp_node *next = n->next;
-    mp__block_put(&backing, flags, n, node_size, node_size);
+    mp__node_put(&s, n);
     n = next;
   }
+  mp__node_put(&s, s.first); /* the pool itself goes with it */
 }
 
 void mp_destory_pool(mp_pool_t *pool) { mp_destroy_pool(pool); }

@@ -65,7 +65,9 @@ static void fail_every_call(void **state) {
       assert_int_equal(failed, 0);
       break; /* the workload needed fewer than k + 1 calls */
     }
-    assert_true(failed >= 1);
+    /* A failed call either fails an operation, or was the ownership
+     * index's table, whose absence lookups survive by walking the lists. */
+    assert_true(failed >= 1 || t.live_blocks == 0);
   }
   assert_true(k > 10);
 }

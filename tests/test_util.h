@@ -32,6 +32,7 @@ typedef struct {
   mp_allocator_t a;
   long calls;   /* alloc calls so far */
   long fail_at; /* fail the alloc call with this index (0-based); -1: never */
+  int fail_all; /* fail every alloc call while set */
   long fails;   /* how many calls were failed */
   size_t live_bytes;
   size_t live_blocks;
@@ -46,7 +47,7 @@ static void *ta_alloc(void *ud, size_t size, size_t align) {
   long call = t->calls++;
   assert_true(size > 0);
   assert_true(align >= 16 && (align & (align - 1)) == 0);
-  if (t->fail_at >= 0 && call == t->fail_at) {
+  if (t->fail_all || (t->fail_at >= 0 && call == t->fail_at)) {
     t->fails++;
     return NULL;
   }
