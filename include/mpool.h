@@ -729,6 +729,31 @@ MP_API int mp_report(const mp_pool_t *pool, FILE *out);
  *  Thread-safety: may be called from any thread at any time. */
 MP_API int mpool_version(void);
 
+/** mpool_build_flags() bit: the library checks its callers (hardened
+ *  build, CMake option MPOOL_HARDENED): a double free, a foreign pointer or
+ *  corrupted metadata aborts with one line on stderr. */
+#define MPOOL_BUILD_HARDENED 0x2u
+/** mpool_build_flags() bit: the library tells Valgrind memcheck about every
+ *  object (CMake option MPOOL_VALGRIND). */
+#define MPOOL_BUILD_VALGRIND 0x4u
+/** mpool_build_flags() bit: the library was built with AddressSanitizer
+ *  (detected from the compiler) and poisons all memory outside live
+ *  objects.  Each small object is then followed by a red zone granule and
+ *  mp_nalloc() results are granule aligned, so addresses and byte counts
+ *  differ from other builds. */
+#define MPOOL_BUILD_ASAN 0x8u
+
+/**
+ * Tells how the library was built: the MPOOL_BUILD_* bits of the checks it
+ * makes and the tools it cooperates with.  The ABI is the same in every
+ * build; only behaviour (and, under AddressSanitizer, object layout)
+ * differs.
+ * @return the MPOOL_BUILD_* bits of the library as built, 0 for a plain
+ *         build.
+ * Thread-safety: may be called from any thread at any time.
+ */
+MP_API unsigned mpool_build_flags(void);
+
 /**
  * Returns every block held by the process-wide block cache (the calling
  * thread's front and the shared back) to the C library.  Pools keep working;

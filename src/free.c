@@ -35,13 +35,14 @@ static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
     errno = EINVAL;
     return -1;
   }
+  mp_track_free(pool, p, size);
   uintptr_t a = (uintptr_t)p, e = a + size, b;
   if (n == pool->current && p == (void *)pool->top) {
     mp__reuse_top(pool, n, e); /* the most recent mp_nalloc() */
     return 0;
   }
   if (a % G == 0) {
-    b = MP_ALIGN_UP(e, G);
+    b = MP_ALIGN_UP(e, G) + MP_TRACK_RZ;
   } else {
     a = MP_ALIGN_UP(a, G);
     b = MP_ALIGN_DOWN(e, G);
@@ -60,14 +61,16 @@ void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
   size_t off = align;
   unsigned char *m;
   if (size <= pool->max && off <= pool->max - size)
-    m = mp__alloc_small(pool, size + off, align);
+    m = mp__alloc_block(pool, size + off, align);
   else
     return mp__large_alloc(pool, size, align);
   if (m == NULL)
     return NULL;
   struct mp_hdr *h = (struct mp_hdr *)(m + off) - 1;
+  mp_track_undefined(h, sizeof *h);
   h->size = size;
   h->offset = off;
+  mp_track_alloc(pool, m + off, size);
   return m + off;
 }
 
@@ -92,7 +95,10 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p) {
     return -1;
   }
   uintptr_t a = (uintptr_t)p - h->offset;
-  mp__reuse_range(pool, n, a, MP_ALIGN_UP((uintptr_t)p + h->size, G));
+  uintptr_t b = MP_ALIGN_UP((uintptr_t)p + h->size, G) + MP_TRACK_RZ;
+  mp_track_free(pool, p, h->size);
+  mp_track_noaccess(h, sizeof *h);
+  mp__reuse_range(pool, n, a, b);
   return 0;
 }
 
@@ -134,12 +140,14 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
   size_t cap = l->block_size - (size_t)((unsigned char *)p -
                                         (unsigned char *)l->base);
   if (new_size > pool->max && new_size <= cap) {
+    mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* fits the block it has: in place */
     return p;
   }
   void *q = new_size > pool->max ? mp__large_alloc(pool, new_size, l->align)
                                  : move(pool, p, 0, new_size, false);
   if (q == NULL && new_size <= l->size) {
+    mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* shrinking never fails: keep the block */
     return p;
   }
@@ -154,7 +162,8 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
 static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
                             size_t old, size_t new_size) {
   uintptr_t a = (uintptr_t)p;
-  uintptr_t ob = MP_ALIGN_UP(a + old, G), nb = MP_ALIGN_UP(a + new_size, G);
+  uintptr_t ob = MP_ALIGN_UP(a + old, G) + MP_TRACK_RZ;
+  uintptr_t nb = MP_ALIGN_UP(a + new_size, G) + MP_TRACK_RZ;
   if (new_size > pool->max)
     return false;
   if (nb < ob) {
@@ -177,9 +186,12 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
   bool packed = (uintptr_t)p % G != 0 ||
                 (n == pool->current && p == (void *)pool->top);
   if (packed) {
-    if (new_size <= old)
+    if (new_size <= old) {
+      mp_track_resize(pool, p, old, new_size);
       return p; /* the tail comes back at reset */
+    }
   } else if (resize_in_place(pool, n, p, old, new_size)) {
+    mp_track_resize(pool, p, old, new_size);
     return p;
   }
   void *q = move(pool, p, old, new_size, packed);
@@ -210,6 +222,7 @@ static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
       return mp__fail(EINVAL);
     if (new_size <= pool->max - h->offset &&
         resize_in_place(pool, n, p, h->size, new_size)) {
+      mp_track_resize(pool, p, h->size, new_size);
       h->size = new_size;
       return p;
     }

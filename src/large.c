@@ -36,10 +36,14 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
     l->next->prev = l;
   pool->large = l;
   mp__reserved_add(pool, bsize);
+  /* The rest of the block stays out of reach, as a red zone. */
+  mp_track_noaccess(p, (size_t)(base + bsize - p));
+  mp_track_alloc(pool, p, size);
   return p;
 }
 
 void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
+  mp_track_free(pool, l + 1, l->size);
   if (l->prev != NULL)
     l->prev->next = l->next;
   else

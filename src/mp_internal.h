@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mp_track.h"
+
 #ifndef MP_DEFAULT_CACHE_LIMIT
 #define MP_DEFAULT_CACHE_LIMIT ((size_t)64 << 20)
 #endif
@@ -207,6 +209,7 @@ static inline struct mp_large *mp__large_of(const mp_pool_t *pool,
 /* node.c */
 void *mp__alloc_slow(mp_pool_t *pool, size_t size);
 void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align);
+void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align);
 void mp__set_window(mp_pool_t *pool);
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start);

@@ -71,6 +71,7 @@ void *mp__os_alloc(size_t size, size_t align) {
 }
 
 void mp__os_free(void *p, size_t size) {
+  mp_track_undefined(p, size); /* no tracking state outlives the block */
 #ifdef MAP_ANONYMOUS
   if (size >= MP_MMAP_THRESHOLD) {
     munmap(p, MP_ALIGN_UP(size, page_size()));

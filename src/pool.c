@@ -93,6 +93,8 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
     s->flags |= MP_F_NOWINDOW; /* the fast path keeps granule alignment */
   if (opt->flags & MP_POOL_SIZE_HEADERS)
     s->flags |= MP_F_HEADERS | MP_F_NOWINDOW;
+  if (MP_TRACK_ON)
+    s->flags |= MP_F_NOWINDOW; /* the inline fast path cannot track */
   return 0;
 }
 
@@ -128,6 +130,7 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   (void)mp__index_add(pool, MP_NODE_KEY(n));
   mp__node_enter(pool, n);
   mp__reserved_add(pool, pool->node_size);
+  mp_track_create(pool);
   mp__life_link(pool, opt->parent);
   return pool;
 }
@@ -145,6 +148,12 @@ void mp_reset_pool(mp_pool_t *pool) {
     return;
   mp__large_release_all(pool);
   mp__reuse_reset(pool);
+  if (MP_TRACK_ON) {
+    /* Every object dies: all node memory becomes inaccessible. */
+    mp_track_reset(pool);
+    for (struct mp_node *n = pool->first; n != NULL; n = n->next)
+      mp_track_noaccess(n->start, mp__node_end(pool, n) - (uintptr_t)n->start);
+  }
   mp__node_enter(pool, pool->first);
 }
 
@@ -156,6 +165,7 @@ void mp_destroy_pool(mp_pool_t *pool) {
 
 void mp__pool_free(mp_pool_t *pool) {
   mp__large_release_all(pool);
+  mp_track_destroy(pool);
   mp__reuse_destroy(pool);
   mp__index_free(pool);
   /* The pool lives in its first node: copy what is needed to free it. */

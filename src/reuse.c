@@ -56,6 +56,41 @@ static unsigned lowest_bit(uint64_t x) {
 #endif
 }
 
+/* ---- words kept in free chunks ----
+ *
+ * Free chunks are inaccessible to memory tools (mp_track.h): every read
+ * and write of a link, a size or a footer goes through these, which open
+ * the word around the access. */
+
+static uintptr_t word_get(const void *at) {
+  mp_track_open(at, sizeof(uintptr_t));
+  uintptr_t v = *(const uintptr_t *)at;
+  mp_track_close(at, sizeof(uintptr_t));
+  return v;
+}
+
+static void word_set(void *at, uintptr_t v) {
+  mp_track_open(at, sizeof(uintptr_t));
+  *(uintptr_t *)at = v;
+  mp_track_close(at, sizeof(uintptr_t));
+}
+
+static struct mp_chunk *next_of(const struct mp_chunk *ch) {
+  return (struct mp_chunk *)word_get(&ch->next);
+}
+
+static struct mp_chunk *prev_of(const struct mp_chunk *ch) {
+  return (struct mp_chunk *)word_get(&ch->prev);
+}
+
+static void set_next(struct mp_chunk *ch, struct mp_chunk *v) {
+  word_set(&ch->next, (uintptr_t)v);
+}
+
+static void set_prev(struct mp_chunk *ch, struct mp_chunk *v) {
+  word_set(&ch->prev, (uintptr_t)v);
+}
+
 /* ---- size classes ---- */
 
 static unsigned class_of(size_t granules) {
@@ -108,8 +143,8 @@ static void mark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
   if (b - a == G) {
     bit_put(smap(pool, n), gidx(n, a), true);
   } else {
-    ((struct mp_chunk *)a)->size = b - a;
-    ((size_t *)b)[-1] = b - a;
+    word_set(&((struct mp_chunk *)a)->size, b - a);
+    word_set((size_t *)b - 1, b - a);
   }
   n->dirty = 1;
 }
@@ -123,13 +158,17 @@ static void unmark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
 
 /* Size of the free chunk that starts at a. */
 static size_t size_at(const mp_pool_t *pool, struct mp_node *n, uintptr_t a) {
-  return bit_get(smap(pool, n), gidx(n, a)) ? G : ((struct mp_chunk *)a)->size;
+  return bit_get(smap(pool, n), gidx(n, a))
+             ? G
+             : (size_t)word_get(&((struct mp_chunk *)a)->size);
 }
 
 /* Start of the free chunk that ends at x. */
 static uintptr_t start_before(const mp_pool_t *pool, struct mp_node *n,
                               uintptr_t x) {
-  return bit_get(smap(pool, n), gidx(n, x - G)) ? x - G : x - ((size_t *)x)[-1];
+  return bit_get(smap(pool, n), gidx(n, x - G))
+             ? x - G
+             : x - (size_t)word_get((size_t *)x - 1);
 }
 
 /* ---- lists ---- */
@@ -137,10 +176,11 @@ static uintptr_t start_before(const mp_pool_t *pool, struct mp_node *n,
 static void push(struct mp_reuse *r, uintptr_t a, size_t size) {
   unsigned c = class_of(size / G);
   struct mp_chunk *ch = (struct mp_chunk *)a;
-  ch->prev = NULL;
-  ch->next = r->head[c];
-  if (ch->next != NULL)
-    ch->next->prev = ch;
+  struct mp_chunk *next = r->head[c];
+  set_prev(ch, NULL);
+  set_next(ch, next);
+  if (next != NULL)
+    set_prev(next, ch);
   r->head[c] = ch;
   r->nonempty[c / 64] |= (uint64_t)1 << (c % 64);
 }
@@ -148,12 +188,13 @@ static void push(struct mp_reuse *r, uintptr_t a, size_t size) {
 static void unlink_chunk(struct mp_reuse *r, uintptr_t a, size_t size) {
   unsigned c = class_of(size / G);
   struct mp_chunk *ch = (struct mp_chunk *)a;
-  if (ch->prev != NULL)
-    ch->prev->next = ch->next;
+  struct mp_chunk *prev = prev_of(ch), *next = next_of(ch);
+  if (prev != NULL)
+    set_next(prev, next);
   else
-    r->head[c] = ch->next;
-  if (ch->next != NULL)
-    ch->next->prev = ch->prev;
+    r->head[c] = next;
+  if (next != NULL)
+    set_prev(next, prev);
   if (r->head[c] == NULL)
     r->nonempty[c / 64] &= ~((uint64_t)1 << (c % 64));
 }
@@ -307,7 +348,8 @@ size_t mp__reuse_free_bytes(const mp_pool_t *pool) {
   const struct mp_reuse *r = pool->reuse;
   size_t bytes = 0;
   for (unsigned c = 0; r != NULL && c < MP_NCLASSES; c++) {
-    for (const struct mp_chunk *ch = r->head[c]; ch != NULL; ch = ch->next) {
+    for (const struct mp_chunk *ch = r->head[c]; ch != NULL;
+         ch = next_of(ch)) {
       struct mp_node *n =
           (struct mp_node *)MP_ALIGN_DOWN((uintptr_t)ch, pool->node_size);
       bytes += size_at(pool, n, (uintptr_t)ch);
@@ -329,7 +371,7 @@ static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
   uintptr_t b = a + size, end = mp__node_end(pool, n);
   if (size == 0 || size % G != 0 || b > end || class_of(size / G) != cls)
     return false;
-  if (size > G && ((size_t *)b)[-1] != size)
+  if (size > G && (size_t)word_get((size_t *)b - 1) != size)
     return false;
   if (!free_at(pool, n, b - G) || start_before(pool, n, b) != a)
     return false;
@@ -362,8 +404,9 @@ bool mp__check(const mp_pool_t *pool) {
     if (!nonempty)
       continue;
     const struct mp_chunk *prev = NULL;
-    for (const struct mp_chunk *ch = r->head[c]; ch != NULL; ch = ch->next) {
-      if (ch->prev != prev || !chunk_ok(pool, (uintptr_t)ch, c, &marks))
+    for (const struct mp_chunk *ch = r->head[c]; ch != NULL;
+         ch = next_of(ch)) {
+      if (prev_of(ch) != prev || !chunk_ok(pool, (uintptr_t)ch, c, &marks))
         return false;
       prev = ch;
     }
