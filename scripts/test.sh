@@ -38,6 +38,7 @@ config gcc-shared gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_TEST_SHARED=ON
 config clang-asan-ubsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_SANITIZE=address,undefined
 config clang-tsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_SANITIZE=thread
 config valgrind gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_TEST_VALGRIND=ON -DMPOOL_TEST_SHARED=ON
+config valgrind-mempool gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_VALGRIND=ON -DMPOOL_TEST_VALGRIND=ON
 
 echo "=== exported symbols"
 lib=$(ls "$out"/gcc-release/libmpool.so.*.*.* | head -n 1)

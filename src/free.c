@@ -186,10 +186,8 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
   bool packed = (uintptr_t)p % G != 0 ||
                 (n == pool->current && p == (void *)pool->top);
   if (packed) {
-    if (new_size <= old) {
-      mp_track_resize(pool, p, old, new_size);
-      return p; /* the tail comes back at reset */
-    }
+    if (new_size <= old)
+      return p; /* the tail stays with it until reset */
   } else if (resize_in_place(pool, n, p, old, new_size)) {
     mp_track_resize(pool, p, old, new_size);
     return p;

@@ -95,7 +95,10 @@ static inline void mp__track_resize_asan(void *p, size_t old, size_t nsize) {
   } while (0)
 #define mp_track_alloc(pool, p, size) VALGRIND_MEMPOOL_ALLOC((pool), (p), (size))
 #define mp_track_free(pool, p, size)                                           \
-  ((void)(size), VALGRIND_MEMPOOL_FREE((pool), (p)))
+  do {                                                                         \
+    (void)(size);                                                              \
+    VALGRIND_MEMPOOL_FREE((pool), (p));                                        \
+  } while (0)
 #define mp_track_noaccess(p, n) ((void)VALGRIND_MAKE_MEM_NOACCESS((p), (n)))
 #define mp_track_undefined(p, n) ((void)VALGRIND_MAKE_MEM_UNDEFINED((p), (n)))
 #define mp_track_open(p, n) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (n)))
