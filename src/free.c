@@ -60,7 +60,12 @@ void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
    * start of the memory, so that the object keeps its alignment. */
   size_t off = align;
   unsigned char *m;
-  if (size <= pool->max && off <= pool->max - size)
+  /* mp__alloc_block() needs size + off + align <= max above the pool's
+   * alignment: else the padding before an aligned start may not fit in a
+   * fresh node, whose header size depends on the build. */
+  size_t pad = align > pool->align ? align : 0;
+  if (size <= pool->max && off <= pool->max - size &&
+      pad <= pool->max - size - off)
     m = mp__alloc_block(pool, size + off, align);
   else
     return mp__large_alloc(pool, size, align);
@@ -111,14 +116,24 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
     return 0;
   struct mp_large *l = mp__large_of(pool, p);
   if (l != NULL) {
+#ifdef MP_HARDENED
+    mp__hard_check_large(pool, l, "mp_free_sized");
+#endif
     mp__large_release(pool, l);
     return 0;
   }
   struct mp_node *n = mp__node_of(pool, p);
   if (n == NULL) {
+#ifdef MP_HARDENED
+    mp__hard_fail("mp_free_sized",
+                  "free of a pointer the pool does not own:", p, pool);
+#endif
     errno = EINVAL;
     return -1;
   }
+#ifdef MP_HARDENED
+  mp__hard_check_free(pool, n, p, size, "mp_free_sized");
+#endif
   if (pool->flags & MP_F_HEADERS)
     return mp__free_hdr(pool, n, p);
   return free_small(pool, n, p, size);

@@ -44,9 +44,12 @@ void mp__set_window(mp_pool_t *pool) {
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start) {
   size_t bytes = sizeof *n;
   if (pool->reuse != NULL)
-    bytes += 2 * pool->map_words * sizeof(uint64_t);
+    bytes += MP_NMAPS * pool->map_words * sizeof(uint64_t);
   memset(n, 0, bytes);
   n->start = start;
+#ifdef MP_HARDENED
+  n->magic = mp__hard_magic(n);
+#endif
 }
 
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n) {

@@ -17,7 +17,7 @@ static size_t map_words(size_t node_size) {
 /* The node header with its bitmaps, rounded up to a granule. */
 static size_t node_header(size_t node_size) {
   return MP_ALIGN_UP(sizeof(struct mp_node) +
-                         2 * map_words(node_size) * sizeof(uint64_t),
+                         MP_NMAPS * map_words(node_size) * sizeof(uint64_t),
                      MP_GRANULE);
 }
 
