@@ -308,7 +308,9 @@ mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
  *
  * @return 0 on success; -1 with errno EINVAL if pool is NULL or `p` was not
  *         allocated from this pool (and is not already freed).  A pointer
- *         into the middle of a large block is foreign.
+ *         into the middle of a large block is foreign.  A hardened build
+ *         (MPOOL_BUILD_HARDENED) aborts instead, printing one line that
+ *         names the function and the pointer.
  */
 MP_API int mp_free(struct mp_pool_s *pool, void *p);
 
@@ -326,9 +328,11 @@ MP_API int mp_free(struct mp_pool_s *pool, void *p);
  * back at reset.
  *
  * Bad input: a double free, or a size other than the one requested, is
- * undefined behaviour in release builds (the hardened build reports it); a
- * pointer the pool does not own and a size larger than a small object can
- * have are reported (-1, EINVAL).
+ * undefined behaviour in release builds; a pointer the pool does not own
+ * and a size larger than a small object can have are reported (-1,
+ * EINVAL).  A hardened build (MPOOL_BUILD_HARDENED) aborts on a double free
+ * and on a foreign pointer, with one line on stderr such as
+ *   mpool: mp_free_sized: double free of 0x55d0c0a0 (pool 0x55d0c000)
  * ---------------------------------------------------------------------- */
 
 /**
@@ -338,7 +342,8 @@ MP_API int mp_free(struct mp_pool_s *pool, void *p);
  * pool with MP_POOL_SIZE_HEADERS the size comes from the header and `size`
  * is ignored.  NULL `p` is a no-op.
  * @return 0, or -1 with errno EINVAL (NULL pool, foreign pointer, a size
- *         no small object can have).
+ *         no small object can have).  Hardened builds abort on a foreign
+ *         pointer or a double free instead.
  */
 MP_API int mp_free_sized(struct mp_pool_s *pool, void *p, size_t size);
 
@@ -763,6 +768,31 @@ MP_API int mp_report(const mp_pool_t *pool, FILE *out);
  *  @return MPOOL_VERSION as the library was built.
  *  Thread-safety: may be called from any thread at any time. */
 MP_API int mpool_version(void);
+
+/** mpool_build_flags() bit: the library checks its callers (hardened
+ *  build, CMake option MPOOL_HARDENED): a double free, a foreign pointer or
+ *  corrupted metadata aborts with one line on stderr. */
+#define MPOOL_BUILD_HARDENED 0x2u
+/** mpool_build_flags() bit: the library tells Valgrind memcheck about every
+ *  object (CMake option MPOOL_VALGRIND). */
+#define MPOOL_BUILD_VALGRIND 0x4u
+/** mpool_build_flags() bit: the library was built with AddressSanitizer
+ *  (detected from the compiler) and poisons all memory outside live
+ *  objects.  Each small object is then followed by a red zone granule and
+ *  mp_nalloc() results are granule aligned, so addresses and byte counts
+ *  differ from other builds. */
+#define MPOOL_BUILD_ASAN 0x8u
+
+/**
+ * Tells how the library was built: the MPOOL_BUILD_* bits of the checks it
+ * makes and the tools it cooperates with.  The ABI is the same in every
+ * build; only behaviour (and, under AddressSanitizer, object layout)
+ * differs.
+ * @return the MPOOL_BUILD_* bits of the library as built, 0 for a plain
+ *         build.
+ * Thread-safety: may be called from any thread at any time.
+ */
+MP_API unsigned mpool_build_flags(void);
 
 /**
  * Returns every block held by the process-wide block cache (the calling

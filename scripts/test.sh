@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: a warning-free Release build with gcc, the
 # suite against the shared library, clang with ASan+UBSan, clang with TSan,
-# and Valgrind memcheck; then checks the shared library's exported symbols,
+# Valgrind memcheck (plain, and with the library's mempool client requests)
+# and a hardened build; then checks the shared library's exported symbols,
 # builds programs against an installed copy (scripts/consumer-test.sh) and
 # runs the benchmark briefly (bench/run.sh --quick; figures not judged).
 # Build trees go to build-test/<config>.  Exits non-zero on any failure.
@@ -38,6 +39,8 @@ config gcc-shared gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_TEST_SHARED=ON
 config clang-asan-ubsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_SANITIZE=address,undefined
 config clang-tsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_SANITIZE=thread
 config valgrind gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_TEST_VALGRIND=ON -DMPOOL_TEST_SHARED=ON
+config valgrind-mempool gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_VALGRIND=ON -DMPOOL_TEST_VALGRIND=ON
+config hardened gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_HARDENED=ON
 
 echo "=== exported symbols"
 lib=$(ls "$out"/gcc-release/libmpool.so.*.*.* | head -n 1)

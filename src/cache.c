@@ -87,15 +87,20 @@ static void *pop(struct mp_blocks *b, int cls) {
   if (f != NULL) {
     b->head[cls] = f->next;
     b->bytes -= class_size(cls);
+    mp_track_undefined(f, class_size(cls));
   }
   return f;
 }
 
+/* A block in the cache is inaccessible to memory tools but for its link
+ * word; pop() makes the whole block accessible again. */
 static void push(struct mp_blocks *b, int cls, void *p) {
   struct mp_free_block *f = p;
+  mp_track_undefined(f, sizeof *f);
   f->next = b->head[cls];
   b->head[cls] = f;
   b->bytes += class_size(cls);
+  mp_track_noaccess(f + 1, class_size(cls) - sizeof *f);
 }
 
 int mp__block_class(const mp_pool_t *pool, size_t need, size_t align) {
@@ -152,6 +157,7 @@ void *mp__block_get(mp_pool_t *pool, size_t size, size_t align) {
 void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
                    size_t size, size_t align) {
   if (!(flags & MP_F_CACHED)) {
+    mp_track_undefined(b, size); /* the allocator may use the block */
     backing->free(backing->ud, b, size);
     return;
   }

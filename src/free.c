@@ -35,13 +35,14 @@ static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
     errno = EINVAL;
     return -1;
   }
+  mp_track_free(pool, p, size);
   uintptr_t a = (uintptr_t)p, e = a + size, b;
   if (n == pool->current && p == (void *)pool->top) {
     mp__reuse_top(pool, n, e); /* the most recent mp_nalloc() */
     return 0;
   }
   if (a % G == 0) {
-    b = MP_ALIGN_UP(e, G);
+    b = MP_ALIGN_UP(e, G) + MP_TRACK_RZ;
   } else {
     a = MP_ALIGN_UP(a, G);
     b = MP_ALIGN_DOWN(e, G);
@@ -59,15 +60,22 @@ void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
    * start of the memory, so that the object keeps its alignment. */
   size_t off = align;
   unsigned char *m;
-  if (size <= pool->max && off <= pool->max - size)
-    m = mp__alloc_small(pool, size + off, align);
+  /* mp__alloc_block() needs size + off + align <= max above the pool's
+   * alignment: else the padding before an aligned start may not fit in a
+   * fresh node, whose header size depends on the build. */
+  size_t pad = align > pool->align ? align : 0;
+  if (size <= pool->max && off <= pool->max - size &&
+      pad <= pool->max - size - off)
+    m = mp__alloc_block(pool, size + off, align);
   else
     return mp__large_alloc(pool, size, align);
   if (m == NULL)
     return NULL;
   struct mp_hdr *h = (struct mp_hdr *)(m + off) - 1;
+  mp_track_undefined(h, sizeof *h);
   h->size = size;
   h->offset = off;
+  mp_track_alloc(pool, m + off, size);
   return m + off;
 }
 
@@ -92,8 +100,22 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p) {
     return -1;
   }
   uintptr_t a = (uintptr_t)p - h->offset;
-  mp__reuse_range(pool, n, a, MP_ALIGN_UP((uintptr_t)p + h->size, G));
+  uintptr_t b = MP_ALIGN_UP((uintptr_t)p + h->size, G) + MP_TRACK_RZ;
+  mp_track_free(pool, p, h->size);
+  mp_track_noaccess(h, sizeof *h);
+  mp__reuse_range(pool, n, a, b);
   return 0;
+}
+
+/* Frees p, which lies in node n of this pool. */
+static int free_in_node(mp_pool_t *pool, struct mp_node *n, void *p,
+                        size_t size) {
+#ifdef MP_HARDENED
+  mp__hard_check_free(pool, n, p, size, "mp_free_sized");
+#endif
+  if (pool->flags & MP_F_HEADERS)
+    return mp__free_hdr(pool, n, p);
+  return free_small(pool, n, p, size);
 }
 
 int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
@@ -106,21 +128,25 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
   /* The size says which lookup is likely to hit: one suffices mostly. */
   struct mp_node *n = NULL;
   if (size <= pool->max && (n = mp__node_of(pool, p)) != NULL)
-    return (pool->flags & MP_F_HEADERS) ? mp__free_hdr(pool, n, p)
-                                        : free_small(pool, n, p, size);
+    return free_in_node(pool, n, p, size);
   struct mp_large *l = mp__large_of(pool, p);
   if (l != NULL) {
+#ifdef MP_HARDENED
+    mp__hard_check_large(pool, l, "mp_free_sized");
+#endif
     mp__large_release(pool, l);
     return 0;
   }
   n = mp__node_of(pool, p);
   if (n == NULL) {
+#ifdef MP_HARDENED
+    mp__hard_fail("mp_free_sized",
+                  "free of a pointer the pool does not own:", p, pool);
+#endif
     errno = EINVAL;
     return -1;
   }
-  if (pool->flags & MP_F_HEADERS)
-    return mp__free_hdr(pool, n, p);
-  return free_small(pool, n, p, size);
+  return free_in_node(pool, n, p, size);
 }
 
 /* ---- resizing ---- */
@@ -139,12 +165,14 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
   size_t cap = l->block_size - (size_t)((unsigned char *)p -
                                         (unsigned char *)l->base);
   if (new_size > pool->max && new_size <= cap) {
+    mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* fits the block it has: in place */
     return p;
   }
   void *q = new_size > pool->max ? mp__large_alloc(pool, new_size, l->align)
                                  : move(pool, p, 0, new_size, false);
   if (q == NULL && new_size <= l->size) {
+    mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* shrinking never fails: keep the block */
     return p;
   }
@@ -159,7 +187,8 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
 static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
                             size_t old, size_t new_size) {
   uintptr_t a = (uintptr_t)p;
-  uintptr_t ob = MP_ALIGN_UP(a + old, G), nb = MP_ALIGN_UP(a + new_size, G);
+  uintptr_t ob = MP_ALIGN_UP(a + old, G) + MP_TRACK_RZ;
+  uintptr_t nb = MP_ALIGN_UP(a + new_size, G) + MP_TRACK_RZ;
   if (new_size > pool->max)
     return false;
   if (nb < ob) {
@@ -183,8 +212,9 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
                 (n == pool->current && p == (void *)pool->top);
   if (packed) {
     if (new_size <= old)
-      return p; /* the tail comes back at reset */
+      return p; /* the tail stays with it until reset */
   } else if (resize_in_place(pool, n, p, old, new_size)) {
+    mp_track_resize(pool, p, old, new_size);
     return p;
   }
   void *q = move(pool, p, old, new_size, packed);
@@ -215,6 +245,7 @@ static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
       return mp__fail(EINVAL);
     if (new_size <= pool->max - h->offset &&
         resize_in_place(pool, n, p, h->size, new_size)) {
+      mp_track_resize(pool, p, h->size, new_size);
       h->size = new_size;
       return p;
     }

@@ -43,16 +43,23 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   l->size = size;
   l->align = align;
   l->seq = ++pool->life.events;
+#ifdef MP_HARDENED
+  l->magic = mp__hard_magic(l);
+#endif
   l->prev = NULL;
   l->next = pool->large;
   if (l->next != NULL)
     l->next->prev = l;
   pool->large = l;
   mp__reserved_add(pool, bsize);
+  /* The rest of the block stays out of reach, as a red zone. */
+  mp_track_noaccess(p, (size_t)(base + bsize - p));
+  mp_track_alloc(pool, p, size);
   return p;
 }
 
 void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
+  mp_track_free(pool, l + 1, l->size);
   if (l->prev != NULL)
     l->prev->next = l->next;
   else
@@ -84,12 +91,25 @@ int mp_free(mp_pool_t *pool, void *p) {
     return 0;
   struct mp_large *l = mp__large_of(pool, p);
   if (l != NULL) {
+#ifdef MP_HARDENED
+    mp__hard_check_large(pool, l, "mp_free");
+#endif
     mp__large_release(pool, l);
     return 0;
   }
   struct mp_node *n = mp__node_of(pool, p);
-  if (n != NULL) /* a small object: it lives until reset or destroy */
-    return (pool->flags & MP_F_HEADERS) ? mp__free_hdr(pool, n, p) : 0;
+  if (n != NULL) { /* a small object: it lives until reset or destroy */
+    if (!(pool->flags & MP_F_HEADERS))
+      return 0;
+#ifdef MP_HARDENED
+    mp__hard_check_free(pool, n, p, 0, "mp_free");
+#endif
+    return mp__free_hdr(pool, n, p);
+  }
+#ifdef MP_HARDENED
+  mp__hard_fail("mp_free", "free of a pointer the pool does not own:", p,
+                pool);
+#endif
   errno = EINVAL;
   return -1;
 }

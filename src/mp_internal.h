@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mp_track.h"
+
 #ifndef MP_DEFAULT_CACHE_LIMIT
 #define MP_DEFAULT_CACHE_LIMIT ((size_t)64 << 20)
 #endif
@@ -71,8 +73,16 @@ struct mp_hdr {
   size_t offset; /* from the start of the object's memory to the object */
 };
 
-/* A node starts with this header and two bitmaps of one bit per granule
- * (see reuse.c), then its objects from node->start on. */
+/* Bitmaps of one bit per granule in each node (see reuse.c): F and S, and
+ * in hardened builds a third marking every granule of every free chunk. */
+#ifdef MP_HARDENED
+#define MP_NMAPS 3
+#else
+#define MP_NMAPS 2
+#endif
+
+/* A node starts with this header and MP_NMAPS bitmaps of one bit per
+ * granule (see reuse.c), then its objects from node->start on. */
 struct mp_node {
   struct mp_node *next; /* the pool's nodes, in the order they are reused */
   struct mp_node *prev;
@@ -80,6 +90,10 @@ struct mp_node {
   unsigned char *low;   /* when left: where bump allocation had reached */
   unsigned char *high;  /* when left: where mp_nalloc had reached */
   size_t dirty;         /* its bitmaps have bits set */
+#ifdef MP_HARDENED
+  uintptr_t magic; /* mp__hard_magic(node): checked when the node is used */
+  uintptr_t spare;
+#endif
 };
 
 /* A free chunk of node memory, on a free list (reuse.c).  size is stored
@@ -110,6 +124,10 @@ struct mp_large {
   size_t align;      /* the alignment the block was asked for */
   uint64_t seq;      /* when it was made (pool->life.events), for marks */
   intptr_t cls;      /* its cache class, or -1 */
+#ifdef MP_HARDENED
+  uintptr_t magic; /* mp__hard_magic(header): checked before it is used */
+  uintptr_t spare;
+#endif
 };
 
 struct mp_index {
@@ -219,9 +237,35 @@ static inline struct mp_large *mp__large_of(const mp_pool_t *pool,
   return mp__index_has(&pool->index, a) ? (struct mp_large *)p - 1 : NULL;
 }
 
+/* harden.c: checks of hardened builds (MP_HARDENED).  Each failure prints
+ * one line naming the mpool function and the pointer, and aborts. */
+#ifdef MP_HARDENED
+#define MP_HARD 1
+uintptr_t mp__hard_secret(void);
+static inline uintptr_t mp__hard_magic(const void *at) {
+  return mp__hard_secret() ^ (uintptr_t)at ^ (uintptr_t)0x6d706f6f6cu;
+}
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noreturn, cold))
+#endif
+void mp__hard_fail(const char *fn, const char *what, const void *p,
+                   const mp_pool_t *pool);
+void mp__hard_check_node(const mp_pool_t *pool, const struct mp_node *n,
+                         const char *fn);
+void mp__hard_check_large(const mp_pool_t *pool, const struct mp_large *l,
+                          const char *fn);
+void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
+                         const void *p, size_t size, const char *fn);
+bool mp__reuse_any_free(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                        uintptr_t b);
+#else
+#define MP_HARD 0
+#endif
+
 /* node.c */
 void *mp__alloc_slow(mp_pool_t *pool, size_t size);
 void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align);
+void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align);
 void mp__set_window(mp_pool_t *pool);
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start);

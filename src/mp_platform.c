@@ -9,6 +9,7 @@
 
 #include "mp_platform.h"
 #include "mp_internal.h"
+#include "mp_track.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -77,9 +78,11 @@ static pthread_mutex_t carve_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *region_ptr, *region_end;
 static struct mp_carved *carved_free[MP_CARVE_SHIFTS];
 
+/* Under a memory tool, nodes come from the C library, whose blocks the
+ * tool sees (a leaked pool is then reported as leaked memory). */
 static bool carvable(size_t size, size_t align) {
-  return align == size && MP_IS_POW2(size) && size >= page_size() &&
-         size < MP_MMAP_THRESHOLD;
+  return !MP_TRACK_ON && align == size && MP_IS_POW2(size) &&
+         size >= page_size() && size < MP_MMAP_THRESHOLD;
 }
 
 static unsigned shift_of(size_t size) {
@@ -144,6 +147,7 @@ void *mp__os_alloc(size_t size, size_t align) {
 }
 
 void mp__os_free(void *p, size_t size, size_t align) {
+  mp_track_undefined(p, size); /* no tracking state outlives the block */
 #ifdef MAP_ANONYMOUS
   if (size >= MP_MMAP_THRESHOLD) {
     munmap(p, MP_ALIGN_UP(size, page_size()));

@@ -44,9 +44,12 @@ void mp__set_window(mp_pool_t *pool) {
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start) {
   size_t bytes = sizeof *n;
   if (pool->reuse != NULL)
-    bytes += 2 * pool->map_words * sizeof(uint64_t);
+    bytes += MP_NMAPS * pool->map_words * sizeof(uint64_t);
   memset(n, 0, bytes);
   n->start = start;
+#ifdef MP_HARDENED
+  n->magic = mp__hard_magic(n);
+#endif
 }
 
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n) {
@@ -54,6 +57,7 @@ void mp__node_enter(mp_pool_t *pool, struct mp_node *n) {
   pool->w.ptr = n->start;
   pool->top = (unsigned char *)mp__node_end(pool, n);
   mp__set_window(pool);
+  mp_track_noaccess(n->start, (size_t)(pool->top - n->start));
 }
 
 void *mp__node_get(mp_pool_t *pool) {
@@ -109,10 +113,11 @@ static int next_node(mp_pool_t *pool) {
   return 0;
 }
 
-/* A small object of `size` (1..max) bytes at `align` (a power of two,
- * >= MP_GRANULE, and size + align <= max when align > pool->align). */
-void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
-  size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
+/* The memory of a small object of `size` (1..max) bytes at `align` (a
+ * power of two, >= MP_GRANULE, and size + align <= max when align >
+ * pool->align), with the red zone after it; not yet tracked as an object. */
+void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align) {
+  size_t rs = MP_ALIGN_UP(size, MP_GRANULE) + MP_TRACK_RZ;
   for (;;) {
     uintptr_t ptr = (uintptr_t)pool->w.ptr;
     uintptr_t p = MP_ALIGN_UP(ptr, align);
@@ -130,6 +135,14 @@ void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
     if (next_node(pool) != 0)
       return NULL;
   }
+}
+
+/* A small object, as mp__alloc_block() but tracked. */
+void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
+  void *p = mp__alloc_block(pool, size, align);
+  if (p != NULL)
+    mp_track_alloc(pool, p, size);
+  return p;
 }
 
 MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
@@ -157,9 +170,15 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
     return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
     return mp__large_alloc(pool, size, MP_GRANULE);
-  void *p = mp__take_top(pool, size);
+  /* With red zones (ASan builds) every small object is aligned and has
+   * one: packed objects would leave none between them. */
+  void *p = MP_TRACK_RZ == 0 ? mp__take_top(pool, size) : NULL;
+  if (p != NULL) {
+    mp_track_alloc(pool, p, size);
+    return p;
+  }
   /* Not in this node: take it as mp_alloc() does. */
-  return p != NULL ? p : mp__alloc_small(pool, size, MP_GRANULE);
+  return mp__alloc_small(pool, size, MP_GRANULE);
 }
 
 /* Unaligned bytes come from the top of the free space, so the bump pointer

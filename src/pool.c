@@ -17,7 +17,7 @@ static size_t map_words(size_t node_size) {
 /* The node header with its bitmaps, rounded up to a granule. */
 static size_t node_header(size_t node_size) {
   return MP_ALIGN_UP(sizeof(struct mp_node) +
-                         2 * map_words(node_size) * sizeof(uint64_t),
+                         MP_NMAPS * map_words(node_size) * sizeof(uint64_t),
                      MP_GRANULE);
 }
 
@@ -93,6 +93,8 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
     s->flags |= MP_F_NOWINDOW; /* the fast path keeps granule alignment */
   if (opt->flags & MP_POOL_SIZE_HEADERS)
     s->flags |= MP_F_HEADERS | MP_F_NOWINDOW;
+  if (MP_TRACK_ON)
+    s->flags |= MP_F_NOWINDOW; /* the inline fast path cannot track */
   return 0;
 }
 
@@ -125,8 +127,14 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   mp__node_init(pool, n,
                 (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
   pool->first = n;
+#ifdef MP_HARDENED
+  /* Keep the index from the start, so that no lookup ever has to walk
+   * node headers that may have been overwritten. */
+  (void)mp__index_build(pool); /* cannot fail: the inline slots suffice */
+#endif
   mp__node_enter(pool, n);
   mp__reserved_add(pool, pool->node_size);
+  mp_track_create(pool);
   mp__life_link(pool, opt->parent);
   return pool;
 }
@@ -144,6 +152,12 @@ void mp_reset_pool(mp_pool_t *pool) {
     return;
   mp__large_release_all(pool);
   mp__reuse_reset(pool);
+  if (MP_TRACK_ON) {
+    /* Every object dies: all node memory becomes inaccessible. */
+    mp_track_reset(pool);
+    for (struct mp_node *n = pool->first; n != NULL; n = n->next)
+      mp_track_noaccess(n->start, mp__node_end(pool, n) - (uintptr_t)n->start);
+  }
   mp__node_enter(pool, pool->first);
 }
 
@@ -155,6 +169,7 @@ void mp_destroy_pool(mp_pool_t *pool) {
 
 void mp__pool_free(mp_pool_t *pool) {
   mp__large_release_all(pool);
+  mp_track_destroy(pool);
   mp__reuse_destroy(pool);
   mp__index_free(pool);
   /* The pool lives in its first node: copy what is needed to free it. */

@@ -56,6 +56,51 @@ static unsigned lowest_bit(uint64_t x) {
 #endif
 }
 
+/* ---- words kept in free chunks ----
+ *
+ * Free chunks are inaccessible to memory tools (mp_track.h): every read
+ * and write of a link, a size or a footer goes through these, which open
+ * the word around the access. */
+
+static uintptr_t word_get(const void *at) {
+  mp_track_open(at, sizeof(uintptr_t));
+  uintptr_t v = *(const uintptr_t *)at;
+  mp_track_close(at, sizeof(uintptr_t));
+  return v;
+}
+
+static void word_set(void *at, uintptr_t v) {
+  mp_track_open(at, sizeof(uintptr_t));
+  *(uintptr_t *)at = v;
+  mp_track_close(at, sizeof(uintptr_t));
+}
+
+/* Hardened builds store list links as glibc's safe-linking does: the
+ * pointer XOR the link's own address shifted right by 12, XOR a
+ * per-process secret, so an overwrite with plain addresses decodes to
+ * garbage that unlink_chunk() catches. */
+#ifdef MP_HARDENED
+#define LINK_KEY(at) ((((uintptr_t)(at)) >> 12) ^ mp__hard_secret())
+#else
+#define LINK_KEY(at) ((uintptr_t)0)
+#endif
+
+static struct mp_chunk *next_of(const struct mp_chunk *ch) {
+  return (struct mp_chunk *)(word_get(&ch->next) ^ LINK_KEY(&ch->next));
+}
+
+static struct mp_chunk *prev_of(const struct mp_chunk *ch) {
+  return (struct mp_chunk *)(word_get(&ch->prev) ^ LINK_KEY(&ch->prev));
+}
+
+static void set_next(struct mp_chunk *ch, struct mp_chunk *v) {
+  word_set(&ch->next, (uintptr_t)v ^ LINK_KEY(&ch->next));
+}
+
+static void set_prev(struct mp_chunk *ch, struct mp_chunk *v) {
+  word_set(&ch->prev, (uintptr_t)v ^ LINK_KEY(&ch->prev));
+}
+
 /* ---- size classes ---- */
 
 static unsigned class_of(size_t granules) {
@@ -83,6 +128,7 @@ static uint64_t *smap(const mp_pool_t *pool, struct mp_node *n) {
   return fmap(pool, n) + pool->map_words;
 }
 
+
 static size_t gidx(const struct mp_node *n, uintptr_t x) {
   return (x - (uintptr_t)n) / G;
 }
@@ -96,6 +142,37 @@ static void bit_put(uint64_t *m, size_t i, bool on) {
   m[i / 64] = on ? m[i / 64] | b : m[i / 64] & ~b;
 }
 
+#ifdef MP_HARDENED
+/* Hardened builds: one bit for every granule of every free chunk, so that
+ * a double free is caught wherever it lands in a chunk. */
+static uint64_t *gmap(const mp_pool_t *pool, struct mp_node *n) {
+  return fmap(pool, n) + 2 * pool->map_words;
+}
+
+static void range_put(uint64_t *m, size_t i, size_t j, bool on) {
+  for (; i < j; i++) {
+    uint64_t b = (uint64_t)1 << (i % 64);
+    if (i % 64 == 0 && j - i >= 64) {
+      m[i / 64] = on ? ~(uint64_t)0 : 0;
+      i += 63;
+    } else {
+      m[i / 64] = on ? m[i / 64] | b : m[i / 64] & ~b;
+    }
+  }
+}
+
+bool mp__reuse_any_free(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                        uintptr_t b) {
+  if (pool->reuse == NULL)
+    return false; /* the bitmaps are not in use yet */
+  const uint64_t *m = gmap(pool, n);
+  for (size_t i = gidx(n, a), j = gidx(n, b); i < j; i++)
+    if ((m[i / 64] >> (i % 64)) & 1u)
+      return true;
+  return false;
+}
+#endif
+
 static bool free_at(const mp_pool_t *pool, struct mp_node *n, uintptr_t x) {
   return bit_get(fmap(pool, n), gidx(n, x));
 }
@@ -108,10 +185,13 @@ static void mark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
   if (b - a == G) {
     bit_put(smap(pool, n), gidx(n, a), true);
   } else {
-    ((struct mp_chunk *)a)->size = b - a;
-    ((size_t *)b)[-1] = b - a;
+    word_set(&((struct mp_chunk *)a)->size, b - a);
+    word_set((size_t *)b - 1, b - a);
   }
   n->dirty = 1;
+#ifdef MP_HARDENED
+  range_put(gmap(pool, n), gidx(n, a), gidx(n, b), true);
+#endif
 }
 
 static void unmark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
@@ -119,17 +199,24 @@ static void unmark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
   bit_put(fmap(pool, n), gidx(n, a), false);
   bit_put(fmap(pool, n), gidx(n, b - G), false);
   bit_put(smap(pool, n), gidx(n, a), false);
+#ifdef MP_HARDENED
+  range_put(gmap(pool, n), gidx(n, a), gidx(n, b), false);
+#endif
 }
 
 /* Size of the free chunk that starts at a. */
 static size_t size_at(const mp_pool_t *pool, struct mp_node *n, uintptr_t a) {
-  return bit_get(smap(pool, n), gidx(n, a)) ? G : ((struct mp_chunk *)a)->size;
+  return bit_get(smap(pool, n), gidx(n, a))
+             ? G
+             : (size_t)word_get(&((struct mp_chunk *)a)->size);
 }
 
 /* Start of the free chunk that ends at x. */
 static uintptr_t start_before(const mp_pool_t *pool, struct mp_node *n,
                               uintptr_t x) {
-  return bit_get(smap(pool, n), gidx(n, x - G)) ? x - G : x - ((size_t *)x)[-1];
+  return bit_get(smap(pool, n), gidx(n, x - G))
+             ? x - G
+             : x - (size_t)word_get((size_t *)x - 1);
 }
 
 /* ---- lists ---- */
@@ -137,23 +224,49 @@ static uintptr_t start_before(const mp_pool_t *pool, struct mp_node *n,
 static void push(struct mp_reuse *r, uintptr_t a, size_t size) {
   unsigned c = class_of(size / G);
   struct mp_chunk *ch = (struct mp_chunk *)a;
-  ch->prev = NULL;
-  ch->next = r->head[c];
-  if (ch->next != NULL)
-    ch->next->prev = ch;
+  struct mp_chunk *next = r->head[c];
+  set_prev(ch, NULL);
+  set_next(ch, next);
+  if (next != NULL)
+    set_prev(next, ch);
   r->head[c] = ch;
   r->nonempty[c / 64] |= (uint64_t)1 << (c % 64);
 }
 
-static void unlink_chunk(struct mp_reuse *r, uintptr_t a, size_t size) {
+#ifdef MP_HARDENED
+/* A decoded link must be NULL or a granule-aligned address in a node of
+ * this pool, and link back to ch. */
+static void check_links(const mp_pool_t *pool, struct mp_chunk *ch,
+                        struct mp_chunk *prev, struct mp_chunk *next,
+                        unsigned c) {
+  bool ok = true;
+  if (prev == NULL)
+    ok = pool->reuse->head[c] == ch;
+  else
+    ok = (uintptr_t)prev % G == 0 && mp__node_of(pool, prev) != NULL &&
+         next_of(prev) == ch;
+  if (ok && next != NULL)
+    ok = (uintptr_t)next % G == 0 && mp__node_of(pool, next) != NULL &&
+         prev_of(next) == ch;
+  if (!ok)
+    mp__hard_fail("free list", "corrupted links in free chunk", ch, pool);
+}
+#endif
+
+static void unlink_chunk(mp_pool_t *pool, uintptr_t a, size_t size) {
+  struct mp_reuse *r = pool->reuse;
   unsigned c = class_of(size / G);
   struct mp_chunk *ch = (struct mp_chunk *)a;
-  if (ch->prev != NULL)
-    ch->prev->next = ch->next;
+  struct mp_chunk *prev = prev_of(ch), *next = next_of(ch);
+#ifdef MP_HARDENED
+  check_links(pool, ch, prev, next, c);
+#endif
+  if (prev != NULL)
+    set_next(prev, next);
   else
-    r->head[c] = ch->next;
-  if (ch->next != NULL)
-    ch->next->prev = ch->prev;
+    r->head[c] = next;
+  if (next != NULL)
+    set_prev(next, prev);
   if (r->head[c] == NULL)
     r->nonempty[c / 64] &= ~((uint64_t)1 << (c % 64));
 }
@@ -161,7 +274,7 @@ static void unlink_chunk(struct mp_reuse *r, uintptr_t a, size_t size) {
 /* Takes the free chunk [a, a + size) off its list and out of the maps. */
 static void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                  size_t size) {
-  unlink_chunk(pool->reuse, a, size);
+  unlink_chunk(pool, a, size);
   unmark(pool, n, a, a + size);
 }
 
@@ -184,7 +297,7 @@ static struct mp_reuse *control(mp_pool_t *pool) {
   pool->reuse = r;
   mp__reserved_add(pool, bs);
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
-    memset(fmap(pool, n), 0, 2 * pool->map_words * sizeof(uint64_t));
+    memset(fmap(pool, n), 0, MP_NMAPS * pool->map_words * sizeof(uint64_t));
     n->dirty = 0;
   }
   for (struct mp_node *n = pool->first; n != pool->current; n = n->next) {
@@ -291,7 +404,7 @@ void mp__reuse_reset(mp_pool_t *pool) {
   memset(pool->reuse, 0, sizeof *pool->reuse);
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
     if (n->dirty) {
-      memset(fmap(pool, n), 0, 2 * pool->map_words * sizeof(uint64_t));
+      memset(fmap(pool, n), 0, MP_NMAPS * pool->map_words * sizeof(uint64_t));
       n->dirty = 0;
     }
   }
@@ -310,7 +423,8 @@ size_t mp__reuse_free_bytes(const mp_pool_t *pool) {
   const struct mp_reuse *r = pool->reuse;
   size_t bytes = 0;
   for (unsigned c = 0; r != NULL && c < MP_NCLASSES; c++) {
-    for (const struct mp_chunk *ch = r->head[c]; ch != NULL; ch = ch->next) {
+    for (const struct mp_chunk *ch = r->head[c]; ch != NULL;
+         ch = next_of(ch)) {
       struct mp_node *n =
           (struct mp_node *)MP_ALIGN_DOWN((uintptr_t)ch, pool->node_size);
       bytes += size_at(pool, n, (uintptr_t)ch);
@@ -386,7 +500,7 @@ static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
   uintptr_t b = a + size, end = mp__node_end(pool, n);
   if (size == 0 || size % G != 0 || b > end || class_of(size / G) != cls)
     return false;
-  if (size > G && ((size_t *)b)[-1] != size)
+  if (size > G && (size_t)word_get((size_t *)b - 1) != size)
     return false;
   if (!free_at(pool, n, b - G) || start_before(pool, n, b) != a)
     return false;
@@ -419,8 +533,9 @@ bool mp__check(const mp_pool_t *pool) {
     if (!nonempty)
       continue;
     const struct mp_chunk *prev = NULL;
-    for (const struct mp_chunk *ch = r->head[c]; ch != NULL; ch = ch->next) {
-      if (ch->prev != prev || !chunk_ok(pool, (uintptr_t)ch, c, &marks))
+    for (const struct mp_chunk *ch = r->head[c]; ch != NULL;
+         ch = next_of(ch)) {
+      if (prev_of(ch) != prev || !chunk_ok(pool, (uintptr_t)ch, c, &marks))
         return false;
       prev = ch;
     }

@@ -111,6 +111,36 @@ static inline mp_pool_t *ta_pool(test_alloc_t *t, size_t node_size) {
   return mp_create_pool_ex(&o);
 }
 
+/* False in builds that keep red zones between objects (AddressSanitizer):
+ * tests of exact addresses and byte counts do not apply there. */
+static inline int layout_is_exact(void) {
+  return (mpool_build_flags() & MPOOL_BUILD_ASAN) == 0;
+}
+
+#define SKIP_UNLESS_EXACT_LAYOUT()                                             \
+  do {                                                                         \
+    if (!layout_is_exact()) {                                                  \
+      print_message("skipped: object layout differs in this build\n");       \
+      skip();                                                                  \
+    }                                                                          \
+  } while (0)
+
+/* True if a bad free aborts (hardened builds) instead of returning -1. */
+static inline int bad_frees_abort(void) {
+  return (mpool_build_flags() & MPOOL_BUILD_HARDENED) != 0;
+}
+
+/* Hardened builds abort on a foreign pointer or a double free instead of
+ * returning -1 with EINVAL: tests of that error return skip themselves
+ * (test_hardened checks the abort). */
+#define SKIP_IF_HARDENED()                                                     \
+  do {                                                                         \
+    if (mpool_build_flags() & MPOOL_BUILD_HARDENED) {                          \
+      print_message("skipped: bad frees abort in hardened builds\n");        \
+      skip();                                                                  \
+    }                                                                          \
+  } while (0)
+
 static inline int is_aligned(const void *p, size_t a) {
   return ((uintptr_t)p & (a - 1)) == 0;
 }

@@ -1,0 +1,159 @@
+/*
+ * AddressSanitizer cooperation: pool memory outside live objects is
+ * poisoned, so ASan reports uses after reset, after free and overflows into
+ * the red zone after an object.  Each bug runs in a child process; in
+ * builds without ASan the tests skip themselves.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "test_fork.h"
+#include "test_util.h"
+
+static int have_asan(void) {
+  return (mpool_build_flags() & MPOOL_BUILD_ASAN) != 0;
+}
+
+#define SKIP_UNLESS_ASAN()                                                     \
+  do {                                                                         \
+    if (!have_asan()) {                                                        \
+      print_message("skipped: the library is not built with ASan\n");         \
+      skip();                                                                  \
+    }                                                                          \
+  } while (0)
+
+static volatile unsigned char sink;
+
+/* Expects the child to have been stopped by an ASan report of `kind`. */
+static void expect_report(const child_result_t *r, const char *kind) {
+  if (!child_failed(r) || strstr(r->err, "AddressSanitizer") == NULL ||
+      strstr(r->err, kind) == NULL)
+    fail_msg("expected an AddressSanitizer %s report; status %d, stderr:\n%s",
+             kind, r->status, r->err);
+}
+
+static void use_after_reset(void *arg) {
+  (void)arg;
+  mp_pool_t *p = mp_create_pool(0);
+  unsigned char *a = mp_alloc(p, 32);
+  a[0] = 1;
+  mp_reset_pool(p);
+  sink = a[0];
+}
+
+static void use_after_reset_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(use_after_reset, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+}
+
+static void use_after_free_sized(void *arg) {
+  (void)arg;
+  mp_pool_t *p = mp_create_pool(0);
+  unsigned char *a = mp_alloc(p, 64);
+  unsigned char *b = mp_alloc(p, 64); /* a is not the newest */
+  a[0] = b[0] = 1;
+  mp_free_sized(p, a, 64);
+  sink = a[8];
+}
+
+static void use_after_free_sized_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(use_after_free_sized, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+}
+
+static void use_after_free_large(void *arg) {
+  (void)arg;
+  mp_pool_t *p = mp_create_pool(4096);
+  unsigned char *a = mp_alloc(p, 3000); /* above the threshold */
+  a[0] = 1;
+  mp_free(p, a);
+  sink = a[100];
+}
+
+static void use_after_free_large_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(use_after_free_large, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+}
+
+static void overflow(void *arg) {
+  (void)arg;
+  mp_pool_t *p = mp_create_pool(0);
+  unsigned char *a = mp_alloc(p, 16);
+  unsigned char *b = mp_alloc(p, 16);
+  b[0] = 1;
+  a[16] = 1; /* one past the end: the red zone */
+}
+
+static void overflow_into_red_zone_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(overflow, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+  assert_non_null(strstr(r.err, "WRITE of size 1"));
+}
+
+static void use_after_destroy(void *arg) {
+  (void)arg;
+  mp_pool_t *p = mp_create_pool(0);
+  unsigned char *a = mp_alloc(p, 32);
+  a[0] = 1;
+  mp_destroy_pool(p);
+  sink = a[16];
+}
+
+static void use_after_destroy_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(use_after_destroy, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+}
+
+/* The library's own work on poisoned memory stays quiet: free lists,
+ * merging, reuse, realloc, strings and a reset, in one pool. */
+static void library_paths_are_clean(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(1024);
+  void *v[64];
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 64; i++) {
+      v[i] = mp_alloc(p, (size_t)(i % 7) * 24 + 1);
+      assert_non_null(v[i]);
+      memset(v[i], i, (size_t)(i % 7) * 24 + 1);
+    }
+    for (int i = 0; i < 64; i += 2)
+      assert_int_equal(mp_free_sized(p, v[i], (size_t)(i % 7) * 24 + 1), 0);
+    for (int i = 1; i < 64; i += 4) {
+      v[i] = mp_realloc(p, v[i], (size_t)(i % 7) * 24 + 1, 200);
+      assert_non_null(v[i]);
+      memset(v[i], 1, 200);
+    }
+    char *s = mp_printf(p, "%s-%d", "round", round);
+    assert_string_equal(s, round == 0 ? "round-0" : round == 1 ? "round-1"
+                                                               : "round-2");
+    assert_string_equal(mp_strdup(p, "x"), "x");
+    mp_reset_pool(p);
+  }
+  mp_destroy_pool(p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(use_after_reset_reported),
+      cmocka_unit_test(use_after_free_sized_reported),
+      cmocka_unit_test(use_after_free_large_reported),
+      cmocka_unit_test(overflow_into_red_zone_reported),
+      cmocka_unit_test(use_after_destroy_reported),
+      cmocka_unit_test(library_paths_are_clean),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
