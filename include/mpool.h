@@ -758,7 +758,8 @@ MP_API MP_MALLOC char *mp_join(mp_pool_t *pool, const char *const *parts,
  * keep counters, so allocation is not slowed down.
  * Thread-safety: reads the pool (and with MP_STATS_CHILDREN, all its
  * descendants); must not run concurrently with calls that change them,
- * except on a MP_POOL_SHARED pool, which is locked for the call.
+ * except on a MP_POOL_SHARED pool, which is locked for the call (its
+ * descendants are not).
  * ---------------------------------------------------------------------- */
 
 /**
@@ -826,8 +827,8 @@ typedef struct mp_stats_s {
  *         MP_STATS_MIN_SIZE, unknown flags).
  * Thread-safety: reads the pool (with MP_STATS_CHILDREN, its descendants
  *         too): may overlap other calls that only read them, not calls that
- *         change them.  A MP_POOL_SHARED pool is locked for the call; its
- *         ordinary descendants are not.
+ *         change them.  If `pool` is a MP_POOL_SHARED pool it is locked
+ *         for the call; its descendants are not (shared or not).
  */
 MP_API int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
 
