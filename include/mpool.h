@@ -215,7 +215,7 @@ typedef struct mp_options_s {
  * lock, but its own free list must be used by one thread at a time.  The
  * pool's children are ordinary pools unless created with this flag too.
  * Combines with MP_POOL_SIZE_HEADERS.  Costs a lock per call and a
- * separately allocated handle of about 1 KiB.
+ * separately allocated handle of about 500 bytes.
  */
 #define MP_POOL_SHARED 0x2u
 

@@ -45,7 +45,7 @@ struct mp_shared {
   mp_pool_t face;  /* the handle: must be first */
   mp_pool_t *inner; /* NULL once the inner pool is gone */
   pthread_mutex_t lock;
-  atomic_uint users; /* threads inside or waiting for a call */
+  atomic_uint users; /* debug builds: threads inside or waiting for a call */
   unsigned depth;    /* nested calls of the lock's owner (under the lock) */
   bool dying;        /* mp_destroy_pool() of the handle is under way */
 };
@@ -59,7 +59,8 @@ static struct mp_shared *of(const mp_pool_t *face) {
 /* Takes the lock; returns the inner pool. */
 static mp_pool_t *enter(const mp_pool_t *face) {
   struct mp_shared *s = of(face);
-  atomic_fetch_add_explicit(&s->users, 1, memory_order_relaxed);
+  if (MP_SHARED_CHECKS)
+    atomic_fetch_add_explicit(&s->users, 1, memory_order_relaxed);
   pthread_mutex_lock(&s->lock);
   s->depth++;
   return s->inner;
@@ -71,7 +72,8 @@ static void leave(const mp_pool_t *face) {
   int e = errno;
   s->depth--;
   pthread_mutex_unlock(&s->lock);
-  atomic_fetch_sub_explicit(&s->users, 1, memory_order_relaxed);
+  if (MP_SHARED_CHECKS)
+    atomic_fetch_sub_explicit(&s->users, 1, memory_order_relaxed);
   errno = e;
 }
 
