@@ -27,10 +27,11 @@
  *     thread's cached blocks go back to the shared cache when it exits.
  *   - An ordinary pool belongs to one thread at a time.  It may be handed
  *     to another thread with the usual happens-before (a mutex, a queue,
- *     thread creation or join) and used there, including destroyed there;
- *     two threads must not call into it at once, not even to read it
- *     (mp_stats()).  Memory from a pool may be read and written by any
- *     thread the program synchronises itself; only the calls are confined.
+ *     thread creation or join) and used there, including destroyed there.
+ *     Two threads must not call into it at once, except with calls that
+ *     only read it (mp_stats(), mp_report(), mp_pool_parent()), which may
+ *     overlap one another.  Memory from a pool may be read and written by
+ *     any thread the program synchronises itself; only calls are confined.
  *   - A pool created with MP_POOL_SHARED may be used by many threads at
  *     once: allocation, freeing, resizing, strings, cleanups, child
  *     creation and statistics lock it.  Its reset and destroy still need it
