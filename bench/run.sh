@@ -9,9 +9,11 @@
 #   bench/run.sh -- ARGS...      pass ARGS to mpool-bench (see mpool-bench --help),
 #                                e.g. -- --peers mpool,apr --workloads request
 #
-# Configures a Release build in build-bench/ with -DMPOOL_BUILD_BENCH=ON.
+# Configures a Release build in build-bench/ with -DMPOOL_BUILD_BENCH=ON;
+# after the main table, mpool-scale prints the thread-scaling table (scale.txt).
 # Environment: MPOOL_SOURCE_DIR (source tree to configure, default: the
-# repository), MPOOL_BENCH_BUILD_DIR (default: build-bench), CC.
+# repository), MPOOL_BENCH_BUILD_DIR (default: build-bench), CC,
+# MPOOL_SCALE_THREADS (thread counts for mpool-scale, default "1 2 4").
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --reps) args+=(--reps "$2"); shift ;;
     --out) out="$2"; shift ;;
-    --help|-h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; args+=("$@"); break ;;
     *) echo "run.sh: unknown option $1 (pass driver options after --)" >&2; exit 2 ;;
   esac
@@ -112,4 +114,17 @@ if command -v gnuplot >/dev/null 2>&1; then
   fi
 else
   echo "run.sh: gnuplot not found; no chart (bench/setup.sh installs it)" >&2
+fi
+
+# Scaling: request cycles per second as threads are added (bench/scale.c),
+# after the main table; thread counts from MPOOL_SCALE_THREADS (=1 2 4).
+scale="$bindir/mpool-scale"
+if [ -x "$scale" ]; then
+  echo
+  scale_args=()
+  [ "$quick" = 1 ] && scale_args+=(--quick)
+  # shellcheck disable=SC2086 # the thread counts are words
+  "$scale" "${scale_args[@]}" ${MPOOL_SCALE_THREADS:-1 2 4} | tee "$out/scale.txt"
+else
+  echo "run.sh: mpool-scale was not built; no scaling table" >&2
 fi

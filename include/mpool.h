@@ -19,10 +19,34 @@
  *   ENOMEM     the backing allocator failed.
  * A failed call leaves the pool consistent and usable.
  *
- * Threads: distinct pools may be used from distinct threads at the same time
- * without locking; the block cache they share is thread-safe.  One pool must
- * not be used by two threads at once; it may be passed from one thread to
- * another with the usual happens-before (a mutex, a queue, thread join).
+ * Threads (the thread model; each declaration's Thread-safety line refines
+ * it):
+ *   - Distinct pools may be used from distinct threads at the same time
+ *     without locking.  The process-wide block cache they share is
+ *     thread-safe: a block freed on one thread is reused on another, and a
+ *     thread's cached blocks go back to the shared cache when it exits.
+ *   - An ordinary pool belongs to one thread at a time.  It may be handed
+ *     to another thread with the usual happens-before (a mutex, a queue,
+ *     thread creation or join) and used there, including destroyed there.
+ *     Two threads must not call into it at once, except with calls that
+ *     only read it (mp_stats(), mp_report(), mp_pool_parent()), which may
+ *     overlap one another.  Memory from a pool may be read and written by
+ *     any thread the program synchronises itself; only calls are confined.
+ *   - A pool created with MP_POOL_SHARED may be used by many threads at
+ *     once: allocation, freeing, resizing, strings, cleanups, child
+ *     creation and statistics lock it.  Its reset and destroy still need it
+ *     to themselves (debug builds abort when they see another thread in a
+ *     call on it).
+ *   - A pool and its children: allocating from a child touches only the
+ *     child, so a child may live on another thread than its parent.  But
+ *     creating or destroying a child links it into or out of its parent's
+ *     list of children, and resetting or destroying a parent destroys its
+ *     children: those calls count as uses of the parent (and the latter as
+ *     uses of every descendant), and must not overlap with the parent's
+ *     owner using the parent.  Children of a shared pool are the
+ *     exception: their creation and destruction take the parent's lock.
+ *   - The functions that touch no pool (mp_options_init(), mpool_version(),
+ *     the mpool_cache_*() calls) may be called from any thread at any time.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -177,6 +201,25 @@ typedef struct mp_options_s {
  */
 #define MP_POOL_SIZE_HEADERS 0x1u
 
+/**
+ * Pool flag: a shared pool, which many threads may use at once.  Every call
+ * that reaches the pool takes its lock (a mutex, recursive so that cleanups
+ * may use the pool while a reset runs them): mp_alloc() and the rest of the
+ * allocation family, mp_free(), mp_free_sized(), the mp_realloc() family,
+ * the strings, cleanups, mp_create_child() and mp_create_pool_ex() with it
+ * as parent, destroying one of its children, mp_stats() and mp_report().
+ * The inline mp_alloc() always calls the library for it.  Not covered:
+ * mp_reset_pool() and mp_destroy_pool() need the pool to themselves (debug
+ * builds, MP_DEBUG or without NDEBUG, abort with a message when they see a
+ * thread inside or waiting for a call on it); an object pool
+ * (mp_objpool_create()) on a shared pool takes its new objects under the
+ * lock, but its own free list must be used by one thread at a time.  The
+ * pool's children are ordinary pools unless created with this flag too.
+ * Combines with MP_POOL_SIZE_HEADERS.  Costs a lock per call and a
+ * separately allocated handle of about 500 bytes.
+ */
+#define MP_POOL_SHARED 0x2u
+
 /* ------------------------------------------------------------------------
  * Creating and releasing pools
  * ---------------------------------------------------------------------- */
@@ -209,7 +252,8 @@ MP_API MP_NODISCARD struct mp_pool_s *mp_create_pool(size_t size);
  *         an allocator that differs from the parent's) or ENOMEM (the
  *         backing allocator failed).
  * Thread-safety: may be called from any thread at any time; with
- *         opt->parent set, it changes the parent (see "Child pools").
+ *         opt->parent set, it changes the parent (see "Child pools"),
+ *         under the parent's lock if the parent is a MP_POOL_SHARED pool.
  */
 MP_API MP_NODISCARD mp_pool_t *mp_create_pool_ex(const mp_options_t *opt);
 
@@ -221,12 +265,16 @@ MP_API MP_NODISCARD mp_pool_t *mp_create_pool_ex(const mp_options_t *opt);
  * NULL is ignored, and so is a pool that is already being reset or
  * destroyed (a call from one of its own cleanups).
  * @return nothing.
- * Thread-safety: no other thread may use the pool during or after the call.
+ * Thread-safety: no other thread may use the pool (or a descendant) during
+ *         or after the call, even a MP_POOL_SHARED pool (debug builds abort
+ *         when they see one in a call on it).  Destroying a child changes
+ *         its parent: a use of the parent, locked if the parent is shared.
  */
 MP_API void mp_destroy_pool(struct mp_pool_s *pool);
 
 /** The seed API's spelling of mp_destroy_pool(); identical behaviour.
- *  @return nothing. */
+ *  @return nothing.
+ *  Thread-safety: as mp_destroy_pool(). */
 MP_API void mp_destory_pool(struct mp_pool_s *pool);
 
 /**
@@ -238,7 +286,9 @@ MP_API void mp_destory_pool(struct mp_pool_s *pool);
  * ignored, and so is a pool that is already being reset or destroyed (a
  * call from one of its own cleanups).  Free lists are forgotten.
  * @return nothing.
- * Thread-safety: no other thread may use the pool during the call.
+ * Thread-safety: no other thread may use the pool (or a descendant) during
+ *         the call, even a MP_POOL_SHARED pool (debug builds abort when they
+ *         see one in a call on it).
  */
 MP_API void mp_reset_pool(struct mp_pool_s *pool);
 
@@ -257,6 +307,8 @@ MP_API void mp_reset_pool(struct mp_pool_s *pool);
  * (alignof(max_align_t) unless set in mp_options_t).
  * @return the memory, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
  *         (size > MP_MAX_ALLOC_SIZE) or ENOMEM.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_alloc(struct mp_pool_s *pool, size_t size);
@@ -265,6 +317,8 @@ mp_alloc(struct mp_pool_s *pool, size_t size);
  * Allocates `size` bytes with no alignment (packed, for strings and bytes).
  * @return the memory, or NULL with errno EINVAL, EOVERFLOW or ENOMEM as for
  *         mp_alloc().
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_nalloc(struct mp_pool_s *pool, size_t size);
@@ -272,6 +326,8 @@ mp_nalloc(struct mp_pool_s *pool, size_t size);
 /**
  * Allocates `size` zeroed bytes aligned as for mp_alloc().
  * @return the memory, or NULL with errno as for mp_alloc().
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_calloc(struct mp_pool_s *pool, size_t size);
@@ -280,6 +336,8 @@ mp_calloc(struct mp_pool_s *pool, size_t size);
  * Allocates `n * size` zeroed bytes aligned as for mp_alloc().
  * @return the memory, or NULL with errno EOVERFLOW (n * size wraps or
  *         exceeds MP_MAX_ALLOC_SIZE), EINVAL or ENOMEM.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE2(2, 3) void *
 mp_calloc_array(struct mp_pool_s *pool, size_t n, size_t size);
@@ -291,6 +349,8 @@ mp_calloc_array(struct mp_pool_s *pool, size_t n, size_t size);
  * mp_free() releases.
  * @return the memory, or NULL with errno EINVAL (NULL pool, bad alignment),
  *         EOVERFLOW or ENOMEM.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) MP_ALLOC_ALIGN(3) void *
 mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
@@ -311,6 +371,8 @@ mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
  *         into the middle of a large block is foreign.  A hardened build
  *         (MPOOL_BUILD_HARDENED) aborts instead, printing one line that
  *         names the function and the pointer.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API int mp_free(struct mp_pool_s *pool, void *p);
 
@@ -344,6 +406,8 @@ MP_API int mp_free(struct mp_pool_s *pool, void *p);
  * @return 0, or -1 with errno EINVAL (NULL pool, foreign pointer, a size
  *         no small object can have).  Hardened builds abort on a foreign
  *         pointer or a double free instead.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API int mp_free_sized(struct mp_pool_s *pool, void *p, size_t size);
 
@@ -357,6 +421,8 @@ MP_API int mp_free_sized(struct mp_pool_s *pool, void *p, size_t size);
  * from mp_nalloc() stays unaligned).  Shrinking never fails.
  * @return the object, or NULL with errno EINVAL (NULL pool, foreign
  *         pointer), EOVERFLOW or ENOMEM; on failure `p` is left intact.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API void *mp_realloc(struct mp_pool_s *pool, void *p, size_t old_size,
                         size_t new_size);
@@ -366,6 +432,8 @@ MP_API void *mp_realloc(struct mp_pool_s *pool, void *p, size_t old_size,
  * block, or an object of a pool created with MP_POOL_SIZE_HEADERS.
  * @return as mp_realloc(); EINVAL also for a small object of a pool
  *         without size headers.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API void *mp_realloc_unsized(struct mp_pool_s *pool, void *p,
                                 size_t new_size);
@@ -376,6 +444,8 @@ MP_API void *mp_realloc_unsized(struct mp_pool_s *pool, void *p,
  * bytes) and returns NULL; otherwise it is mp_realloc(ud, ptr, osize,
  * nsize), and `osize` is ignored when `ptr` is NULL.
  * @return as mp_realloc(), or NULL after a free.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED.
  */
 MP_API void *mp_allocf(void *ud, void *ptr, size_t osize, size_t nsize);
 
@@ -393,6 +463,8 @@ typedef struct mp_objpool_s mp_objpool_t;
  * until `pool` is reset or destroyed.
  * @return the object pool, or NULL with errno EINVAL (NULL pool, bad
  *         alignment), EOVERFLOW or ENOMEM.
+ * Thread-safety: as for allocation from `pool`.  The object pool it returns
+ *         is used by one thread at a time, even on a MP_POOL_SHARED pool.
  */
 MP_API mp_objpool_t *mp_objpool_create(struct mp_pool_s *pool, size_t size,
                                        size_t align);
@@ -401,6 +473,8 @@ MP_API mp_objpool_t *mp_objpool_create(struct mp_pool_s *pool, size_t size,
  * Takes an object: the last one put back, or a new one from the pool.
  * Contents are uninitialised.
  * @return the object, or NULL with errno EINVAL (NULL objpool) or ENOMEM.
+ * Thread-safety: one thread at a time per object pool; new objects come from
+ *         the pool as by mp_alloc() (locked if it is shared).
  */
 MP_API void *mp_objpool_get(mp_objpool_t *op);
 
@@ -408,6 +482,7 @@ MP_API void *mp_objpool_get(mp_objpool_t *op);
  * Puts an object taken from `op` back, for the next mp_objpool_get().
  * NULL `obj` is a no-op.
  * @return 0, or -1 with errno EINVAL (NULL objpool).
+ * Thread-safety: one thread at a time per object pool.
  */
 MP_API int mp_objpool_put(mp_objpool_t *op, void *obj);
 
@@ -432,6 +507,9 @@ typedef struct mp_mark_s mp_mark_t;
  * @return the mark, valid until it or an earlier mark is rewound to, or the
  *         pool is reset or destroyed; or NULL with errno EINVAL (NULL pool)
  *         or ENOMEM.
+ * Thread-safety: changes the pool: one thread at a time, or any number at
+ *         once if it was created with MP_POOL_SHARED (a rewind then releases
+ *         what every thread made after the mark).
  */
 MP_API mp_mark_t *mp_mark(struct mp_pool_s *pool);
 
@@ -443,6 +521,7 @@ MP_API mp_mark_t *mp_mark(struct mp_pool_s *pool);
  *         not an outstanding mark of this pool (another pool's, or one
  *         already dropped by a rewind or reset: a stale mark is always
  *         detected, and nothing is changed).
+ * Thread-safety: as mp_mark().
  */
 MP_API int mp_rewind(struct mp_pool_s *pool, mp_mark_t *mark);
 
@@ -510,7 +589,9 @@ static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
  * keeps memory flat.
  *
  * Thread-safety: as for allocation, the calls below change the pool and
- * must not run concurrently with other uses of it.
+ * must not run concurrently with other uses of it, unless the pool is a
+ * MP_POOL_SHARED pool, which they lock.  The cleanups of a shared pool run
+ * at its reset or destroy with its lock held, on the thread that called.
  * ---------------------------------------------------------------------- */
 
 /** A cleanup function: called once with the `data` it was registered
@@ -536,6 +617,9 @@ typedef struct mp_cleanup_s mp_cleanup_t;
  * @return a handle for mp_cleanup_remove() and mp_cleanup_run(), or NULL
  *         with errno EINVAL (pool or fn is NULL) or ENOMEM (no memory for
  *         the record; nothing is registered).
+ * Thread-safety: changes the pool: one thread at a time, or any number on a
+ *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
+ *         with the pool's lock held).
  */
 MP_API MP_NODISCARD mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool,
                                                  mp_cleanup_fn fn,
@@ -547,6 +631,9 @@ MP_API MP_NODISCARD mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool,
  * @param c     a handle from mp_cleanup_add() on `pool`.
  * @return 0, or -1 with errno EINVAL (pool or c is NULL, c belongs to
  *         another pool, or c was seen to be already removed or run).
+ * Thread-safety: changes the pool: one thread at a time, or any number on a
+ *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
+ *         with the pool's lock held).
  */
 MP_API int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c);
 
@@ -556,6 +643,9 @@ MP_API int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c);
  * again.  O(1) plus the call.
  * @return 0, or -1 with errno EINVAL as for mp_cleanup_remove() (fn is then
  *         not called).
+ * Thread-safety: changes the pool: one thread at a time, or any number on a
+ *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
+ *         with the pool's lock held).
  */
 MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
 
@@ -584,8 +674,23 @@ MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
  * resetting or destroying a parent changes all its descendants, so a pool
  * and its descendants count as one pool for those calls.  Allocating from
  * a child touches only the child, which may therefore be used by another
- * thread while the parent is, as long as neither is created, reset or
- * destroyed meanwhile.
+ * thread while the parent is.  Precisely, with the parent owned by thread
+ * A and the child by thread B:
+ *   - B may allocate from, free into, reset and add cleanups to the child
+ *     while A uses the parent: none of these touch the parent (resetting
+ *     the child destroys the child's own children, not its siblings).
+ *   - Creating the child, and destroying it, link it into and out of the
+ *     parent's list of children: the thread doing it (A or B) must not
+ *     overlap with any other call on the parent or on a sibling's
+ *     creation or destruction; hand the parent over, or use a lock.
+ *   - Resetting or destroying the parent destroys the child (and runs its
+ *     cleanups on A's thread): B must be done with the child, with a
+ *     happens-before from B's last call to A's reset or destroy.
+ *   - mp_stats() with MP_STATS_CHILDREN and mp_report() on the parent read
+ *     the child: B must not change it meanwhile.
+ * When the parent is a MP_POOL_SHARED pool, creating and destroying its
+ * children take its lock, so threads may create and destroy children of a
+ * shared pool concurrently with each other and with allocation from it.
  * ---------------------------------------------------------------------- */
 
 /**
@@ -599,7 +704,8 @@ MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
 MP_API MP_NODISCARD mp_pool_t *mp_create_child(mp_pool_t *parent,
                                                size_t node_size);
 
-/** The parent of `pool`.
+/** The parent of `pool` (for a child of a MP_POOL_SHARED pool, the handle
+ *  mp_create_pool_ex() returned for it).
  *  @return the parent, or NULL (no parent, or pool is NULL).
  *  Thread-safety: reads the pool only. */
 MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
@@ -613,19 +719,24 @@ MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
  * Each result is NUL-terminated.  Errors: NULL with errno EINVAL (pool, a
  * string argument or a format is NULL), EOVERFLOW (the length would
  * exceed MP_MAX_ALLOC_SIZE, or INT_MAX for the printf family) or ENOMEM.
- * Thread-safety: as for allocation; the source strings are only read.
+ * Thread-safety: as for allocation (any number of threads on a
+ * MP_POOL_SHARED pool); the source strings are only read.
  * ---------------------------------------------------------------------- */
 
 /** A copy of the string `s`.
  *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
- *          EOVERFLOW or ENOMEM. */
+ *          EOVERFLOW or ENOMEM.
+ *  Thread-safety: as for allocation (one thread at a time, or any number on
+ *         a MP_POOL_SHARED pool); the source strings are only read. */
 MP_API MP_MALLOC char *mp_strdup(mp_pool_t *pool, const char *s);
 
 /** A copy of at most `n` bytes of `s`, stopping at its NUL (which it need
  *  not have within n bytes), then a NUL.  Reads no byte past the first NUL
  *  or past s[n - 1].
  *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
- *          EOVERFLOW or ENOMEM. */
+ *          EOVERFLOW or ENOMEM.
+ *  Thread-safety: as for allocation (one thread at a time, or any number on
+ *         a MP_POOL_SHARED pool); the source strings are only read. */
 MP_API MP_MALLOC char *mp_strndup(mp_pool_t *pool, const char *s, size_t n);
 
 /**
@@ -633,6 +744,8 @@ MP_API MP_MALLOC char *mp_strndup(mp_pool_t *pool, const char *s, size_t n);
  * hold any object), not NUL-terminated.  `p` may be NULL only when n is 0.
  * @return the copy, or NULL with errno EINVAL (pool is NULL, p is NULL with
  *         n > 0), EOVERFLOW or ENOMEM.
+ * Thread-safety: as for allocation (one thread at a time, or any number on a
+ *         MP_POOL_SHARED pool); the source strings are only read.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
                                                   const void *p, size_t n);
@@ -644,13 +757,17 @@ MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
  * @return the string, or NULL with errno EINVAL (pool or fmt is NULL),
  *         EOVERFLOW (longer than INT_MAX), ENOMEM, or the errno of a
  *         failing vsnprintf() (such as EILSEQ).
+ * Thread-safety: as for allocation (one thread at a time, or any number on a
+ *         MP_POOL_SHARED pool); the source strings are only read.
  */
 MP_API MP_MALLOC MP_PRINTF(2, 3) char *mp_printf(mp_pool_t *pool,
                                                  const char *fmt, ...);
 
 /** mp_printf() with a va_list, which it leaves indeterminate as
  *  vsnprintf() does (va_end() it afterwards).
- *  @return as mp_printf(). */
+ *  @return as mp_printf().
+ *  Thread-safety: as for allocation (one thread at a time, or any number on
+ *         a MP_POOL_SHARED pool); the source strings are only read. */
 MP_API MP_MALLOC MP_PRINTF(2, 0) char *mp_vprintf(mp_pool_t *pool,
                                                   const char *fmt,
                                                   va_list ap);
@@ -661,6 +778,8 @@ MP_API MP_MALLOC MP_PRINTF(2, 0) char *mp_vprintf(mp_pool_t *pool,
  * The arguments must be `const char *` (cast a bare NULL).
  * @return the string, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
  *         (the total length) or ENOMEM.
+ * Thread-safety: as for allocation (one thread at a time, or any number on a
+ *         MP_POOL_SHARED pool); the source strings are only read.
  */
 MP_API MP_MALLOC MP_SENTINEL char *mp_strcat(mp_pool_t *pool, ...);
 
@@ -670,6 +789,8 @@ MP_API MP_MALLOC MP_SENTINEL char *mp_strcat(mp_pool_t *pool, ...);
  * @return the string, or NULL with errno EINVAL (pool is NULL, parts is
  *         NULL with n > 0, or one of the parts is NULL), EOVERFLOW or
  *         ENOMEM.
+ * Thread-safety: as for allocation (one thread at a time, or any number on a
+ *         MP_POOL_SHARED pool); the source strings are only read.
  */
 MP_API MP_MALLOC char *mp_join(mp_pool_t *pool, const char *const *parts,
                                size_t n, const char *sep);
@@ -681,7 +802,9 @@ MP_API MP_MALLOC char *mp_join(mp_pool_t *pool, const char *const *parts,
  * children; only slow paths (a new node, a large block, a bigger index)
  * keep counters, so allocation is not slowed down.
  * Thread-safety: reads the pool (and with MP_STATS_CHILDREN, all its
- * descendants); must not run concurrently with calls that change them.
+ * descendants); must not run concurrently with calls that change them,
+ * except on a MP_POOL_SHARED pool, which is locked for the call (its
+ * descendants are not).
  * ---------------------------------------------------------------------- */
 
 /**
@@ -747,6 +870,10 @@ typedef struct mp_stats_s {
  * @param flags  0 or MP_STATS_CHILDREN.
  * @return 0, or -1 with errno EINVAL (pool or st is NULL, st->size below
  *         MP_STATS_MIN_SIZE, unknown flags).
+ * Thread-safety: reads the pool (with MP_STATS_CHILDREN, its descendants
+ *         too): may overlap other calls that only read them, not calls that
+ *         change them.  If `pool` is a MP_POOL_SHARED pool it is locked
+ *         for the call; its descendants are not (shared or not).
  */
 MP_API int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
 
@@ -756,6 +883,7 @@ MP_API int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
  * parent.  The format is for people and may change.
  * @return 0, or -1 with errno EINVAL (pool or out is NULL) or the errno of
  *         the failing write (EIO if stdio did not set one).
+ * Thread-safety: as mp_stats() with MP_STATS_CHILDREN.
  */
 MP_API int mp_report(const mp_pool_t *pool, FILE *out);
 
@@ -804,6 +932,57 @@ MP_API unsigned mpool_build_flags(void);
  * Thread-safety: may be called from any thread at any time.
  */
 MP_API void mpool_cache_flush(void);
+
+/**
+ * Bounds the block cache: the shared back keeps at most `bytes` bytes, and
+ * each thread's front at most the smaller of `bytes` and the build's
+ * per-thread bound (MP_TCACHE_LIMIT, 2 MiB by default; mpool_cache_stats()
+ * reports the bound in effect).
+ * Blocks given back beyond a bound go to the C library.  A lower bound
+ * takes effect at once for the shared back and the calling thread's front,
+ * which are trimmed (largest blocks first) before the call returns; other
+ * threads' fronts keep what they hold until they exit or call
+ * mpool_cache_flush(), and stop growing past the new bound.  0 turns the
+ * cache off; SIZE_MAX removes the back's bound.  The default is 64 MiB
+ * (the build's MP_DEFAULT_CACHE_LIMIT).
+ * @param bytes  the new bound of the shared back, in bytes.
+ * @return 0 (every value is valid).
+ * Thread-safety: may be called from any thread at any time.
+ */
+MP_API int mpool_cache_set_limit(size_t bytes);
+
+/**
+ * What the block cache holds.  Set `size` to sizeof(mpool_cache_stats_t)
+ * before calling mpool_cache_stats(); fields are only ever appended.
+ */
+typedef struct mpool_cache_stats_s {
+  /** In: sizeof(mpool_cache_stats_t) as the caller knows it.  Out: how
+   *  many bytes the library filled in. */
+  size_t size;
+  /** Bytes of blocks in the shared back. */
+  size_t back_bytes;
+  /** The back's bound (mpool_cache_set_limit()). */
+  size_t back_limit;
+  /** Bytes of blocks in the calling thread's front. */
+  size_t front_bytes;
+  /** The bound of each thread's front. */
+  size_t front_limit;
+} mpool_cache_stats_t;
+
+/** The smallest mpool_cache_stats_t.size that mpool_cache_stats()
+ *  accepts. */
+#define MPOOL_CACHE_STATS_MIN_SIZE                                            \
+  (offsetof(mpool_cache_stats_t, front_limit) + sizeof(size_t))
+
+/**
+ * Fills *st with what the block cache holds: the shared back and the
+ * calling thread's front (other threads' fronts are theirs alone).
+ * @param st  out; st->size must be set first.
+ * @return 0, or -1 with errno EINVAL (st is NULL or st->size below
+ *         MPOOL_CACHE_STATS_MIN_SIZE).
+ * Thread-safety: may be called from any thread at any time.
+ */
+MP_API int mpool_cache_stats(mpool_cache_stats_t *st);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,9 @@
 #include "mp_internal.h"
 #include "mp_platform.h"
 
+#include <stdatomic.h>
+#include <string.h>
+
 #define MP_CLS_MIN_SHIFT 10
 #define MP_CLS_MAX_SHIFT 20
 #define MP_NCLS ((MP_CLS_MAX_SHIFT - MP_CLS_MIN_SHIFT) * 4 + 1)
@@ -42,6 +45,13 @@ struct mp_blocks {
 static _Thread_local struct mp_blocks front MP_TLS_MODEL;
 static struct mp_blocks back;
 static size_t back_limit = MP_DEFAULT_CACHE_LIMIT;
+static atomic_size_t front_limit = MP_TCACHE_LIMIT;
+
+/* Bytes each thread's front may hold: MP_TCACHE_LIMIT, or less when
+ * mpool_cache_set_limit() set a smaller bound. */
+static size_t front_bound(void) {
+  return atomic_load_explicit(&front_limit, memory_order_relaxed);
+}
 
 static unsigned floor_log2(size_t x) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -123,7 +133,7 @@ void mp__cache_put(int cls, void *b) {
   size_t size = class_size(cls);
   if (!front.hooked)
     front.hooked = mp__on_thread_exit(&front);
-  if (front.hooked && front.bytes + size <= MP_TCACHE_LIMIT) {
+  if (front.hooked && front.bytes + size <= front_bound()) {
     push(&front, cls, b);
     return;
   }
@@ -196,4 +206,46 @@ void mpool_cache_flush(void) {
   drain_locked(&front, 0);
   drain_locked(&back, 0);
   mp__unlock();
+}
+
+/* Frees blocks of `b`, largest classes first, until it holds at most `limit`
+ * bytes.  Called with the lock held for the back. */
+static void trim(struct mp_blocks *b, size_t limit) {
+  for (int cls = MP_NCLS - 1; cls >= 0 && b->bytes > limit; cls--) {
+    void *p;
+    while (b->bytes > limit && (p = pop(b, cls)) != NULL)
+      mp__os_free(p, class_size(cls), class_align(cls));
+  }
+}
+
+int mpool_cache_set_limit(size_t bytes) {
+  size_t fb = bytes < MP_TCACHE_LIMIT ? bytes : MP_TCACHE_LIMIT;
+  mp__lock();
+  back_limit = bytes;
+  atomic_store_explicit(&front_limit, fb, memory_order_relaxed);
+  trim(&back, bytes);
+  trim(&front, fb);
+  mp__unlock();
+  return 0;
+}
+
+int mpool_cache_stats(mpool_cache_stats_t *st) {
+  if (st == NULL || st->size < MPOOL_CACHE_STATS_MIN_SIZE) {
+    errno = EINVAL;
+    return -1;
+  }
+  mpool_cache_stats_t s;
+  s.size = sizeof s;
+  s.front_bytes = front.bytes;
+  s.front_limit = atomic_load_explicit(&front_limit, memory_order_relaxed);
+  mp__lock();
+  s.back_bytes = back.bytes;
+  s.back_limit = back_limit;
+  mp__unlock();
+  size_t room = st->size, size = room < sizeof s ? room : sizeof s;
+  s.size = size;
+  memcpy(st, &s, size);
+  if (room > size)
+    memset((unsigned char *)st + size, 0, room - size);
+  return 0;
 }

@@ -123,6 +123,8 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
     errno = EINVAL;
     return -1;
   }
+  if (MP_SHARED(pool))
+    return mp__sh_free_sized(pool, p, size);
   if (p == NULL)
     return 0;
   /* The size says which lookup is likely to hit: one suffices mostly. */
@@ -227,6 +229,8 @@ static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
                     bool sized) {
   if (pool == NULL)
     return mp__fail(EINVAL);
+  if (MP_SHARED(pool))
+    return mp__sh_realloc(pool, p, old, new_size, sized);
   if (p == NULL)
     return mp__alloc_slow(pool, new_size);
   if (new_size > MP_MAX_ALLOC_SIZE)

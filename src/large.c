@@ -87,6 +87,8 @@ int mp_free(mp_pool_t *pool, void *p) {
     errno = EINVAL;
     return -1;
   }
+  if (MP_SHARED(pool))
+    return mp__sh_free(pool, p);
   if (p == NULL)
     return 0;
   struct mp_large *l = mp__large_of(pool, p);

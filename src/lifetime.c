@@ -36,6 +36,8 @@ struct mp_cleanup_s {
 mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn, void *data) {
   if (pool == NULL || fn == NULL)
     return mp__fail(EINVAL);
+  if (MP_SHARED(pool))
+    return mp__sh_cleanup_add(pool, fn, data);
   struct mp_life *life = &pool->life;
   struct mp_cleanup_s *c = life->spare;
   if (c != NULL) {
@@ -84,6 +86,8 @@ static int check(const mp_pool_t *pool, const struct mp_cleanup_s *c) {
 }
 
 int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c) {
+  if (pool != NULL && MP_SHARED(pool))
+    return mp__sh_cleanup_remove(pool, c, false);
   if (check(pool, c) != 0)
     return -1;
   release(pool, c);
@@ -91,6 +95,8 @@ int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c) {
 }
 
 int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c) {
+  if (pool != NULL && MP_SHARED(pool))
+    return mp__sh_cleanup_remove(pool, c, true);
   if (check(pool, c) != 0)
     return -1;
   mp_cleanup_fn fn = c->fn;
@@ -168,6 +174,8 @@ mp_pool_t *mp_create_child(mp_pool_t *parent, size_t node_size) {
 }
 
 mp_pool_t *mp_pool_parent(const mp_pool_t *pool) {
+  if (pool != NULL && MP_SHARED_KIN(pool))
+    return mp__sh_parent(pool);
   return pool != NULL ? pool->life.parent : NULL;
 }
 

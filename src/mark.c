@@ -28,6 +28,8 @@ struct mp_mark_s {
 mp_mark_t *mp_mark(mp_pool_t *pool) {
   if (pool == NULL)
     return mp__fail(EINVAL);
+  if (MP_SHARED(pool))
+    return mp__sh_mark(pool);
   /* The record itself lies before the position it records, so it survives
    * a rewind to itself. */
   struct mp_mark_s *m = mp__alloc_small(pool, sizeof *m, MP_GRANULE);
@@ -47,6 +49,8 @@ int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
     errno = EINVAL;
     return -1;
   }
+  if (MP_SHARED(pool))
+    return mp__sh_rewind(pool, mark);
   struct mp_mark_s *m = pool->life.marks;
   while (m != NULL && m != mark)
     m = m->prev;

@@ -65,6 +65,8 @@ enum {
   MP_F_NOWINDOW = 1u << 0, /* every allocation takes the slow path */
   MP_F_CACHED = 1u << 1,   /* default allocator: blocks go through the cache */
   MP_F_HEADERS = 1u << 2,  /* MP_POOL_SIZE_HEADERS */
+  MP_F_SHARED = 1u << 3,   /* the handle of a shared pool (shared.c) */
+  MP_F_INNER = 1u << 4,    /* the pool behind a shared pool's handle */
 };
 
 /* In a pool with size headers, each small object is preceded by this. */
@@ -182,6 +184,7 @@ struct mp_pool_s {
   struct mp_index index;
   struct mp_life life;
   struct mp_counters counters;
+  struct mp_shared *shared; /* MP_F_INNER only: the handle (shared.c) */
 };
 
 _Static_assert(sizeof(struct mp_node) % 16 == 0, "node header granule");
@@ -327,6 +330,42 @@ void mp__life_link(mp_pool_t *pool, mp_pool_t *parent);
 int mp__life_reset(mp_pool_t *pool);
 int mp__life_destroy(mp_pool_t *pool);
 void mp__life_rewind(mp_pool_t *pool, uint64_t seq);
+
+/* shared.c: pools many threads use at once (MP_POOL_SHARED).  A shared
+ * pool's handle is a struct of its own whose window is always empty and
+ * whose flags say MP_F_SHARED; each public entry point that reaches pool
+ * state forwards a handle to an mp__sh_*() call, which takes the pool's
+ * lock and repeats the call on the inner pool. */
+#define MP_SHARED(pool) mp_unlikely(((pool)->flags & MP_F_SHARED) != 0)
+/* A destroy that must lock: a shared pool, or a child of one. */
+#define MP_SHARED_KIN(pool)                                                    \
+  mp_unlikely(((pool)->flags & MP_F_SHARED) != 0 ||                            \
+              ((pool)->life.parent != NULL &&                                  \
+               ((pool)->life.parent->flags & MP_F_INNER) != 0))
+#define MP_SHARED_OPT(opt)                                                     \
+  mp_unlikely(((opt)->flags & MP_POOL_SHARED) != 0 ||                          \
+              ((opt)->parent != NULL &&                                        \
+               ((opt)->parent->flags & MP_F_SHARED) != 0))
+mp_pool_t *mp__sh_create(const mp_options_t *opt);
+bool mp__sh_reset(mp_pool_t *face);
+bool mp__sh_destroy(mp_pool_t *pool);
+void mp__sh_release(mp_pool_t *inner);
+void *mp__sh_alloc(mp_pool_t *face, size_t size);
+void *mp__sh_nalloc(mp_pool_t *face, size_t size);
+void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment);
+int mp__sh_free(mp_pool_t *face, void *p);
+int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size);
+void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size,
+                     size_t new_size, bool sized);
+char *mp__sh_vprintf(mp_pool_t *face, const char *fmt, va_list ap);
+mp_mark_t *mp__sh_mark(mp_pool_t *face);
+int mp__sh_rewind(mp_pool_t *face, mp_mark_t *mark);
+mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *face, mp_cleanup_fn fn,
+                                 void *data);
+int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run);
+mp_pool_t *mp__sh_parent(const mp_pool_t *pool);
+int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags);
+int mp__sh_report(const mp_pool_t *face, FILE *out);
 
 /* Statistics: bytes taken from or given back to the block source. */
 static inline void mp__reserved_add(mp_pool_t *pool, size_t n) {

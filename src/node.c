@@ -148,6 +148,8 @@ void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
 MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
   if (pool == NULL)
     return mp__fail(EINVAL);
+  if (MP_SHARED(pool))
+    return mp__sh_alloc(pool, size);
   if (size == 0)
     size = 1;
   if (size > MP_MAX_ALLOC_SIZE)
@@ -162,6 +164,8 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
 void *mp_nalloc(mp_pool_t *pool, size_t size) {
   if (pool == NULL)
     return mp__fail(EINVAL);
+  if (MP_SHARED(pool))
+    return mp__sh_nalloc(pool, size);
   if (size == 0)
     size = 1;
   if (size > MP_MAX_ALLOC_SIZE)
@@ -218,6 +222,8 @@ void *mp_memalign(mp_pool_t *pool, size_t size, size_t alignment) {
   if (pool == NULL || !MP_IS_POW2(alignment) ||
       alignment < sizeof(void *) || alignment > MP_MAX_NODE_SIZE)
     return mp__fail(EINVAL);
+  if (MP_SHARED(pool))
+    return mp__sh_memalign(pool, size, alignment);
   if (size == 0)
     size = 1;
   if (size > MP_MAX_ALLOC_SIZE)

@@ -104,6 +104,8 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
     mp_options_init(&defaults);
     opt = &defaults;
   }
+  if (MP_SHARED_OPT(opt))
+    return mp__sh_create(opt);
   /* Settle into the struct's head, then build the pool in place: the
    * struct is mostly index slots, which only need zeroing once. */
   mp_pool_t s;
@@ -148,7 +150,8 @@ mp_pool_t *mp_create_pool(size_t size) {
 }
 
 void mp_reset_pool(mp_pool_t *pool) {
-  if (pool == NULL || mp__life_reset(pool) != 0)
+  if (pool == NULL || (MP_SHARED(pool) && mp__sh_reset(pool)) ||
+      mp__life_reset(pool) != 0)
     return;
   mp__large_release_all(pool);
   mp__reuse_reset(pool);
@@ -162,12 +165,15 @@ void mp_reset_pool(mp_pool_t *pool) {
 }
 
 void mp_destroy_pool(mp_pool_t *pool) {
-  if (pool == NULL || mp__life_destroy(pool) != 0)
+  if (pool == NULL || (MP_SHARED_KIN(pool) && mp__sh_destroy(pool)) ||
+      mp__life_destroy(pool) != 0)
     return;
   mp__pool_free(pool);
 }
 
 void mp__pool_free(mp_pool_t *pool) {
+  if (pool->flags & MP_F_INNER)
+    mp__sh_release(pool);
   mp__large_release_all(pool);
   mp_track_destroy(pool);
   mp__reuse_destroy(pool);

@@ -86,6 +86,8 @@ int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
     errno = EINVAL;
     return -1;
   }
+  if (MP_SHARED(pool))
+    return mp__sh_stats(pool, st, flags);
   mp_stats_t all;
   memset(&all, 0, sizeof all);
   int depth = 0;
@@ -111,6 +113,8 @@ int mp_report(const mp_pool_t *pool, FILE *out) {
     errno = EINVAL;
     return -1;
   }
+  if (MP_SHARED(pool))
+    return mp__sh_report(pool, out);
   int depth = 0;
   for (const mp_pool_t *p = pool; p != NULL; p = walk_next(pool, p, &depth)) {
     mp_stats_t st;

@@ -54,6 +54,8 @@ void *mp_memdup(mp_pool_t *pool, const void *p, size_t n) {
 char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
   if (pool == NULL || fmt == NULL)
     return mp__fail(EINVAL);
+  if (MP_SHARED(pool))
+    return mp__sh_vprintf(pool, fmt, ap);
   int saved = errno;
   va_list again;
   va_copy(again, ap);

@@ -1,0 +1,297 @@
+/*
+ * Shared pools (MP_POOL_SHARED): one pool that many threads allocate from
+ * and free into at once.
+ *
+ * A shared pool is an ordinary pool (the inner pool) behind a handle of its
+ * own.  The handle is a struct mp_pool_s whose bump window is always empty
+ * and never written, so the inline mp_alloc() in mpool.h reads two constant
+ * NULLs and calls the library, and whose flags say MP_F_SHARED, so each
+ * public entry point that reaches pool state forwards the call here.  The
+ * call takes the pool's lock and repeats itself on the inner pool, which is
+ * never seen outside this file and is touched only with the lock held.
+ * Ordinary pools pay one flag test in slow paths and nothing on the inline
+ * fast path.
+ *
+ * The lock is recursive: a cleanup that runs during mp_reset_pool() on a
+ * shared pool, or a callback of mp_cleanup_run(), may use the pool again.
+ * The handle lives outside the inner pool's nodes (it must survive a
+ * reset), in a block from the pool's backing allocator.
+ *
+ * Children: a child of a shared pool hangs off the inner pool.  Creating or
+ * destroying one changes the inner pool, so it takes the parent's lock;
+ * mp_pool_parent() maps the inner pool back to its handle.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* PTHREAD_MUTEX_RECURSIVE */
+#endif
+
+#include "mp_internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(MP_DEBUG) || !defined(NDEBUG)
+#define MP_SHARED_CHECKS 1
+#else
+#define MP_SHARED_CHECKS 0
+#endif
+
+struct mp_shared {
+  mp_pool_t face;  /* the handle: must be first */
+  mp_pool_t *inner; /* NULL once the inner pool is gone */
+  pthread_mutex_t lock;
+  atomic_uint users; /* debug builds: threads inside or waiting for a call */
+  unsigned depth;    /* nested calls of the lock's owner (under the lock) */
+  bool dying;        /* mp_destroy_pool() of the handle is under way */
+};
+
+#define MP_SHARED_BYTES MP_ALIGN_UP(sizeof(struct mp_shared), MP_GRANULE)
+
+static struct mp_shared *of(const mp_pool_t *face) {
+  return (struct mp_shared *)(uintptr_t)face;
+}
+
+/* Takes the lock; returns the inner pool. */
+static mp_pool_t *enter(const mp_pool_t *face) {
+  struct mp_shared *s = of(face);
+  if (MP_SHARED_CHECKS)
+    atomic_fetch_add_explicit(&s->users, 1, memory_order_relaxed);
+  pthread_mutex_lock(&s->lock);
+  s->depth++;
+  return s->inner;
+}
+
+/* Drops the lock, keeping the errno of the call made under it. */
+static void leave(const mp_pool_t *face) {
+  struct mp_shared *s = of(face);
+  int e = errno;
+  s->depth--;
+  pthread_mutex_unlock(&s->lock);
+  if (MP_SHARED_CHECKS)
+    atomic_fetch_sub_explicit(&s->users, 1, memory_order_relaxed);
+  errno = e;
+}
+
+/* Reset and destroy need the pool to themselves: in debug builds, a thread
+ * seen inside or waiting for another call on it is reported.  Called with
+ * the lock held. */
+static void check_alone(const struct mp_shared *s, const char *what) {
+#if MP_SHARED_CHECKS
+  unsigned users = atomic_load_explicit(&s->users, memory_order_relaxed);
+  if (users > s->depth) {
+    fprintf(stderr, "mpool: %s: shared pool %p is in use by another thread\n",
+            what, (const void *)&s->face);
+    abort();
+  }
+#else
+  (void)s;
+  (void)what;
+#endif
+}
+
+static void free_handle(struct mp_shared *s) {
+  mp_allocator_t backing = s->face.backing;
+  pthread_mutex_destroy(&s->lock);
+  backing.free(backing.ud, s, MP_SHARED_BYTES);
+}
+
+/* The handle of the shared pool whose inner pool is `parent`, or NULL. */
+static struct mp_shared *parent_handle(const mp_pool_t *pool) {
+  const mp_pool_t *parent = pool->life.parent;
+  return parent != NULL && (parent->flags & MP_F_INNER) ? parent->shared
+                                                         : NULL;
+}
+
+/* Wraps a new inner pool in a handle; NULL with errno ENOMEM on failure
+ * (the inner pool is then destroyed). */
+static mp_pool_t *wrap(mp_pool_t *inner) {
+  struct mp_shared *s =
+      inner->backing.alloc(inner->backing.ud, MP_SHARED_BYTES, 64);
+  pthread_mutexattr_t attr;
+  bool ok = s != NULL && pthread_mutexattr_init(&attr) == 0;
+  if (ok) {
+    ok = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) == 0 &&
+         pthread_mutex_init(&s->lock, &attr) == 0;
+    pthread_mutexattr_destroy(&attr);
+  }
+  if (!ok) {
+    if (s != NULL)
+      inner->backing.free(inner->backing.ud, s, MP_SHARED_BYTES);
+    if (mp__life_destroy(inner) == 0)
+      mp__pool_free(inner);
+    return mp__fail(ENOMEM);
+  }
+  memset(&s->face, 0, sizeof s->face);
+  s->face.w.ptr = s->face.w.end = NULL;
+  s->face.node_size = inner->node_size;
+  s->face.node_hdr = inner->node_hdr;
+  s->face.align = inner->align;
+  s->face.max = inner->max;
+  s->face.backing = inner->backing;
+  s->face.flags = MP_F_SHARED | MP_F_NOWINDOW;
+  s->inner = inner;
+  atomic_init(&s->users, 0);
+  s->depth = 0;
+  s->dying = false;
+  inner->shared = s;
+  inner->flags |= MP_F_INNER;
+  return &s->face;
+}
+
+mp_pool_t *mp__sh_create(const mp_options_t *opt) {
+  mp_options_t o = *opt;
+  o.flags &= ~(unsigned)MP_POOL_SHARED;
+  mp_pool_t *parent = opt->parent;
+  bool locked = parent != NULL && (parent->flags & MP_F_SHARED);
+  if (locked)
+    o.parent = enter(parent);
+  mp_pool_t *pool = mp_create_pool_ex(&o);
+  if (pool != NULL && (opt->flags & MP_POOL_SHARED))
+    pool = wrap(pool);
+  if (locked)
+    leave(parent);
+  return pool;
+}
+
+bool mp__sh_reset(mp_pool_t *face) {
+  mp_pool_t *inner = enter(face);
+  check_alone(of(face), "mp_reset_pool");
+  mp_reset_pool(inner);
+  leave(face);
+  return true;
+}
+
+/* Destroys a shared pool, or a child of one (under its parent's lock).
+ * Returns true: the destroy is done. */
+bool mp__sh_destroy(mp_pool_t *pool) {
+  bool handle = (pool->flags & MP_F_SHARED) != 0;
+  struct mp_shared *s = handle ? of(pool) : NULL;
+  mp_pool_t *target = handle ? s->inner : pool;
+  struct mp_shared *up = parent_handle(target);
+  if (up != NULL)
+    (void)enter(&up->face);
+  if (handle) {
+    (void)enter(pool);
+    check_alone(s, "mp_destroy_pool");
+    bool was = s->dying;
+    s->dying = true;
+    if (mp__life_destroy(target) == 0)
+      mp__pool_free(target);
+    s->dying = was;
+    bool gone = s->inner == NULL;
+    leave(pool);
+    if (gone)
+      free_handle(s);
+  } else if (mp__life_destroy(target) == 0) {
+    mp__pool_free(target);
+  }
+  if (up != NULL)
+    leave(&up->face);
+  return true;
+}
+
+/* The inner pool is being freed (by mp_destroy_pool() on the handle, or
+ * with an ancestor): the handle goes with it. */
+void mp__sh_release(mp_pool_t *inner) {
+  struct mp_shared *s = inner->shared;
+  s->inner = NULL;
+  if (!s->dying)
+    free_handle(s);
+}
+
+void *mp__sh_alloc(mp_pool_t *face, size_t size) {
+  void *p = mp_alloc(enter(face), size);
+  leave(face);
+  return p;
+}
+
+void *mp__sh_nalloc(mp_pool_t *face, size_t size) {
+  void *p = mp_nalloc(enter(face), size);
+  leave(face);
+  return p;
+}
+
+void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment) {
+  void *p = mp_memalign(enter(face), size, alignment);
+  leave(face);
+  return p;
+}
+
+int mp__sh_free(mp_pool_t *face, void *p) {
+  int r = mp_free(enter(face), p);
+  leave(face);
+  return r;
+}
+
+int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size) {
+  int r = mp_free_sized(enter(face), p, size);
+  leave(face);
+  return r;
+}
+
+void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size,
+                     size_t new_size, bool sized) {
+  mp_pool_t *inner = enter(face);
+  void *q = sized ? mp_realloc(inner, p, old_size, new_size)
+                  : mp_realloc_unsized(inner, p, new_size);
+  leave(face);
+  return q;
+}
+
+mp_mark_t *mp__sh_mark(mp_pool_t *face) {
+  mp_mark_t *m = mp_mark(enter(face));
+  leave(face);
+  return m;
+}
+
+int mp__sh_rewind(mp_pool_t *face, mp_mark_t *mark) {
+  int r = mp_rewind(enter(face), mark);
+  leave(face);
+  return r;
+}
+
+char *mp__sh_vprintf(mp_pool_t *face, const char *fmt, va_list ap) {
+  char *s = mp_vprintf(enter(face), fmt, ap);
+  leave(face);
+  return s;
+}
+
+mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *face, mp_cleanup_fn fn,
+                                 void *data) {
+  mp_cleanup_t *c = mp_cleanup_add(enter(face), fn, data);
+  leave(face);
+  return c;
+}
+
+int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run) {
+  mp_pool_t *inner = enter(face);
+  int r = run ? mp_cleanup_run(inner, c) : mp_cleanup_remove(inner, c);
+  leave(face);
+  return r;
+}
+
+mp_pool_t *mp__sh_parent(const mp_pool_t *pool) {
+  if (pool->flags & MP_F_SHARED)
+    pool = of(pool)->inner;
+  mp_pool_t *parent = pool->life.parent;
+  if (parent != NULL && (parent->flags & MP_F_INNER))
+    parent = &parent->shared->face;
+  return parent;
+}
+
+int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags) {
+  int r = mp_stats(enter(face), st, flags);
+  leave(face);
+  return r;
+}
+
+int mp__sh_report(const mp_pool_t *face, FILE *out) {
+  int r = mp_report(enter(face), out);
+  leave(face);
+  return r;
+}
