@@ -58,8 +58,12 @@ void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
   /* The header takes the granule below the object: at `align` past the
    * start of the memory, so that the object keeps its alignment. */
   size_t off = align;
+  /* mp__alloc_small() needs room for the alignment too when it is above
+   * the pool's: size + off + align <= max, or no node can ever hold it. */
+  size_t slack = align > pool->align ? align : 0;
   unsigned char *m;
-  if (size <= pool->max && off <= pool->max - size)
+  if (size <= pool->max && off <= pool->max - size &&
+      slack <= pool->max - size - off)
     m = mp__alloc_small(pool, size + off, align);
   else
     return mp__large_alloc(pool, size, align);
