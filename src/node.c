@@ -63,6 +63,7 @@ void mp__node_release(mp_pool_t *pool, struct mp_node *n) {
   mp__index_del(&pool->index, MP_NODE_KEY(n));
   mp__block_put(&pool->backing, pool->flags, n, pool->node_size,
                 pool->node_size);
+  mp__reserved_sub(pool, pool->node_size);
 }
 
 /* Leaves the current node for the next one: one kept from before a reset,

@@ -32,9 +32,32 @@ static void hdr_memalign_near_node_size(void **state) {
   }
 }
 
+/* Regression (found by tests/test_oom_reuse.c): a node that became
+ * entirely free and went back to the block source stayed counted in
+ * mp_stats().bytes_reserved. */
+static void released_node_not_reserved(void **state) {
+  (void)state;
+  test_alloc_t *t = malloc(sizeof *t);
+  ta_init(t);
+  mp_pool_t *p = ta_pool(t, 1024);
+  assert_non_null(p);
+  void *objs[64];
+  for (int i = 0; i < 64; i++)
+    objs[i] = (mp_alloc)(p, 100); /* several nodes' worth */
+  for (int i = 0; i < 63; i++)    /* all but the newest: nodes empty out */
+    assert_int_equal(mp_free_sized(p, objs[i], 100), 0);
+  mp_stats_t st = {.size = sizeof st};
+  assert_int_equal(mp_stats(p, &st, 0), 0);
+  assert_int_equal(st.bytes_reserved, t->live_bytes);
+  mp_destroy_pool(p);
+  assert_int_equal(t->live_bytes, 0);
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hdr_memalign_near_node_size),
+      cmocka_unit_test(released_node_not_reserved),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
