@@ -2,7 +2,8 @@
 # Builds and runs every test: a warning-free Release build with gcc, the
 # suite against the shared library, clang with ASan+UBSan, clang with TSan,
 # Valgrind memcheck (plain, and with the library's mempool client requests)
-# and a hardened build; then checks the shared library's exported symbols,
+# and a hardened build (each replays the fuzz corpus); fuzzes for two
+# minutes (fuzz/run.sh); then checks the shared library's exported symbols,
 # builds programs against an installed copy (scripts/consumer-test.sh) and
 # runs the benchmark briefly (bench/run.sh --quick; figures not judged).
 # Build trees go to build-test/<config>.  Exits non-zero on any failure.
@@ -41,6 +42,17 @@ config clang-tsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_SANITIZE=thread
 config valgrind gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_TEST_VALGRIND=ON -DMPOOL_TEST_SHARED=ON
 config valgrind-mempool gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_VALGRIND=ON -DMPOOL_TEST_VALGRIND=ON
 config hardened gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_HARDENED=ON
+
+# Coverage-guided fuzzing of the whole API for two minutes (the corpus in
+# fuzz/corpus is also replayed by CTest in every configuration above).
+echo "=== fuzzing (fuzz/run.sh 120)"
+if bash fuzz/run.sh 120 >"$out/fuzz.log" 2>&1; then
+  grep -a '^stat::' "$out/fuzz.log" || true
+  echo "fuzzing: ok"
+else
+  tail -n 60 "$out/fuzz.log"
+  failed+=("fuzzing")
+fi
 
 echo "=== exported symbols"
 lib=$(ls "$out"/gcc-release/libmpool.so.*.*.* | head -n 1)

@@ -80,6 +80,7 @@ void mp__node_release(mp_pool_t *pool, struct mp_node *n) {
     n->next->prev = n->prev;
   mp__index_del(&pool->index, MP_NODE_KEY(n));
   mp__node_put(pool, n);
+  mp__reserved_sub(pool, pool->node_size);
 }
 
 /* Leaves the current node for the next one: one kept from before a reset,

@@ -1,0 +1,705 @@
+/*
+ * Fuzz target: decodes the input into a bounded sequence of calls over up
+ * to four pools (roots with assorted options, children of them) and checks
+ * every live object against a model after each step.
+ *
+ * Checked after every step: each live object still holds its own byte
+ * pattern (so no allocation, free, realloc or reset scribbled on it), is
+ * aligned as promised, and overlaps no other live object; every cleanup has
+ * run exactly as often as the model says (0 or 1 times); mp_stats() of the
+ * pools on the counting allocator adds up to what that allocator holds.  At
+ * the end every pool is destroyed and the counting allocator must hold
+ * nothing.  A failure prints what went wrong and aborts.
+ *
+ * Built two ways: with libFuzzer (fuzz/run.sh), and with the plain
+ * replay_main.c as a CTest test that replays fuzz/corpus/ in every test
+ * configuration.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpool.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Bounds: the run time of one input stays in milliseconds. */
+#define MAX_OPS 300
+#define MAX_SLOTS 4
+#define MAX_OBJS 160
+#define MAX_CLEANUPS 64
+#define MAX_LIVE_BYTES ((size_t)64 << 10)
+#define MAX_OBJ_SIZE ((size_t)24 << 10)
+#define TA_MAX_BLOCKS 256
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "fuzz_ops: %s:%d: check failed: %s (op %d)\n",           \
+              __FILE__, __LINE__, #cond, cur_op);                              \
+      abort();                                                                 \
+    }                                                                          \
+  } while (0)
+
+static int cur_op;
+
+/* ---- Input reader ---------------------------------------------------- */
+
+typedef struct {
+  const uint8_t *p, *end;
+} reader_t;
+
+static unsigned rd8(reader_t *r) { return r->p < r->end ? *r->p++ : 0; }
+static unsigned rd16(reader_t *r) {
+  unsigned lo = rd8(r);
+  return lo | rd8(r) << 8;
+}
+
+/* A size: mostly small, sometimes around node and threshold boundaries,
+ * sometimes large; never above MAX_OBJ_SIZE. */
+static size_t rd_size(reader_t *r) {
+  unsigned c = rd8(r);
+  switch (c >> 6) {
+  case 0: return c & 63;                      /* 0..63 */
+  case 1: return rd8(r) + ((c & 15u) << 4);  /* 0..495 */
+  case 2: return rd16(r) % 4200;              /* around a node */
+  default: return rd16(r) % (MAX_OBJ_SIZE + 1); /* large */
+  }
+}
+
+/* ---- Counting, failing backing allocator ------------------------------ */
+
+typedef struct {
+  mp_allocator_t a;
+  long calls, fail_at;
+  size_t live_bytes, live_blocks;
+  struct {
+    void *p;
+    size_t size;
+  } b[TA_MAX_BLOCKS];
+} ta_t;
+
+static ta_t ta;
+
+static void *ta_alloc(void *ud, size_t size, size_t align) {
+  ta_t *t = ud;
+  CHECK(size > 0 && align >= 16 && (align & (align - 1)) == 0);
+  if (t->calls++ == t->fail_at)
+    return NULL;
+  for (size_t i = 0; i < TA_MAX_BLOCKS; i++) {
+    if (t->b[i].p == NULL) {
+      void *p = NULL;
+      if (posix_memalign(&p, align, size) != 0)
+        return NULL;
+      t->b[i].p = p;
+      t->b[i].size = size;
+      t->live_bytes += size;
+      t->live_blocks++;
+      return p;
+    }
+  }
+  return NULL; /* out of slots: a failure like any other */
+}
+
+static void ta_free(void *ud, void *p, size_t size) {
+  ta_t *t = ud;
+  for (size_t i = 0; i < TA_MAX_BLOCKS; i++) {
+    if (t->b[i].p == p) {
+      CHECK(t->b[i].size == size);
+      t->b[i].p = NULL;
+      t->live_bytes -= size;
+      t->live_blocks--;
+      free(p);
+      return;
+    }
+  }
+  CHECK(!"free of a block the allocator never gave");
+}
+
+/* ---- Model ------------------------------------------------------------ */
+
+enum kind { K_ALLOC, K_NALLOC, K_CALLOC, K_MEMALIGN, K_STR, K_OBJ };
+
+typedef struct {
+  int slot; /* -1: free entry */
+  enum kind kind;
+  unsigned char *p;
+  size_t size;  /* bytes requested */
+  size_t align; /* promised alignment */
+  unsigned seed;
+} obj_t;
+
+typedef struct {
+  mp_pool_t *pool; /* NULL: empty slot */
+  int parent;      /* slot of the parent, or -1 */
+  int headers, uses_ta;
+  size_t align; /* the pool's alignment */
+  mp_objpool_t *op;
+  size_t op_size, op_align;
+} slot_t;
+
+/* A cleanup's data lives in its pool: the cleanup checks it is intact. */
+typedef struct {
+  int id;
+  unsigned char tag[12];
+} cdata_t;
+
+typedef struct {
+  int slot; /* -1: not registered (any more) */
+  mp_cleanup_t *h;
+  int expect; /* times it must have run */
+} cleanup_t;
+
+static slot_t slots[MAX_SLOTS];
+static obj_t objs[MAX_OBJS];
+static cleanup_t cls[MAX_CLEANUPS];
+static int ran[MAX_CLEANUPS];
+static int ncls;
+static size_t live_bytes;
+static unsigned next_seed;
+
+static unsigned char pat(unsigned seed, size_t i) {
+  return (unsigned char)(seed + i * 31u + (i >> 8));
+}
+
+static void fill(obj_t *o) {
+  for (size_t i = 0; i < o->size; i++)
+    o->p[i] = pat(o->seed, i);
+}
+
+static void verify(const obj_t *o) {
+  for (size_t i = 0; i < o->size; i++)
+    if (o->p[i] != pat(o->seed, i)) {
+      fprintf(stderr, "fuzz_ops: object %p (kind %d, %zu bytes) byte %zu "
+              "is %02x, not %02x\n", (void *)o->p, (int)o->kind, o->size, i,
+              o->p[i], pat(o->seed, i));
+      CHECK(!"object contents changed");
+    }
+  CHECK(((uintptr_t)o->p & (o->align - 1)) == 0);
+}
+
+static void cleanup_fn(void *data) {
+  cdata_t *d = data;
+  CHECK(d->id >= 0 && d->id < MAX_CLEANUPS);
+  for (size_t i = 0; i < sizeof d->tag; i++)
+    CHECK(d->tag[i] == (unsigned char)(d->id + i)); /* pool memory intact */
+  ran[d->id]++;
+}
+
+static obj_t *new_obj(int slot, enum kind k, void *p, size_t size,
+                      size_t align) {
+  for (int i = 0; i < MAX_OBJS; i++) {
+    if (objs[i].slot < 0) {
+      obj_t *o = &objs[i];
+      o->slot = slot;
+      o->kind = k;
+      o->p = p;
+      o->size = size;
+      o->align = align;
+      o->seed = next_seed++ * 0x9e3779b9u >> 7;
+      live_bytes += size;
+      return o;
+    }
+  }
+  return NULL; /* callers check room first */
+}
+
+static int obj_room(size_t size) {
+  if (live_bytes + size > MAX_LIVE_BYTES)
+    return 0;
+  for (int i = 0; i < MAX_OBJS; i++)
+    if (objs[i].slot < 0)
+      return 1;
+  return 0;
+}
+
+static void drop_obj(obj_t *o) {
+  live_bytes -= o->size;
+  o->slot = -1;
+}
+
+/* The pool's memory is gone (reset or destroy): forget its objects and
+ * objpool, and expect its cleanups to have run. */
+static void forget_pool_memory(int s) {
+  for (int i = 0; i < MAX_OBJS; i++)
+    if (objs[i].slot == s)
+      drop_obj(&objs[i]);
+  for (int i = 0; i < ncls; i++)
+    if (cls[i].slot == s) {
+      cls[i].slot = -1;
+      cls[i].expect++;
+    }
+  slots[s].op = NULL;
+}
+
+/* Slot s was destroyed (by a call on it or on an ancestor). */
+static void forget_subtree(int s) {
+  for (int c = 0; c < MAX_SLOTS; c++)
+    if (slots[c].pool != NULL && slots[c].parent == s)
+      forget_subtree(c);
+  forget_pool_memory(s);
+  slots[s].pool = NULL;
+  slots[s].parent = -1;
+}
+
+static void forget_children(int s) {
+  for (int c = 0; c < MAX_SLOTS; c++)
+    if (slots[c].pool != NULL && slots[c].parent == s)
+      forget_subtree(c);
+}
+
+static int cmp_obj(const void *a, const void *b) {
+  const obj_t *x = *(obj_t *const *)a, *y = *(obj_t *const *)b;
+  return x->p < y->p ? -1 : x->p > y->p;
+}
+
+static void check_all(void) {
+  obj_t *live[MAX_OBJS];
+  int n = 0;
+  for (int i = 0; i < MAX_OBJS; i++) {
+    if (objs[i].slot >= 0) {
+      CHECK(slots[objs[i].slot].pool != NULL);
+      verify(&objs[i]);
+      live[n++] = &objs[i];
+    }
+  }
+  /* No two live objects overlap (a size-0 object counts as one byte). */
+  qsort(live, (size_t)n, sizeof live[0], cmp_obj);
+  for (int i = 1; i < n; i++) {
+    size_t len = live[i - 1]->size ? live[i - 1]->size : 1;
+    if (live[i - 1]->p + len > live[i]->p) {
+      fprintf(stderr, "fuzz_ops: %p+%zu (kind %d) overlaps %p (kind %d)\n",
+              (void *)live[i - 1]->p, live[i - 1]->size,
+              (int)live[i - 1]->kind, (void *)live[i]->p, (int)live[i]->kind);
+      CHECK(!"live objects overlap");
+    }
+  }
+  for (int i = 0; i < ncls; i++)
+    CHECK(ran[i] == cls[i].expect);
+  /* The pools on the counting allocator account for all it holds. */
+  size_t reserved = 0;
+  for (int s = 0; s < MAX_SLOTS; s++) {
+    if (slots[s].pool != NULL && slots[s].parent < 0 && slots[s].uses_ta) {
+      mp_stats_t st = {.size = sizeof st};
+      CHECK(mp_stats(slots[s].pool, &st, MP_STATS_CHILDREN) == 0);
+      reserved += st.bytes_reserved;
+    }
+  }
+  CHECK(reserved == ta.live_bytes);
+}
+
+/* A NULL result must come with ENOMEM from a pool on the counting
+ * allocator: every request the fuzzer makes is otherwise valid. */
+static void check_fail(int s, int err) {
+  CHECK(slots[s].uses_ta);
+  if (err != ENOMEM)
+    fprintf(stderr, "fuzz_ops: errno %d\n", err);
+  CHECK(err == ENOMEM);
+}
+
+static int pick_slot(reader_t *r) {
+  int start = (int)(rd8(r) % MAX_SLOTS);
+  for (int i = 0; i < MAX_SLOTS; i++) {
+    int s = (start + i) % MAX_SLOTS;
+    if (slots[s].pool != NULL)
+      return s;
+  }
+  return -1;
+}
+
+static obj_t *pick_obj(reader_t *r) {
+  int start = (int)(rd8(r) % MAX_OBJS);
+  for (int i = 0; i < MAX_OBJS; i++) {
+    obj_t *o = &objs[(start + i) % MAX_OBJS];
+    if (o->slot >= 0)
+      return o;
+  }
+  return NULL;
+}
+
+static int free_slot(void) {
+  for (int s = 0; s < MAX_SLOTS; s++)
+    if (slots[s].pool == NULL)
+      return s;
+  return -1;
+}
+
+/* ---- Operations ------------------------------------------------------- */
+
+static void op_create(reader_t *r) {
+  int s = free_slot();
+  unsigned f = rd8(r);
+  if (s < 0)
+    return;
+  static const size_t nodes[] = {0, 1024, 2048, 4096};
+  static const size_t aligns[] = {0, 16, 32, 64};
+  mp_options_t o;
+  mp_options_init(&o);
+  o.node_size = nodes[f & 3];
+  o.alignment = aligns[(f >> 2) & 3];
+  o.flags = (f & 16) ? MP_POOL_SIZE_HEADERS : 0;
+  o.large_threshold = (f & 32) ? 300 : 0;
+  o.allocator = (f & 64) ? &ta.a : NULL;
+  errno = 0;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  if (p == NULL) {
+    CHECK(o.allocator != NULL && errno == ENOMEM);
+    return;
+  }
+  slots[s] = (slot_t){.pool = p, .parent = -1, .headers = (f & 16) != 0,
+                      .uses_ta = o.allocator != NULL,
+                      .align = o.alignment ? o.alignment : _Alignof(max_align_t)};
+  if (slots[s].align < 16)
+    slots[s].align = 16;
+  CHECK(mp_pool_parent(p) == NULL);
+}
+
+static void op_child(reader_t *r) {
+  int ps = pick_slot(r);
+  unsigned f = rd8(r);
+  int s = free_slot();
+  if (ps < 0 || s < 0)
+    return;
+  mp_pool_t *c;
+  int headers = 0;
+  size_t align = 16;
+  errno = 0;
+  if (f & 1) {
+    c = mp_create_child(slots[ps].pool, (f & 2) ? 1024 : 0);
+  } else {
+    mp_options_t o;
+    mp_options_init(&o);
+    o.parent = slots[ps].pool;
+    o.node_size = (f & 2) ? 1024 : 2048;
+    o.alignment = (f & 4) ? 64 : 0;
+    o.flags = (f & 8) ? MP_POOL_SIZE_HEADERS : 0;
+    o.allocator = (f & 16) && slots[ps].uses_ta ? &ta.a : NULL;
+    headers = (f & 8) != 0;
+    align = (f & 4) ? 64 : 16;
+    c = mp_create_pool_ex(&o);
+  }
+  if (c == NULL) {
+    check_fail(ps, errno);
+    return;
+  }
+  CHECK(mp_pool_parent(c) == slots[ps].pool);
+  slots[s] = (slot_t){.pool = c, .parent = ps, .headers = headers,
+                      .uses_ta = slots[ps].uses_ta, .align = align};
+}
+
+static void op_alloc(reader_t *r, unsigned code) {
+  int s = pick_slot(r);
+  size_t n = rd_size(r);
+  unsigned a = rd8(r);
+  if (s < 0 || !obj_room(n))
+    return;
+  mp_pool_t *p = slots[s].pool;
+  enum kind k;
+  size_t align = slots[s].align;
+  void *q;
+  errno = 0;
+  switch (code % 4) {
+  case 0:
+    k = K_ALLOC;
+    q = mp_alloc(p, n);
+    break;
+  case 1:
+    k = K_NALLOC;
+    q = mp_nalloc(p, n);
+    align = slots[s].headers ? 16 : 1;
+    break;
+  case 2:
+    k = K_CALLOC;
+    q = (a & 1) ? mp_calloc(p, n) : mp_calloc_array(p, n ? 1 : 0, n);
+    break;
+  default:
+    k = K_MEMALIGN;
+    align = (size_t)8 << (a % 11); /* 8 .. 8 KiB */
+    q = mp_memalign(p, n, align);
+    break;
+  }
+  if (q == NULL) {
+    check_fail(s, errno);
+    return;
+  }
+  if (k == K_CALLOC)
+    for (size_t i = 0; i < n; i++)
+      CHECK(((unsigned char *)q)[i] == 0);
+  obj_t *o = new_obj(s, k, q, n, align);
+  fill(o);
+}
+
+static void op_string(reader_t *r) {
+  int s = pick_slot(r);
+  unsigned f = rd8(r);
+  size_t n = rd_size(r) % 2000;
+  if (s < 0 || !obj_room(n + 1))
+    return;
+  static char src[2001];
+  memset(src, 'a' + (int)(f % 26), n);
+  src[n] = '\0';
+  mp_pool_t *p = slots[s].pool;
+  char *q;
+  size_t len = n;
+  errno = 0;
+  switch (f % 5) {
+  case 0: q = mp_strdup(p, src); break;
+  case 1: q = mp_strndup(p, src, n / 2); len = n / 2; break;
+  case 2: q = mp_printf(p, "%s", src); break;
+  case 3:
+    q = mp_printf(p, "%zu:%s", n, src);
+    len = (size_t)snprintf(NULL, 0, "%zu:", n) + n;
+    break;
+  default: {
+    const char *parts[] = {src, src};
+    q = mp_join(p, parts, 2, "/");
+    len = 2 * n + 1;
+    break;
+  }
+  }
+  if (q == NULL) {
+    check_fail(s, errno);
+    return;
+  }
+  CHECK(strlen(q) == len);
+  obj_t *o = new_obj(s, K_STR, q, len + 1, 1);
+  fill(o);
+}
+
+static void op_free(reader_t *r) {
+  obj_t *o = pick_obj(r);
+  if (o == NULL || o->kind == K_OBJ)
+    return;
+  verify(o);
+  CHECK(mp_free(slots[o->slot].pool, o->p) == 0);
+  drop_obj(o);
+}
+
+static void op_free_sized(reader_t *r) {
+  obj_t *o = pick_obj(r);
+  if (o == NULL || o->kind == K_OBJ || o->kind == K_STR)
+    return;
+  verify(o);
+  CHECK(mp_free_sized(slots[o->slot].pool, o->p, o->size) == 0);
+  drop_obj(o);
+}
+
+static void op_realloc(reader_t *r, int unsized) {
+  obj_t *o = pick_obj(r);
+  size_t n = rd_size(r);
+  if (o == NULL || o->kind == K_OBJ || o->kind == K_STR)
+    return;
+  if (n > o->size && !obj_room(n - o->size))
+    return;
+  int s = o->slot;
+  mp_pool_t *p = slots[s].pool;
+  verify(o);
+  errno = 0;
+  unsigned char *q = unsized ? mp_realloc_unsized(p, o->p, n)
+                             : mp_realloc(p, o->p, o->size, n);
+  if (q == NULL) {
+    if (unsized && !slots[s].headers && errno == EINVAL)
+      return; /* a small object of a pool without headers */
+    CHECK(n > o->size); /* shrinking never fails */
+    check_fail(s, errno);
+    verify(o); /* left intact */
+    return;
+  }
+  size_t keep = n < o->size ? n : o->size;
+  for (size_t i = 0; i < keep; i++)
+    CHECK(q[i] == pat(o->seed, i));
+  live_bytes += n;
+  live_bytes -= o->size;
+  o->p = q;
+  o->size = n;
+  if (o->kind == K_NALLOC)
+    o->align = slots[s].headers ? 16 : 1;
+  else
+    o->align = slots[s].align;
+  o->kind = o->kind == K_NALLOC ? K_NALLOC : K_ALLOC;
+  o->seed = next_seed++ * 0x9e3779b9u >> 7;
+  fill(o);
+}
+
+/* mp_free() and mp_free_sized() on pointers that are not the pool's. */
+static void op_foreign(reader_t *r) {
+  int s = pick_slot(r);
+  obj_t *o = pick_obj(r);
+  unsigned f = rd8(r);
+  /* Hardened builds abort on these instead (tests/test_hardened.c). */
+  if (s < 0 || (mpool_build_flags() & MPOOL_BUILD_HARDENED))
+    return;
+  mp_pool_t *p = slots[s].pool;
+  static unsigned char outside[64];
+  void *q = outside + (f & 31);
+  if (o != NULL && o->slot != s && o->kind != K_OBJ)
+    q = o->p; /* a live object of another pool */
+  errno = 0;
+  if (f & 128) {
+    CHECK(mp_free_sized(p, q, 16) == -1);
+  } else {
+    CHECK(mp_free(p, q) == -1);
+  }
+  CHECK(errno == EINVAL);
+}
+
+static void op_cleanup(reader_t *r) {
+  int s = pick_slot(r);
+  unsigned f = rd8(r);
+  if (s < 0)
+    return;
+  if ((f & 3) != 0 || ncls == MAX_CLEANUPS) { /* remove or run one */
+    int start = (int)(rd8(r) % (ncls ? ncls : 1));
+    for (int i = 0; i < ncls; i++) {
+      cleanup_t *c = &cls[(start + i) % ncls];
+      if (c->slot < 0)
+        continue;
+      if (f & 1) {
+        CHECK(mp_cleanup_run(slots[c->slot].pool, c->h) == 0);
+        c->expect++;
+      } else {
+        CHECK(mp_cleanup_remove(slots[c->slot].pool, c->h) == 0);
+      }
+      c->slot = -1;
+      return;
+    }
+    return;
+  }
+  mp_pool_t *p = slots[s].pool;
+  errno = 0;
+  cdata_t *d = mp_alloc(p, sizeof *d);
+  if (d == NULL) {
+    check_fail(s, errno);
+    return;
+  }
+  d->id = ncls;
+  for (size_t i = 0; i < sizeof d->tag; i++)
+    d->tag[i] = (unsigned char)(d->id + i);
+  mp_cleanup_t *h = mp_cleanup_add(p, cleanup_fn, d);
+  if (h == NULL) {
+    check_fail(s, errno);
+    return;
+  }
+  cls[ncls++] = (cleanup_t){.slot = s, .h = h, .expect = 0};
+}
+
+static void op_objpool(reader_t *r) {
+  int s = pick_slot(r);
+  unsigned f = rd8(r);
+  if (s < 0)
+    return;
+  slot_t *sl = &slots[s];
+  if (sl->op == NULL) {
+    size_t size = (rd_size(r) % 600);
+    size_t align = (f & 1) ? (size_t)8 << (f >> 1) % 4 : 0;
+    errno = 0;
+    sl->op = mp_objpool_create(sl->pool, size, align);
+    if (sl->op == NULL) {
+      check_fail(s, errno);
+      return;
+    }
+    sl->op_size = size;
+    sl->op_align = align > sl->align ? align : sl->align;
+    return;
+  }
+  if (f & 1) { /* put one back */
+    int start = (int)(rd8(r) % MAX_OBJS);
+    for (int i = 0; i < MAX_OBJS; i++) {
+      obj_t *o = &objs[(start + i) % MAX_OBJS];
+      if (o->slot == s && o->kind == K_OBJ) {
+        verify(o);
+        CHECK(mp_objpool_put(sl->op, o->p) == 0);
+        drop_obj(o);
+        return;
+      }
+    }
+    return;
+  }
+  if (!obj_room(sl->op_size))
+    return;
+  errno = 0;
+  void *q = mp_objpool_get(sl->op);
+  if (q == NULL) {
+    check_fail(s, errno);
+    return;
+  }
+  fill(new_obj(s, K_OBJ, q, sl->op_size, sl->op_align));
+}
+
+static void op_reset(reader_t *r) {
+  int s = pick_slot(r);
+  if (s < 0)
+    return;
+  forget_children(s);
+  forget_pool_memory(s);
+  mp_reset_pool(slots[s].pool);
+}
+
+static void op_destroy(reader_t *r) {
+  int s = pick_slot(r);
+  if (s < 0)
+    return;
+  mp_pool_t *p = slots[s].pool;
+  forget_subtree(s);
+  mp_destroy_pool(p);
+}
+
+static void op_fail(reader_t *r) {
+  unsigned f = rd8(r);
+  ta.fail_at = (f & 128) ? -1 : ta.calls + (long)(f & 15);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  reader_t r = {data, data + size};
+  memset(&ta, 0, sizeof ta);
+  ta.a.alloc = ta_alloc;
+  ta.a.free = ta_free;
+  ta.a.ud = &ta;
+  ta.fail_at = -1;
+  memset(slots, 0, sizeof slots);
+  for (int s = 0; s < MAX_SLOTS; s++)
+    slots[s].parent = -1;
+  for (int i = 0; i < MAX_OBJS; i++)
+    objs[i].slot = -1;
+  memset(ran, 0, sizeof ran);
+  ncls = 0;
+  live_bytes = 0;
+  next_seed = 1;
+
+  for (cur_op = 0; cur_op < MAX_OPS && r.p < r.end; cur_op++) {
+    unsigned code = rd8(&r);
+    switch (code % 16) {
+    case 0: op_create(&r); break;
+    case 1: op_child(&r); break;
+    case 2: case 3: case 4: op_alloc(&r, code >> 4); break;
+    case 5: op_string(&r); break;
+    case 6: op_free(&r); break;
+    case 7: op_free_sized(&r); break;
+    case 8: op_realloc(&r, (code >> 4) == 15 || ((code >> 4) & 1)); break;
+    case 9: op_foreign(&r); break;
+    case 10: op_cleanup(&r); break;
+    case 11: op_objpool(&r); break;
+    case 12: op_reset(&r); break;
+    case 13: op_destroy(&r); break;
+    case 14: op_fail(&r); break;
+    default: op_alloc(&r, code >> 4); break;
+    }
+    check_all();
+  }
+  for (int s = 0; s < MAX_SLOTS; s++) {
+    if (slots[s].pool != NULL && slots[s].parent < 0) {
+      mp_pool_t *p = slots[s].pool;
+      forget_subtree(s);
+      mp_destroy_pool(p);
+    }
+  }
+  check_all();
+  CHECK(ta.live_blocks == 0 && ta.live_bytes == 0);
+  return 0;
+}
