@@ -220,6 +220,14 @@ typedef struct mp_options_s {
  */
 #define MP_POOL_SHARED 0x2u
 
+/**
+ * Pool flag: count the bytes requested from the pool (mp_stats_t
+ * bytes_requested): the sizes passed to every allocating call since the
+ * pool was created or last reset.  Every allocation then takes the slow
+ * path (a few instructions more); pools without it report 0.
+ */
+#define MP_POOL_COUNT_REQUESTS 0x4u
+
 /* ------------------------------------------------------------------------
  * Creating and releasing pools
  * ---------------------------------------------------------------------- */
@@ -822,7 +830,8 @@ typedef struct mp_stats_s {
    *  granule; excludes node headers, the pool's own struct, free chunks and
    *  the unused tail of a node that allocation moved past.  Cleanup records
    *  count (they live in nodes).  Bytes requested are not tracked apart:
-   *  counting them would cost the mp_alloc() fast path. */
+   *  counting them would cost the mp_alloc() fast path, so only pools
+   *  created with MP_POOL_COUNT_REQUESTS report bytes_requested. */
   size_t bytes_used;
   /** Bytes held from the backing allocator or block cache: nodes, large
    *  blocks (with their headers and size-class rounding) and the
@@ -852,6 +861,11 @@ typedef struct mp_stats_s {
   size_t bytes_freed;
   /** Bytes handed out again from free lists since the pool was created. */
   size_t bytes_reused;
+  /** In pools created with MP_POOL_COUNT_REQUESTS (0 otherwise): the sizes
+   *  asked for by allocating calls since creation or the last reset --
+   *  mp_alloc, mp_calloc, mp_nalloc, mp_memalign, the string calls, each
+   *  mp_realloc's new size, and the pool's own cleanup records. */
+  size_t bytes_requested;
 } mp_stats_t;
 
 /** The smallest mp_stats_t.size that mp_stats() accepts (the struct as it

@@ -158,6 +158,8 @@ static void *move(mp_pool_t *pool, void *p, size_t old, size_t new_size,
   void *q = packed ? mp_nalloc(pool, new_size) : mp__alloc_slow(pool, new_size);
   if (q == NULL)
     return NULL;
+  if (pool->flags & MP_F_COUNT)
+    pool->requested -= new_size; /* resize() counts the request once */
   memcpy(q, p, old < new_size ? old : new_size);
   return q;
 }
@@ -225,6 +227,9 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
   return q;
 }
 
+static void *resize_object(mp_pool_t *pool, void *p, size_t old,
+                           size_t new_size, bool sized);
+
 static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
                     bool sized) {
   if (pool == NULL)
@@ -237,6 +242,15 @@ static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
     return mp__fail(EOVERFLOW);
   if (new_size == 0)
     new_size = 1;
+  mp__count(pool, new_size); /* taken back below if the call fails */
+  void *q = resize_object(pool, p, old, new_size, sized);
+  if (q == NULL && (pool->flags & MP_F_COUNT))
+    pool->requested -= new_size;
+  return q;
+}
+
+static void *resize_object(mp_pool_t *pool, void *p, size_t old,
+                           size_t new_size, bool sized) {
   struct mp_large *l = mp__large_of(pool, p);
   if (l != NULL)
     return realloc_large(pool, l, p, new_size);

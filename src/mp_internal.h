@@ -67,6 +67,7 @@ enum {
   MP_F_HEADERS = 1u << 2,  /* MP_POOL_SIZE_HEADERS */
   MP_F_SHARED = 1u << 3,   /* the handle of a shared pool (shared.c) */
   MP_F_INNER = 1u << 4,    /* the pool behind a shared pool's handle */
+  MP_F_COUNT = 1u << 5,    /* MP_POOL_COUNT_REQUESTS */
 };
 
 /* In a pool with size headers, each small object is preceded by this. */
@@ -181,6 +182,7 @@ struct mp_pool_s {
   struct mp_reuse *reuse; /* free lists; NULL until the first free */
   size_t freed_bytes;     /* bytes given back by mp_free_sized & co */
   size_t reused_bytes;    /* bytes handed out again from free lists */
+  size_t requested;       /* MP_F_COUNT: sizes asked for since reset */
   struct mp_index index;
   struct mp_life life;
   struct mp_counters counters;
@@ -194,6 +196,12 @@ _Static_assert(sizeof(struct mp_chunk) <= 2 * 16, "chunk fits two granules");
 static inline uintptr_t mp__node_end(const mp_pool_t *pool,
                                      const struct mp_node *n) {
   return (uintptr_t)n + pool->node_size;
+}
+
+/* Counts a request in pools created with MP_POOL_COUNT_REQUESTS. */
+static inline void mp__count(mp_pool_t *pool, size_t size) {
+  if (pool->flags & MP_F_COUNT)
+    pool->requested += size;
 }
 
 /* Sets errno and returns NULL: the one exit for failing pointer calls. */

@@ -155,6 +155,7 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
     size = 1;
   if (size > MP_MAX_ALLOC_SIZE)
     return mp__fail(EOVERFLOW);
+  mp__count(pool, size);
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
@@ -171,6 +172,7 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
     size = 1;
   if (size > MP_MAX_ALLOC_SIZE)
     return mp__fail(EOVERFLOW);
+  mp__count(pool, size);
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
@@ -230,10 +232,12 @@ void *mp_memalign(mp_pool_t *pool, size_t size, size_t alignment) {
   if (size > MP_MAX_ALLOC_SIZE)
     return mp__fail(EOVERFLOW);
   size_t align = alignment < pool->align ? pool->align : alignment;
+  mp__count(pool, size);
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, align);
   if (align == pool->align)
-    return mp__alloc_slow(pool, size);
+    return size > pool->max ? mp__large_alloc(pool, size, align)
+                            : mp__alloc_small(pool, size, align);
   if (align <= pool->max && size <= pool->max - align)
     return mp__alloc_small(pool, size, align);
   return mp__large_alloc(pool, size, align);

@@ -77,7 +77,8 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
 
   const mp_allocator_t *a = opt->allocator;
   if ((a != NULL && (a->alloc == NULL || a->free == NULL)) ||
-      (opt->flags & ~(unsigned)MP_POOL_SIZE_HEADERS) != 0) {
+      (opt->flags & ~(unsigned)(MP_POOL_SIZE_HEADERS |
+                                MP_POOL_COUNT_REQUESTS)) != 0) {
     errno = EINVAL;
     return -1;
   }
@@ -93,6 +94,8 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
     s->flags |= MP_F_NOWINDOW; /* the fast path keeps granule alignment */
   if (opt->flags & MP_POOL_SIZE_HEADERS)
     s->flags |= MP_F_HEADERS | MP_F_NOWINDOW;
+  if (opt->flags & MP_POOL_COUNT_REQUESTS)
+    s->flags |= MP_F_COUNT | MP_F_NOWINDOW;
   if (MP_TRACK_ON)
     s->flags |= MP_F_NOWINDOW; /* the inline fast path cannot track */
   return 0;
@@ -123,6 +126,7 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   pool->reuse = NULL;
   pool->freed_bytes = 0;
   pool->reused_bytes = 0;
+  pool->requested = 0;
   memset(&pool->life, 0, sizeof pool->life);
   memset(&pool->counters, 0, sizeof pool->counters);
   mp__index_init(&pool->index);
@@ -155,6 +159,7 @@ void mp_reset_pool(mp_pool_t *pool) {
     return;
   mp__large_release_all(pool);
   mp__reuse_reset(pool);
+  pool->requested = 0;
   if (MP_TRACK_ON) {
     /* Every object dies: all node memory becomes inaccessible. */
     mp_track_reset(pool);

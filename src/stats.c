@@ -36,6 +36,7 @@ static void pool_stats(const mp_pool_t *pool, mp_stats_t *st) {
   st->bytes_used += spans - gaps;
   st->bytes_freed += pool->freed_bytes;
   st->bytes_reused += pool->reused_bytes;
+  st->bytes_requested += pool->requested;
   st->node_bytes += st->nodes * pool->node_size;
   for (const struct mp_large *l = pool->large; l != NULL; l = l->next) {
     st->large_blocks++;
@@ -54,6 +55,7 @@ static void add(mp_stats_t *a, const mp_stats_t *b) {
   a->bytes_used += b->bytes_used;
   a->bytes_freed += b->bytes_freed;
   a->bytes_reused += b->bytes_reused;
+  a->bytes_requested += b->bytes_requested;
   a->bytes_reserved += b->bytes_reserved;
   a->peak_reserved += b->peak_reserved;
   a->nodes += b->nodes;

@@ -81,6 +81,7 @@ char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
     s = mp__take_top(pool, size);
   if (s != NULL) {
     memmove(s, room, size);
+    mp__count(pool, size);
   } else {
     s = mp_nalloc(pool, size);
     if (s != NULL)

@@ -228,6 +228,44 @@ static void report_prints_tree(void **state) {
   mp_destroy_pool(root);
 }
 
+/* Bytes requested are counted in pools that ask for it, and only there. */
+static void bytes_requested_counted_on_request(void **state) {
+  (void)state;
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_COUNT_REQUESTS;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  assert_non_null(p);
+  assert_non_null(mp_alloc(p, 10));
+  assert_non_null(mp_calloc(p, 20));
+  assert_non_null(mp_nalloc(p, 3));
+  assert_non_null(mp_memalign(p, 7, 64));
+  char *big = mp_alloc(p, 100000);
+  assert_non_null(big);
+  char *s = mp_strdup(p, "four");
+  assert_non_null(s);
+  void *r = mp_alloc(p, 40);
+  r = mp_realloc(p, r, 40, 80); /* counts its new size once */
+  assert_non_null(r);
+  mp_stats_t st = stats_of(p, 0);
+  assert_int_equal(st.bytes_requested, 10 + 20 + 3 + 7 + 100000 + 5 + 40 + 80);
+  errno = 0;
+  volatile size_t huge = SIZE_MAX; /* hidden from the compiler's checks */
+  assert_null(mp_alloc(p, huge)); /* a failed call counts nothing */
+  st = stats_of(p, 0);
+  assert_int_equal(st.bytes_requested, 10 + 20 + 3 + 7 + 100000 + 5 + 40 + 80);
+  mp_reset_pool(p);
+  st = stats_of(p, 0);
+  assert_int_equal(st.bytes_requested, 0);
+  mp_destroy_pool(p);
+
+  p = mp_create_pool(0); /* not counting: the fast path stays as it is */
+  assert_non_null(mp_alloc(p, 10));
+  st = stats_of(p, 0);
+  assert_int_equal(st.bytes_requested, 0);
+  mp_destroy_pool(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reserved_matches_allocator),
@@ -235,6 +273,7 @@ int main(void) {
       cmocka_unit_test(children_summed),
       cmocka_unit_test(size_field),
       cmocka_unit_test(report_prints_tree),
+      cmocka_unit_test(bytes_requested_counted_on_request),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
