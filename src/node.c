@@ -146,16 +146,27 @@ void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
   return p;
 }
 
+/* The checks every allocating entry makes on a size: 0 is served as 1
+ * byte (so the pointer is unique), too large fails with EOVERFLOW; the
+ * request is counted where the pool counts them. */
+static bool request_ok(mp_pool_t *pool, size_t *size) {
+  if (*size == 0)
+    *size = 1;
+  if (*size > MP_MAX_ALLOC_SIZE) {
+    errno = EOVERFLOW;
+    return false;
+  }
+  mp__count(pool, *size);
+  return true;
+}
+
 MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
   if (pool == NULL)
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_alloc(pool, size);
-  if (size == 0)
-    size = 1;
-  if (size > MP_MAX_ALLOC_SIZE)
-    return mp__fail(EOVERFLOW);
-  mp__count(pool, size);
+  if (!request_ok(pool, &size))
+    return NULL;
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
@@ -168,11 +179,8 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_nalloc(pool, size);
-  if (size == 0)
-    size = 1;
-  if (size > MP_MAX_ALLOC_SIZE)
-    return mp__fail(EOVERFLOW);
-  mp__count(pool, size);
+  if (!request_ok(pool, &size))
+    return NULL;
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
@@ -227,12 +235,9 @@ void *mp_memalign(mp_pool_t *pool, size_t size, size_t alignment) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_memalign(pool, size, alignment);
-  if (size == 0)
-    size = 1;
-  if (size > MP_MAX_ALLOC_SIZE)
-    return mp__fail(EOVERFLOW);
+  if (!request_ok(pool, &size))
+    return NULL;
   size_t align = alignment < pool->align ? pool->align : alignment;
-  mp__count(pool, size);
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, align);
   if (align == pool->align)
