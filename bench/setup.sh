@@ -9,7 +9,7 @@ set -eu
 
 pkgs="build-essential cmake pkg-config valgrind gnuplot-nox
       libapr1-dev libtalloc-dev libmimalloc-dev libjemalloc-dev
-      libgoogle-perftools-dev libbenchmark-dev"
+      libgoogle-perftools-dev"
 
 missing=""
 for p in $pkgs; do
