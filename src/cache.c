@@ -53,18 +53,6 @@ static size_t front_bound(void) {
   return atomic_load_explicit(&front_limit, memory_order_relaxed);
 }
 
-static unsigned floor_log2(size_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  return (unsigned)(sizeof(unsigned long long) * 8 - 1) -
-         (unsigned)__builtin_clzll((unsigned long long)x);
-#else
-  unsigned k = 0;
-  while (x >>= 1)
-    k++;
-  return k;
-#endif
-}
-
 /* The class that holds `need` bytes at `align`, or -1 if none does. */
 static int class_of(size_t need, size_t align) {
   if (need > ((size_t)1 << MP_CLS_MAX_SHIFT))
@@ -73,7 +61,7 @@ static int class_of(size_t need, size_t align) {
   if (need <= ((size_t)1 << MP_CLS_MIN_SHIFT)) {
     cls = 0;
   } else {
-    unsigned k = floor_log2(need - 1); /* 2^k < need <= 2^(k+1) */
+    unsigned k = mp__floor_log2(need - 1); /* 2^k < need <= 2^(k+1) */
     size_t step = (size_t)1 << (k - 2);
     size_t s = (need - ((size_t)1 << k) + step - 1) >> (k - 2);
     cls = (int)((k - MP_CLS_MIN_SHIFT) * 4 + s);

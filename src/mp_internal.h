@@ -204,6 +204,20 @@ static inline void mp__count(mp_pool_t *pool, size_t size) {
     pool->requested += size;
 }
 
+/* The position of the highest set bit of x (x > 0): log2 of a power of two,
+ * or log2 rounded down. */
+static inline unsigned mp__floor_log2(size_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)(sizeof(unsigned long long) * 8 - 1) -
+         (unsigned)__builtin_clzll((unsigned long long)x);
+#else
+  unsigned k = 0;
+  while (x >>= 1)
+    k++;
+  return k;
+#endif
+}
+
 /* Sets errno and returns NULL: the one exit for failing pointer calls. */
 static inline void *mp__fail(int err) {
   errno = err;

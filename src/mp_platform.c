@@ -85,15 +85,8 @@ static bool carvable(size_t size, size_t align) {
          size >= page_size() && size < MP_MMAP_THRESHOLD;
 }
 
-static unsigned shift_of(size_t size) {
-  unsigned k = 0;
-  while (((size_t)1 << k) < size)
-    k++;
-  return k;
-}
-
 static void *carve(size_t size) {
-  unsigned k = shift_of(size);
+  unsigned k = mp__floor_log2(size); /* size is a power of two */
   pthread_mutex_lock(&carve_lock);
   struct mp_carved *c = carved_free[k];
   if (c != NULL) {
@@ -124,7 +117,7 @@ static void *carve(size_t size) {
 static void uncarve(void *p, size_t size) {
   (void)madvise(p, size, MADV_DONTNEED);
   struct mp_carved *c = p;
-  unsigned k = shift_of(size);
+  unsigned k = mp__floor_log2(size); /* size is a power of two */
   pthread_mutex_lock(&carve_lock);
   c->next = carved_free[k];
   carved_free[k] = c;

@@ -38,17 +38,7 @@ void mp_options_init(mp_options_t *opt) {
 }
 
 static size_t round_pow2(size_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  if (x <= 1)
-    return 1;
-  return (size_t)1 << (sizeof(unsigned long long) * 8 -
-                       (unsigned)__builtin_clzll((unsigned long long)(x - 1)));
-#else
-  size_t p = 1;
-  while (p < x)
-    p <<= 1;
-  return p;
-#endif
+  return x <= 1 ? 1 : (size_t)1 << (mp__floor_log2(x - 1) + 1);
 }
 
 /* Turns caller options into a pool's settings; 0, or -1 with errno. */

@@ -31,18 +31,6 @@
 
 #define G ((uintptr_t)MP_GRANULE)
 
-static unsigned floor_log2(size_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  return (unsigned)(sizeof(unsigned long long) * 8 - 1) -
-         (unsigned)__builtin_clzll((unsigned long long)x);
-#else
-  unsigned k = 0;
-  while (x >>= 1)
-    k++;
-  return k;
-#endif
-}
-
 static unsigned lowest_bit(uint64_t x) {
 #if defined(__GNUC__) || defined(__clang__)
   return (unsigned)__builtin_ctzll(x);
@@ -106,7 +94,7 @@ static void set_prev(struct mp_chunk *ch, struct mp_chunk *v) {
 static unsigned class_of(size_t granules) {
   if (granules <= MP_EXACT_CLASSES)
     return (unsigned)granules - 1;
-  unsigned k = floor_log2(granules); /* >= 6 */
+  unsigned k = mp__floor_log2(granules); /* >= 6 */
   return MP_EXACT_CLASSES + (k - 6) * 4 + (unsigned)((granules >> (k - 2)) & 3);
 }
 
