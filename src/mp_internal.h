@@ -50,10 +50,12 @@
 #define mp_likely(x) __builtin_expect(!!(x), 1)
 #define mp_unlikely(x) __builtin_expect(!!(x), 0)
 #define MP_NOINLINE __attribute__((noinline))
+#define MP_INLINE inline __attribute__((always_inline))
 #else
 #define mp_likely(x) (x)
 #define mp_unlikely(x) (x)
 #define MP_NOINLINE
+#define MP_INLINE inline
 #endif
 
 #define MP_ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((uintptr_t)(a)-1))
@@ -305,6 +307,7 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p);
 
 /* reuse.c */
 void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align);
+void *mp__reuse_pop(mp_pool_t *pool, size_t rs);
 void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                      uintptr_t b);
 void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,

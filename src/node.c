@@ -165,6 +165,13 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_alloc(pool, size);
+  /* In a pool with a window, a small request the window refused does not
+   * fit the bump space: a freed chunk of its exact size comes first. */
+  if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW)) {
+    void *p = mp__reuse_pop(pool, MP_ALIGN_UP(size, MP_GRANULE));
+    if (p != NULL)
+      return p;
+  }
   if (!request_ok(pool, &size))
     return NULL;
   if (pool->flags & MP_F_HEADERS)

@@ -166,7 +166,7 @@ static bool free_at(const mp_pool_t *pool, struct mp_node *n, uintptr_t x) {
 }
 
 /* Marks [a, b) as a free chunk in its node's bitmaps and stores its size. */
-static void mark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+static MP_INLINE void mark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                  uintptr_t b) {
   bit_put(fmap(pool, n), gidx(n, a), true);
   bit_put(fmap(pool, n), gidx(n, b - G), true);
@@ -184,9 +184,12 @@ static void mark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
 
 static void unmark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                    uintptr_t b) {
-  bit_put(fmap(pool, n), gidx(n, a), false);
-  bit_put(fmap(pool, n), gidx(n, b - G), false);
-  bit_put(smap(pool, n), gidx(n, a), false);
+  size_t i = gidx(n, a);
+  bit_put(fmap(pool, n), i, false);
+  if (b - a == G)
+    bit_put(smap(pool, n), i, false); /* S is set on one-granule chunks only */
+  else
+    bit_put(fmap(pool, n), gidx(n, b - G), false);
 #ifdef MP_HARDENED
   range_put(gmap(pool, n), gidx(n, a), gidx(n, b), false);
 #endif
@@ -209,7 +212,7 @@ static uintptr_t start_before(const mp_pool_t *pool, struct mp_node *n,
 
 /* ---- lists ---- */
 
-static void push(struct mp_reuse *r, uintptr_t a, size_t size) {
+static MP_INLINE void push(struct mp_reuse *r, uintptr_t a, size_t size) {
   unsigned c = class_of(size / G);
   struct mp_chunk *ch = (struct mp_chunk *)a;
   struct mp_chunk *next = r->head[c];
@@ -266,10 +269,15 @@ static void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
   unmark(pool, n, a, a + size);
 }
 
-void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
-                   uintptr_t b) {
+static MP_INLINE void add_chunk(mp_pool_t *pool, struct mp_node *n,
+                                uintptr_t a, uintptr_t b) {
   mark(pool, n, a, b);
   push(pool->reuse, a, b - a);
+}
+
+void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                   uintptr_t b) {
+  add_chunk(pool, n, a, b);
 }
 
 /* The free lists, created on first use.  Tails of nodes left before then
@@ -295,6 +303,34 @@ static struct mp_reuse *control(mp_pool_t *pool) {
       mp__reuse_add(pool, n, lo, hi);
   }
   return r;
+}
+
+/* The common case of reuse, for mp__alloc_slow(): a chunk of exactly rs
+ * bytes (whole granules, at most MP_EXACT_CLASSES of them) at the head of
+ * its list -- an exact class holds one size, and every chunk is granule
+ * aligned -- or NULL. */
+void *mp__reuse_pop(mp_pool_t *pool, size_t rs) {
+  struct mp_reuse *r = pool->reuse;
+  size_t k = rs / G;
+  if (r == NULL || k > MP_EXACT_CLASSES || pool->life.marks != NULL)
+    return NULL;
+  struct mp_chunk *ch = r->head[k - 1];
+  if (ch == NULL)
+    return NULL;
+  uintptr_t a = (uintptr_t)ch;
+  struct mp_node *n = (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size);
+  struct mp_chunk *next = next_of(ch);
+#ifdef MP_HARDENED
+  check_links(pool, ch, prev_of(ch), next, (unsigned)k - 1);
+#endif
+  r->head[k - 1] = next;
+  if (next != NULL)
+    set_prev(next, NULL);
+  else
+    r->nonempty[(k - 1) / 64] &= ~((uint64_t)1 << ((k - 1) % 64));
+  unmark(pool, n, a, a + rs);
+  pool->reused_bytes += rs;
+  return ch;
 }
 
 void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
@@ -354,7 +390,7 @@ void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
     mp__node_release(pool, n);
     return;
   }
-  mp__reuse_add(pool, n, a, b);
+  add_chunk(pool, n, a, b);
 }
 
 void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e) {
