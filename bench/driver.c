@@ -55,6 +55,7 @@ static const char *const work_op[NWORK] = {"request", "request", "alloc",
 
 enum {
   P_MPOOL,
+  P_MPOOL_BUDGET,
   P_APR,
   P_TALLOC,
   P_TALLOC_POOL,
@@ -76,6 +77,7 @@ typedef struct peer_def {
 
 static peer_def_t peers[NPEER] = {
     {"mpool", "mpb-worker-mpool", NULL, NULL, 1},
+    {"mpool-budget", "mpb-worker-mpool-budget", NULL, NULL, 1},
     {"apr", "mpb-worker-apr", NULL, NULL, 1},
     {"talloc", "mpb-worker-talloc", NULL, NULL, 1},
     {"talloc-pool", "mpb-worker-talloc-pool", NULL, NULL, 1},
@@ -690,7 +692,7 @@ static void print_table(FILE *f) {
           "\nmpool benchmark: median of %d repetition%s, peers interleaved; "
           "x mpool = peer / mpool (>1: mpool is faster or smaller)\n\n",
           o.reps, o.reps == 1 ? "" : "s");
-  fprintf(f, "%-8s %-11s %12s %8s %9s %8s %9s %9s  %s\n", "workload",
+  fprintf(f, "%-8s %-12s %12s %8s %9s %8s %9s %9s  %s\n", "workload",
           "peer", "ns/op", "x mpool", "peak MiB", "x mpool", "floor MiB",
           "faults/op", "op");
   for (int w = 0; w < NWORK; w++) {
@@ -709,7 +711,7 @@ static void print_table(FILE *f) {
       if (cell_ok(fl))
         snprintf(floor_s, sizeof floor_s, "%.1f", median(fl->rss_mib, fl->n));
       if (!cell_ok(c)) {
-        fprintf(f, "%-8s %-11s %12s  %s\n", work_name[w], peers[p].name,
+        fprintf(f, "%-8s %-12s %12s  %s\n", work_name[w], peers[p].name,
                 c->status == C_ERROR ? "error" : "n/a", c->note);
         continue;
       }
@@ -719,7 +721,7 @@ static void print_table(FILE *f) {
         snprintf(tr, sizeof tr, "%.2f", t / mt);
       if (mok && mr > 0)
         snprintf(rr, sizeof rr, "%.2f", r / mr);
-      fprintf(f, "%-8s %-11s %12.1f %8s %9.1f %8s %9s %9.4f  %s\n",
+      fprintf(f, "%-8s %-12s %12.1f %8s %9.1f %8s %9s %9.4f  %s\n",
               work_name[w], peers[p].name, t, tr, r, rr, floor_s,
               median(c->faults_per_op, c->n), work_op[w]);
     }
@@ -1070,14 +1072,14 @@ int main(int argc, char **argv) {
           continue;
         if (r.status == C_OK)
           fprintf(stderr,
-                  "[rep %d/%d] %-8s %-11s %12.1f ns/%-7s %7.1f MiB %9.3f "
+                  "[rep %d/%d] %-8s %-12s %12.1f ns/%-7s %7.1f MiB %9.3f "
                   "faults/op\n",
                   rep + 1, o.reps, work_name[w], peers[p].name,
                   r.ops ? (double)r.ns / (double)r.ops : 0.0, work_op[w],
                   (double)r.hwm_kib / 1024.0,
                   r.ops ? (double)r.faults / (double)r.ops : 0.0);
         else
-          fprintf(stderr, "[rep %d/%d] %-8s %-11s %s: %s\n", rep + 1, o.reps,
+          fprintf(stderr, "[rep %d/%d] %-8s %-12s %s: %s\n", rep + 1, o.reps,
                   work_name[w], peers[p].name,
                   r.status == C_NA ? "n/a" : "error", r.note);
       }

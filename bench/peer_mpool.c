@@ -4,6 +4,10 @@
  * mp_strdup()/mp_printf(); CMake detects them in mpool.h and defines
  * MPOOL_BENCH_HAVE_REUSE / MPOOL_BENCH_HAVE_STRINGS.
  *
+ * Built a second time by peer_mpool_budget.c with MPB_MPOOL_BUDGET set:
+ * the same pools, each created with a byte budget of that many bytes
+ * ("mpool-budget"), to show what budget accounting costs.
+ *
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "mpool.h"
@@ -12,7 +16,11 @@
 
 #include <string.h>
 
+#ifdef MPB_MPOOL_BUDGET
+#define PEER_NAME "mpool-budget"
+#else
 #define PEER_NAME "mpool"
+#endif
 typedef mp_pool_t peer_ctx_t;
 
 static const char *peer_init(const char *label) {
@@ -21,7 +29,16 @@ static const char *peer_init(const char *label) {
   return NULL;
 }
 
+#ifdef MPB_MPOOL_BUDGET
+static inline peer_ctx_t *peer_open(void) {
+  mp_options_t o;
+  mp_options_init(&o);
+  o.budget = MPB_MPOOL_BUDGET;
+  return mp_create_pool_ex(&o);
+}
+#else
 static inline peer_ctx_t *peer_open(void) { return mp_create_pool(0); }
+#endif
 
 static inline void peer_close(peer_ctx_t *c, void **objs, size_t n) {
   (void)objs;

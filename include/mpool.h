@@ -16,7 +16,8 @@
  *   EINVAL     a NULL pool, a bad alignment, a bad option, a foreign pointer;
  *   EOVERFLOW  a size that cannot be represented (size arithmetic would wrap,
  *              or the request exceeds MP_MAX_ALLOC_SIZE);
- *   ENOMEM     the backing allocator failed.
+ *   ENOMEM     the backing allocator failed, a pool's caller buffer is
+ *              full, or a byte budget would be crossed (see mp_options_t).
  * A failed call leaves the pool consistent and usable.
  *
  * Threads (the thread model; each declaration's Thread-safety line refines
@@ -190,7 +191,62 @@ typedef struct mp_options_s {
    *  EINVAL.  The other fields are the child's own, with their usual
    *  defaults. */
   mp_pool_t *parent;
+  /** Caller memory the pool lives in (=NULL: none).  With a buffer, the
+   *  pool takes its struct, every node, every large block and its tables
+   *  from [buffer, buffer + buffer_size) and never calls the backing
+   *  allocator unless MP_POOL_BUFFER_OVERFLOW is set; once the buffer is
+   *  full, allocation fails with ENOMEM (and the hook below is called).
+   *  Memory the pool gives back (freed large blocks, released nodes) is
+   *  reused from the buffer.  Any alignment is accepted: the pool aligns
+   *  inside the buffer, so a misaligned buffer only loses a few bytes (and
+   *  up to one node to node alignment).  The buffer must stay valid and
+   *  untouched until the pool is destroyed; destroying it frees nothing
+   *  but overflow blocks.  Buffer pools bypass the block cache.  With a
+   *  buffer and node_size 0 the node size is the largest power of two up
+   *  to buffer_size / 4, within [MP_MIN_NODE_SIZE, MP_DEFAULT_NODE_SIZE]
+   *  (mp_options_init() sets node_size: set it back to 0 for that).
+   *  Children of a buffer pool take their memory from the same buffer
+   *  (it is locked, so they may live on other threads) unless given a
+   *  buffer of their own; a child with its own buffer overflows (if
+   *  allowed) to its parent's allocator.  EINVAL: buffer NULL with
+   *  buffer_size > 0, buffer_size below MP_MIN_BUFFER_SIZE, or a buffer
+   *  too small for one node at its alignment (2 * node_size +
+   *  MP_MIN_BUFFER_SIZE always suffices). */
+  void *buffer;
+  /** Bytes at `buffer` (=0). */
+  size_t buffer_size;
+  /** Byte budget (=0: none): the most bytes the pool may hold from its
+   *  block source -- nodes (the first one included), large blocks with
+   *  their headers and rounding, and its tables -- together with all its
+   *  descendants, whose bytes also count against every ancestor's
+   *  budget.  A request that would cross it fails with ENOMEM before
+   *  anything is taken, and the out-of-memory hook is called.  Creating a
+   *  pool whose first node does not fit its budget (or an ancestor's)
+   *  fails with ENOMEM.  mp_stats_t budget and budget_used report it.
+   *  Pools with no budget on themselves or an ancestor pay nothing. */
+  size_t budget;
+  /** Out-of-memory hook (=NULL: none; a child without one inherits its
+   *  parent's hook and oom_ud).  Called as on_oom(pool, size, oom_ud) on
+   *  the allocating thread whenever the pool fails to obtain memory with
+   *  ENOMEM -- a budget crossed, a full buffer, or the backing allocator
+   *  failed -- before the failing call returns NULL; `size` is the number
+   *  of bytes the pool tried to take (a node, a large block with its
+   *  header, or a table), `pool` is the pool that asked (for a shared pool,
+   *  the pool behind its handle: pass it to mp_stats() only).  The hook
+   *  may log, read mp_stats() and mp_report() of the pool, set flags, and
+   *  use or free other pools that are not ancestors or descendants of this
+   *  one; it must not call any function that changes this pool or its
+   *  relatives (no allocation, free, reset or destroy), and it must not
+   *  longjmp out.  Not called when creating a pool fails. */
+  void (*on_oom)(mp_pool_t *pool, size_t size, void *ud);
+  /** Passed to on_oom as `ud` (=NULL). */
+  void *oom_ud;
 } mp_options_t;
+
+/** The smallest buffer_size a buffer pool accepts (=4096 bytes): room for
+ *  the buffer's bookkeeping and a node of MP_MIN_NODE_SIZE at any buffer
+ *  alignment. */
+#define MP_MIN_BUFFER_SIZE ((size_t)4096)
 
 /**
  * Pool flag: every small object carries a 16-byte header with its size, so
@@ -227,6 +283,14 @@ typedef struct mp_options_s {
  * path (a few instructions more); pools without it report 0.
  */
 #define MP_POOL_COUNT_REQUESTS 0x4u
+
+/**
+ * Pool flag: a pool on caller memory (mp_options_t.buffer) may overflow to
+ * its backing allocator (mp_options_t.allocator, or the C library's) once
+ * the buffer cannot serve a request; blocks are given back to wherever
+ * they came from.  Without a buffer: EINVAL.
+ */
+#define MP_POOL_BUFFER_OVERFLOW 0x8u
 
 /* ------------------------------------------------------------------------
  * Creating and releasing pools
@@ -383,6 +447,22 @@ mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API int mp_free(struct mp_pool_s *pool, void *p);
+
+/**
+ * Tells whether `p` belongs to `pool`: a pointer into the object area of
+ * one of the pool's nodes (any byte a small object may occupy, live or
+ * not), or the exact pointer of one of its live large blocks.  A pointer
+ * into the middle of a large block, into a node's header or the pool's own
+ * struct, into a child pool, or into a freed large block is not owned.
+ * O(1) (a hash lookup; the first call may build the ownership index).
+ * mp_free() and mp_free_sized() decide ownership the same way.
+ * @return 1 if the pool owns `p`, 0 if not (and for NULL `p`), or -1 with
+ *         errno EINVAL if pool is NULL.
+ * Thread-safety: reads the pool (and may build its index): one thread at
+ *         a time, or any number at once on a MP_POOL_SHARED pool, which is
+ *         locked for the call.
+ */
+MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
 
 /* ------------------------------------------------------------------------
  * Reuse: freeing single objects early
@@ -866,6 +946,17 @@ typedef struct mp_stats_s {
    *  mp_alloc, mp_calloc, mp_nalloc, mp_memalign, the string calls, each
    *  mp_realloc's new size, and the pool's own cleanup records. */
   size_t bytes_requested;
+  /** The pool's byte budget (mp_options_t.budget; 0: none).  With
+   *  MP_STATS_CHILDREN, the root's. */
+  size_t budget;
+  /** Bytes charged to the budget: the pool's own bytes_reserved plus its
+   *  descendants' (0 for a pool without a budget).  With
+   *  MP_STATS_CHILDREN, the root's. */
+  size_t budget_used;
+  /** Padding skipped to align objects in nodes (mp_memalign() above the
+   *  pool's alignment, size headers) since the pool was created; once the
+   *  pool has free lists such padding may be handed out again. */
+  size_t bytes_align_waste;
 } mp_stats_t;
 
 /** The smallest mp_stats_t.size that mp_stats() accepts (the struct as it

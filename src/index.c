@@ -42,18 +42,21 @@ static int grow(mp_pool_t *pool) {
   size_t cap = ix->cap * 2;
   if (cap > SIZE_MAX / sizeof(uintptr_t))
     return -1;
+  if (!mp__reserve(pool, cap * sizeof(uintptr_t))) /* both are held here */
+    return -1;
   uintptr_t *slots =
       pool->backing.alloc(pool->backing.ud, cap * sizeof *slots, MP_GRANULE);
-  if (slots == NULL)
+  if (slots == NULL) {
+    mp__unreserve(pool, cap * sizeof *slots);
     return -1;
+  }
   memset(slots, 0, cap * sizeof *slots);
   for (size_t i = 0; i < ix->cap; i++)
     if (ix->slots[i] != 0)
       insert(slots, cap, ix->slots[i]);
-  mp__reserved_add(pool, cap * sizeof *slots); /* both are held here */
   if (ix->slots != ix->inline_slots) {
     pool->backing.free(pool->backing.ud, ix->slots, ix->cap * sizeof *slots);
-    mp__reserved_sub(pool, ix->cap * sizeof *slots);
+    mp__unreserve(pool, ix->cap * sizeof *slots);
   }
   ix->slots = slots;
   ix->cap = cap;
@@ -118,7 +121,7 @@ void mp__index_free(mp_pool_t *pool) {
   if (ix->slots != ix->inline_slots) {
     pool->backing.free(pool->backing.ud, ix->slots,
                        ix->cap * sizeof *ix->slots);
-    mp__reserved_sub(pool, ix->cap * sizeof *ix->slots);
+    mp__unreserve(pool, ix->cap * sizeof *ix->slots);
   }
   ix->slots = NULL;
 }

@@ -27,15 +27,21 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   int cls = mp__block_class(pool, hdr + size, align);
   size_t bsize = cls >= 0 ? mp__class_size(cls)
                           : mp__block_size(pool, hdr + size, align);
+  if (!mp__reserve(pool, bsize)) {
+    mp__oom(pool, bsize);
+    return NULL;
+  }
   unsigned char *base =
       cls >= 0 ? mp__cache_get(cls) : mp__block_get(pool, bsize, align);
-  if (base == NULL)
-    return mp__fail(ENOMEM);
-  unsigned char *p = base + hdr;
-  struct mp_large *l = header_of(p);
-  l->cls = cls;
-  if (mp__index_add(pool, (uintptr_t)p) != 0) {
-    put_block(pool, l, base, bsize, align);
+  unsigned char *p = base != NULL ? base + hdr : NULL;
+  struct mp_large *l = p != NULL ? header_of(p) : NULL;
+  if (l != NULL)
+    l->cls = cls;
+  if (l == NULL || mp__index_add(pool, (uintptr_t)p) != 0) {
+    if (l != NULL)
+      put_block(pool, l, base, bsize, align);
+    mp__unreserve(pool, bsize);
+    mp__oom(pool, bsize);
     return NULL;
   }
   l->base = base;
@@ -51,7 +57,6 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   if (l->next != NULL)
     l->next->prev = l;
   pool->large = l;
-  mp__reserved_add(pool, bsize);
   /* The rest of the block stays out of reach, as a red zone. */
   mp_track_noaccess(p, (size_t)(base + bsize - p));
   mp_track_alloc(pool, p, size);
@@ -67,7 +72,7 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
   if (l->next != NULL)
     l->next->prev = l->prev;
   mp__index_del(&pool->index, (uintptr_t)(l + 1));
-  mp__reserved_sub(pool, l->block_size);
+  mp__unreserve(pool, l->block_size);
   put_block(pool, l, l->base, l->block_size, l->align);
 }
 
@@ -91,7 +96,9 @@ int mp_free(mp_pool_t *pool, void *p) {
     return mp__sh_free(pool, p);
   if (p == NULL)
     return 0;
-  struct mp_large *l = mp__large_of(pool, p);
+  struct mp_large *l;
+  struct mp_node *n;
+  bool owned = mp__owner(pool, p, &l, &n);
   if (l != NULL) {
 #ifdef MP_HARDENED
     mp__hard_check_large(pool, l, "mp_free");
@@ -99,8 +106,7 @@ int mp_free(mp_pool_t *pool, void *p) {
     mp__large_release(pool, l);
     return 0;
   }
-  struct mp_node *n = mp__node_of(pool, p);
-  if (n != NULL) { /* a small object: it lives until reset or destroy */
+  if (owned) { /* a small object: it lives until reset or destroy */
     if (!(pool->flags & MP_F_HEADERS))
       return 0;
 #ifdef MP_HARDENED

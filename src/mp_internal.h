@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <stdalign.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -163,6 +164,18 @@ struct mp_counters {
   size_t peak;     /* highest reserved */
 };
 
+/* Byte budgets (budget.c).  Every pool points to the nearest pool, itself
+ * or an ancestor, that has a budget; a pool with a budget also points to
+ * the nearest budgeted ancestor above it.  Charging walks that chain. */
+struct mp_budget {
+  mp_pool_t *first;      /* nearest budgeted pool, self included; or NULL */
+  mp_pool_t *up;         /* budget != 0: nearest budgeted strict ancestor */
+  size_t limit;          /* 0: none */
+  atomic_size_t charged; /* limit != 0: bytes charged, descendants' too */
+  void (*on_oom)(mp_pool_t *pool, size_t size, void *ud);
+  void *oom_ud;
+};
+
 struct mp_pool_s {
   /* Fast window, the public first member: mp_alloc() serves [ptr, end) with
    * a compare and an add.  end never passes ptr + window, so a request that
@@ -181,6 +194,8 @@ struct mp_pool_s {
   size_t window;    /* widest fast window: max rounded down to a granule */
   unsigned flags;
   mp_allocator_t backing;
+  struct mp_budget bud;
+  size_t align_waste;     /* padding skipped to align node objects */
   struct mp_reuse *reuse; /* free lists; NULL until the first free */
   size_t freed_bytes;     /* bytes given back by mp_free_sized & co */
   size_t reused_bytes;    /* bytes handed out again from free lists */
@@ -379,6 +394,7 @@ void *mp__sh_alloc(mp_pool_t *face, size_t size);
 void *mp__sh_nalloc(mp_pool_t *face, size_t size);
 void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment);
 int mp__sh_free(mp_pool_t *face, void *p);
+int mp__sh_owns(const mp_pool_t *face, const void *p);
 int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size);
 void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size,
                      size_t new_size, bool sized);
@@ -392,15 +408,52 @@ mp_pool_t *mp__sh_parent(const mp_pool_t *pool);
 int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags);
 int mp__sh_report(const mp_pool_t *face, FILE *out);
 
-/* Statistics: bytes taken from or given back to the block source. */
-static inline void mp__reserved_add(mp_pool_t *pool, size_t n) {
+/* budget.c */
+bool mp__budget_take(mp_pool_t *first, size_t n);
+void mp__budget_give(mp_pool_t *first, size_t n);
+void mp__budget_settle(const mp_options_t *opt, mp_pool_t *s);
+void mp__budget_link(mp_pool_t *pool);
+void mp__budget_unlink(mp_pool_t *pool);
+void mp__oom(mp_pool_t *pool, size_t size);
+
+/* buffer.c: a block source over caller memory (mp_options_t.buffer). */
+int mp__buf_settle(const mp_options_t *opt, mp_pool_t *s);
+size_t mp__buf_node_size(size_t buffer_size);
+
+/* Bytes about to be taken from the block source: counted, and charged to
+ * every budget above the pool -- before the block is taken, so that no
+ * budget is ever crossed.  false (errno ENOMEM): over a budget. */
+static inline bool mp__reserve(mp_pool_t *pool, size_t n) {
+  if (mp_unlikely(pool->bud.first != NULL) &&
+      !mp__budget_take(pool->bud.first, n)) {
+    errno = ENOMEM;
+    return false;
+  }
   pool->counters.reserved += n;
   if (pool->counters.reserved > pool->counters.peak)
     pool->counters.peak = pool->counters.reserved;
+  return true;
 }
 
-static inline void mp__reserved_sub(mp_pool_t *pool, size_t n) {
+/* Bytes given back to the block source (or not taken after all). */
+static inline void mp__unreserve(mp_pool_t *pool, size_t n) {
   pool->counters.reserved -= n;
+  if (mp_unlikely(pool->bud.first != NULL))
+    mp__budget_give(pool->bud.first, n);
+}
+
+/* Who owns p in this pool: a live large block's pointer (*l set), or a
+ * byte of a node's object area (*n set).  The one test of ownership, for
+ * mp_owns() and mp_free(); reads no memory at p unless the index says p is
+ * the pool's. */
+static inline bool mp__owner(const mp_pool_t *pool, const void *p,
+                             struct mp_large **l, struct mp_node **n) {
+  *n = NULL;
+  *l = mp__large_of(pool, p);
+  if (*l != NULL)
+    return true;
+  *n = mp__node_of(pool, p);
+  return *n != NULL && (uintptr_t)p >= (uintptr_t)(*n)->start;
 }
 
 #endif /* MP_INTERNAL_H */

@@ -80,7 +80,7 @@ void mp__node_release(mp_pool_t *pool, struct mp_node *n) {
     n->next->prev = n->prev;
   mp__index_del(&pool->index, MP_NODE_KEY(n));
   mp__node_put(pool, n);
-  mp__reserved_sub(pool, pool->node_size);
+  mp__unreserve(pool, pool->node_size);
 }
 
 /* Leaves the current node for the next one: one kept from before a reset,
@@ -90,19 +90,21 @@ static int next_node(mp_pool_t *pool) {
   struct mp_node *cur = pool->current;
   struct mp_node *n = cur->next;
   if (n == NULL) {
-    n = mp__node_get(pool);
-    if (n == NULL) {
-      errno = ENOMEM;
+    if (!mp__reserve(pool, pool->node_size)) {
+      mp__oom(pool, pool->node_size);
       return -1;
     }
-    if (mp__index_add(pool, MP_NODE_KEY(n)) != 0) {
-      mp__node_put(pool, n);
+    n = mp__node_get(pool);
+    if (n == NULL || mp__index_add(pool, MP_NODE_KEY(n)) != 0) {
+      if (n != NULL)
+        mp__node_put(pool, n);
+      mp__unreserve(pool, pool->node_size);
+      mp__oom(pool, pool->node_size);
       return -1;
     }
     mp__node_init(pool, n, (unsigned char *)n + pool->node_hdr);
     n->prev = cur;
     cur->next = n;
-    mp__reserved_add(pool, pool->node_size);
   }
   cur->low = pool->w.ptr;
   cur->high = pool->top;
@@ -124,8 +126,11 @@ void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align) {
     uintptr_t p = MP_ALIGN_UP(ptr, align);
     uintptr_t top = (uintptr_t)pool->top;
     if (p <= top && rs <= top - p) {
-      if (p > ptr && pool->reuse != NULL)
-        mp__reuse_add(pool, pool->current, ptr, p); /* alignment padding */
+      if (p > ptr) { /* alignment padding */
+        pool->align_waste += p - ptr;
+        if (pool->reuse != NULL)
+          mp__reuse_add(pool, pool->current, ptr, p);
+      }
       pool->w.ptr = (unsigned char *)p + rs;
       mp__set_window(pool);
       return (void *)p;

@@ -43,7 +43,10 @@ static size_t round_pow2(size_t x) {
 
 /* Turns caller options into a pool's settings; 0, or -1 with errno. */
 static int settle(const mp_options_t *opt, mp_pool_t *s) {
-  size_t node = opt->node_size ? opt->node_size : MP_DEFAULT_NODE_SIZE;
+  size_t node = opt->node_size                 ? opt->node_size
+                : opt->buffer_size >= MP_MIN_BUFFER_SIZE
+                    ? mp__buf_node_size(opt->buffer_size)
+                    : MP_DEFAULT_NODE_SIZE;
   if (node > MP_MAX_NODE_SIZE) {
     errno = EINVAL;
     return -1;
@@ -67,8 +70,8 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
 
   const mp_allocator_t *a = opt->allocator;
   if ((a != NULL && (a->alloc == NULL || a->free == NULL)) ||
-      (opt->flags & ~(unsigned)(MP_POOL_SIZE_HEADERS |
-                                MP_POOL_COUNT_REQUESTS)) != 0) {
+      (opt->flags & ~(unsigned)(MP_POOL_SIZE_HEADERS | MP_POOL_COUNT_REQUESTS |
+                                MP_POOL_BUFFER_OVERFLOW)) != 0) {
     errno = EINVAL;
     return -1;
   }
@@ -103,13 +106,23 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
    * struct is mostly index slots, which only need zeroing once. */
   mp_pool_t s;
   s.flags = 0;
-  if (settle(opt, &s) != 0 || mp__life_settle(opt, &s) != 0)
+  if (settle(opt, &s) != 0 || mp__life_settle(opt, &s) != 0 ||
+      mp__buf_settle(opt, &s) != 0)
     return NULL;
+  mp__budget_settle(opt, &s);
   s.node_cls = mp__block_class(&s, s.node_size, s.node_size);
 
-  struct mp_node *n = mp__node_get(&s);
-  if (n == NULL)
+  /* The first node counts against the pool's budget and its ancestors'. */
+  mp_pool_t *above = s.bud.first;
+  if ((s.bud.limit != 0 && s.bud.limit < s.node_size) ||
+      (above != NULL && !mp__budget_take(above, s.node_size)))
     return mp__fail(ENOMEM);
+  struct mp_node *n = mp__node_get(&s);
+  if (n == NULL) {
+    if (above != NULL)
+      mp__budget_give(above, s.node_size);
+    return mp__fail(ENOMEM);
+  }
   mp_pool_t *pool = (mp_pool_t *)((unsigned char *)n + s.node_hdr);
   memcpy(pool, &s, offsetof(mp_pool_t, index));
   pool->large = NULL;
@@ -118,7 +131,9 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   pool->reused_bytes = 0;
   pool->requested = 0;
   memset(&pool->life, 0, sizeof pool->life);
-  memset(&pool->counters, 0, sizeof pool->counters);
+  pool->counters.reserved = pool->counters.peak = pool->node_size;
+  atomic_init(&pool->bud.charged, 0);
+  mp__budget_link(pool);
   mp__index_init(&pool->index);
   mp__node_init(pool, n,
                 (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
@@ -129,7 +144,6 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   (void)mp__index_build(pool); /* cannot fail: the inline slots suffice */
 #endif
   mp__node_enter(pool, n);
-  mp__reserved_add(pool, pool->node_size);
   mp_track_create(pool);
   mp__life_link(pool, opt->parent);
   return pool;
@@ -173,6 +187,7 @@ void mp__pool_free(mp_pool_t *pool) {
   mp_track_destroy(pool);
   mp__reuse_destroy(pool);
   mp__index_free(pool);
+  mp__budget_unlink(pool);
   /* The pool lives in its first node: copy what is needed to free it. */
   mp_pool_t s; /* what mp__node_put() reads */
   s.backing = pool->backing;

@@ -286,12 +286,15 @@ static struct mp_reuse *control(mp_pool_t *pool) {
   if (pool->reuse != NULL)
     return pool->reuse;
   size_t bs = mp__block_size(pool, sizeof(struct mp_reuse), MP_GRANULE);
-  struct mp_reuse *r = mp__block_get(pool, bs, MP_GRANULE);
-  if (r == NULL)
+  if (!mp__reserve(pool, bs))
     return NULL;
+  struct mp_reuse *r = mp__block_get(pool, bs, MP_GRANULE);
+  if (r == NULL) {
+    mp__unreserve(pool, bs);
+    return NULL;
+  }
   memset(r, 0, sizeof *r);
   pool->reuse = r;
-  mp__reserved_add(pool, bs);
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
     memset(fmap(pool, n), 0, MP_NMAPS * pool->map_words * sizeof(uint64_t));
     n->dirty = 0;
@@ -439,7 +442,7 @@ void mp__reuse_destroy(mp_pool_t *pool) {
     return;
   size_t bs = mp__block_size(pool, sizeof(struct mp_reuse), MP_GRANULE);
   mp__block_put(&pool->backing, pool->flags, pool->reuse, bs, MP_GRANULE);
-  mp__reserved_sub(pool, bs);
+  mp__unreserve(pool, bs);
   pool->reuse = NULL;
 }
 

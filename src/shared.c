@@ -228,6 +228,12 @@ int mp__sh_free(mp_pool_t *face, void *p) {
   return r;
 }
 
+int mp__sh_owns(const mp_pool_t *face, const void *p) {
+  int r = mp_owns(enter(face), p);
+  leave(face);
+  return r;
+}
+
 int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size) {
   int r = mp_free_sized(enter(face), p, size);
   leave(face);

@@ -48,6 +48,12 @@ static void pool_stats(const mp_pool_t *pool, mp_stats_t *st) {
     st->children++;
   st->bytes_reserved += pool->counters.reserved;
   st->peak_reserved += pool->counters.peak;
+  st->bytes_align_waste += pool->align_waste;
+  st->budget = pool->bud.limit;
+  st->budget_used =
+      pool->bud.limit != 0
+          ? atomic_load_explicit(&pool->bud.charged, memory_order_relaxed)
+          : 0;
 }
 
 /* Adds every field but size of b to a. */
@@ -65,6 +71,7 @@ static void add(mp_stats_t *a, const mp_stats_t *b) {
   a->large_reserved += b->large_reserved;
   a->cleanups += b->cleanups;
   a->children += b->children;
+  a->bytes_align_waste += b->bytes_align_waste;
 }
 
 /* The next pool after p in a pre-order walk of root's subtree, or NULL;
@@ -99,6 +106,10 @@ int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
     memset(&one, 0, sizeof one);
     pool_stats(p, &one);
     add(&all, &one);
+    if (p == pool) { /* a budget covers the tree: the root's is the sum */
+      all.budget = one.budget;
+      all.budget_used = one.budget_used;
+    }
   }
   /* Fill what the caller's struct has room for; zero what we do not know. */
   size_t room = st->size;

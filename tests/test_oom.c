@@ -72,9 +72,82 @@ static void fail_every_call(void **state) {
   assert_true(k > 10);
 }
 
+/* The same on the newer paths: a budgeted parent with a child, and a
+ * buffer pool that overflows to the failing allocator. */
+static int workload_budget_buffer(test_alloc_t *t, long k) {
+  static unsigned char buf[8192];
+  ta_init(t);
+  t->fail_at = k;
+  int failed = 0;
+  mp_options_t o;
+  mp_options_init(&o);
+  o.node_size = 1024;
+  o.large_threshold = 0;
+  o.allocator = &t->a;
+  o.budget = 256 * 1024;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  if (p == NULL) {
+    assert_int_equal(errno, ENOMEM);
+    return 1;
+  }
+  mp_pool_t *c = mp_create_child(p, 1024);
+  mp_options_init(&o);
+  o.node_size = 0;
+  o.allocator = &t->a;
+  o.buffer = buf;
+  o.buffer_size = sizeof buf;
+  o.flags = MP_POOL_BUFFER_OVERFLOW;
+  mp_pool_t *b = mp_create_pool_ex(&o); /* its first node: the buffer */
+  assert_non_null(b);
+  if (c == NULL) {
+    assert_int_equal(errno, ENOMEM);
+    failed++;
+  }
+  for (int i = 0; i < 120; i++) {
+    mp_pool_t *q = i % 3 == 0 ? p : i % 3 == 1 ? b : c;
+    if (q == NULL)
+      continue;
+    size_t n = (size_t)(i * 97) % 3000;
+    void *a = i % 4 == 0 ? mp_memalign(q, n, 512) : mp_alloc(q, n);
+    if (a == NULL) {
+      assert_int_equal(errno, ENOMEM);
+      failed++;
+      continue;
+    }
+    memset(a, 0x3c, n);
+    if (i % 5 == 0)
+      assert_int_equal(mp_free(q, a), 0);
+  }
+  t->fail_at = -1;
+  assert_non_null(mp_alloc(b, 100));
+  mp_stats_t st = {.size = sizeof st};
+  assert_int_equal(mp_stats(p, &st, MP_STATS_CHILDREN), 0);
+  assert_int_equal(st.budget_used, st.bytes_reserved);
+  mp_destroy_pool(b);
+  mp_destroy_pool(p);
+  assert_int_equal(t->live_blocks, 0);
+  assert_int_equal(t->live_bytes, 0);
+  return failed;
+}
+
+static void fail_every_call_budget_buffer(void **state) {
+  (void)state;
+  static test_alloc_t t;
+  long k = 0;
+  for (;; k++) {
+    int failed = workload_budget_buffer(&t, k);
+    if (t.fails == 0) {
+      assert_int_equal(failed, 0);
+      break;
+    }
+  }
+  assert_true(k > 10);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(fail_every_call),
+      cmocka_unit_test(fail_every_call_budget_buffer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

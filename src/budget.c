@@ -1,0 +1,80 @@
+/*
+ * Byte budgets and the out-of-memory hook.
+ *
+ * A pool with a budget counts the bytes it and its descendants hold from
+ * the block source in `charged`; each acquisition is charged to every
+ * budgeted pool from the acquiring one up, before the block is taken, and
+ * fails if any of them would go over.  Children may live on other threads
+ * than their ancestors, so the counters are atomic (a compare-and-swap
+ * loop per budgeted pool on the way up).  Pools with no budget above them
+ * have no chain (bud.first is NULL) and pay one predictable branch.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "mp_internal.h"
+
+/* Gives n back to the budgets from `first` up to, not including, `stop`. */
+static void give_until(mp_pool_t *first, const mp_pool_t *stop, size_t n) {
+  for (mp_pool_t *q = first; q != stop; q = q->bud.up)
+    atomic_fetch_sub_explicit(&q->bud.charged, n, memory_order_relaxed);
+}
+
+bool mp__budget_take(mp_pool_t *first, size_t n) {
+  for (mp_pool_t *q = first; q != NULL; q = q->bud.up) {
+    size_t limit = q->bud.limit;
+    size_t cur = atomic_load_explicit(&q->bud.charged, memory_order_relaxed);
+    do {
+      if (n > limit || cur > limit - n) {
+        give_until(first, q, n);
+        return false;
+      }
+    } while (!atomic_compare_exchange_weak_explicit(
+        &q->bud.charged, &cur, cur + n, memory_order_relaxed,
+        memory_order_relaxed));
+  }
+  return true;
+}
+
+void mp__budget_give(mp_pool_t *first, size_t n) {
+  give_until(first, NULL, n);
+}
+
+void mp__budget_settle(const mp_options_t *opt, mp_pool_t *s) {
+  mp_pool_t *parent = opt->parent;
+  s->bud.limit = opt->budget;
+  s->bud.on_oom = opt->on_oom;
+  s->bud.oom_ud = opt->oom_ud;
+  if (opt->on_oom == NULL && parent != NULL) {
+    s->bud.on_oom = parent->bud.on_oom;
+    s->bud.oom_ud = parent->bud.oom_ud;
+  }
+  /* The chain above the new pool; mp__budget_link() puts the pool itself
+   * at its head when it has a budget of its own. */
+  s->bud.first = parent != NULL ? parent->bud.first : NULL;
+  s->bud.up = NULL;
+  atomic_init(&s->bud.charged, 0);
+  s->align_waste = 0;
+}
+
+void mp__budget_link(mp_pool_t *pool) {
+  if (pool->bud.limit == 0)
+    return;
+  pool->bud.up = pool->bud.first;
+  pool->bud.first = pool;
+  atomic_store_explicit(&pool->bud.charged, pool->counters.reserved,
+                        memory_order_relaxed);
+}
+
+/* A pool going away gives what it still holds back to the budgets above
+ * it (its own counter goes with it). */
+void mp__budget_unlink(mp_pool_t *pool) {
+  mp_pool_t *above = pool->bud.limit != 0 ? pool->bud.up : pool->bud.first;
+  if (above != NULL && pool->counters.reserved != 0)
+    mp__budget_give(above, pool->counters.reserved);
+}
+
+void mp__oom(mp_pool_t *pool, size_t size) {
+  if (pool->bud.on_oom != NULL)
+    pool->bud.on_oom(pool, size, pool->bud.oom_ud);
+  errno = ENOMEM;
+}

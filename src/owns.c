@@ -1,0 +1,21 @@
+/*
+ * Ownership: whether a pointer belongs to a pool, answered from the index
+ * (index.c) in O(1) -- the same test mp_free() makes (mp__owner()).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "mp_internal.h"
+
+int mp_owns(const mp_pool_t *pool, const void *p) {
+  if (pool == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (MP_SHARED(pool))
+    return mp__sh_owns(pool, p);
+  if (p == NULL)
+    return 0;
+  struct mp_large *l;
+  struct mp_node *n;
+  return mp__owner(pool, p, &l, &n) ? 1 : 0;
+}
