@@ -356,7 +356,10 @@ MP_API void mp_destory_pool(struct mp_pool_s *pool);
  * becomes invalid while the pool keeps its nodes for the allocations that
  * follow.  Nodes are reused in order, the first one first.  NULL is
  * ignored, and so is a pool that is already being reset or destroyed (a
- * call from one of its own cleanups).  Free lists are forgotten.
+ * call from one of its own cleanups).  Free lists are forgotten.  A
+ * hardened build (MPOOL_BUILD_HARDENED) first checks the canary after every
+ * live object, and aborts with one line on stderr on a corrupted one (as
+ * mp_destroy_pool() does).
  * @return nothing.
  * Thread-safety: no other thread may use the pool (or a descendant) during
  *         the call, even a MP_POOL_SHARED pool (debug builds abort when they
@@ -480,8 +483,9 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  * Bad input: a double free, or a size other than the one requested, is
  * undefined behaviour in release builds; a pointer the pool does not own
  * and a size larger than a small object can have are reported (-1,
- * EINVAL).  A hardened build (MPOOL_BUILD_HARDENED) aborts on a double free
- * and on a foreign pointer, with one line on stderr such as
+ * EINVAL).  A hardened build (MPOOL_BUILD_HARDENED) aborts on a double free,
+ * on a foreign pointer and on a corrupted canary after the object (bytes
+ * written past its end, or a wrong size), with one line on stderr such as
  *   mpool: mp_free_sized: double free of 0x55d0c0a0 (pool 0x55d0c000)
  * ---------------------------------------------------------------------- */
 
@@ -493,7 +497,7 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  * is ignored.  NULL `p` is a no-op.
  * @return 0, or -1 with errno EINVAL (NULL pool, foreign pointer, a size
  *         no small object can have).  Hardened builds abort on a foreign
- *         pointer or a double free instead.
+ *         pointer, a double free or a corrupted canary instead.
  * Thread-safety: changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
@@ -608,7 +612,10 @@ MP_API mp_mark_t *mp_mark(struct mp_pool_s *pool);
  * @return 0, or -1 with errno EINVAL if pool or mark is NULL, or `mark` is
  *         not an outstanding mark of this pool (another pool's, or one
  *         already dropped by a rewind or reset: a stale mark is always
- *         detected, and nothing is changed).
+ *         detected, and nothing is changed).  A hardened build
+ *         (MPOOL_BUILD_HARDENED) aborts on such a mark instead, and on a
+ *         corrupted canary after an object it releases, printing one line
+ *         that names the function and the pointer.
  * Thread-safety: as mp_mark().
  */
 MP_API int mp_rewind(struct mp_pool_s *pool, mp_mark_t *mark);
@@ -1003,8 +1010,13 @@ MP_API int mp_report(const mp_pool_t *pool, FILE *out);
 MP_API int mpool_version(void);
 
 /** mpool_build_flags() bit: the library checks its callers (hardened
- *  build, CMake option MPOOL_HARDENED): a double free, a foreign pointer or
- *  corrupted metadata aborts with one line on stderr. */
+ *  build, CMake option MPOOL_HARDENED): a double free, a foreign pointer, a
+ *  stale mark, corrupted metadata, or a corrupted canary after an object
+ *  (checked when it is freed or resized and by reset, rewind and destroy)
+ *  aborts with one line on stderr.  As in ASan builds, each object is then
+ *  followed by a red zone granule (holding the canary), mp_nalloc() results
+ *  are granule aligned and mp_alloc() always calls the library, so
+ *  addresses and byte counts differ from other builds. */
 #define MPOOL_BUILD_HARDENED 0x2u
 /** mpool_build_flags() bit: the library tells Valgrind memcheck about every
  *  object (CMake option MPOOL_VALGRIND). */

@@ -42,7 +42,7 @@ static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
     return 0;
   }
   if (a % G == 0) {
-    b = MP_ALIGN_UP(e, G) + MP_TRACK_RZ;
+    b = MP_ALIGN_UP(e, G) + MP_RZ;
   } else {
     a = MP_ALIGN_UP(a, G);
     b = MP_ALIGN_DOWN(e, G);
@@ -76,6 +76,9 @@ void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
   h->size = size;
   h->offset = off;
   mp_track_alloc(pool, m + off, size);
+#ifdef MP_HARDENED
+  mp__canary_put(pool, mp__node_at(pool, m), m + off, size);
+#endif
   return m + off;
 }
 
@@ -100,7 +103,7 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p) {
     return -1;
   }
   uintptr_t a = (uintptr_t)p - h->offset;
-  uintptr_t b = MP_ALIGN_UP((uintptr_t)p + h->size, G) + MP_TRACK_RZ;
+  uintptr_t b = MP_ALIGN_UP((uintptr_t)p + h->size, G) + MP_RZ;
   mp_track_free(pool, p, h->size);
   mp_track_noaccess(h, sizeof *h);
   mp__reuse_range(pool, n, a, b);
@@ -127,6 +130,7 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
     return mp__sh_free_sized(pool, p, size);
   if (p == NULL)
     return 0;
+  MP_HARD_FN(pool, "mp_free_sized");
   /* The size says which lookup is likely to hit: one suffices mostly. */
   struct mp_node *n = NULL;
   if (size <= pool->max && (n = mp__node_of(pool, p)) != NULL)
@@ -155,7 +159,11 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
 
 static void *move(mp_pool_t *pool, void *p, size_t old, size_t new_size,
                   bool packed) {
+#ifdef MP_HARDENED
+  const char *fn = pool->fn; /* the allocation records its own name */
+#endif
   void *q = packed ? mp_nalloc(pool, new_size) : mp__alloc_slow(pool, new_size);
+  MP_HARD_FN(pool, fn);
   if (q == NULL)
     return NULL;
   if (pool->flags & MP_F_COUNT)
@@ -166,11 +174,18 @@ static void *move(mp_pool_t *pool, void *p, size_t old, size_t new_size,
 
 static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
                            size_t new_size) {
+  /* Room after p for the object and its red zone (granules). */
   size_t cap = l->block_size - (size_t)((unsigned char *)p -
-                                        (unsigned char *)l->base);
+                                        (unsigned char *)l->base) - MP_RZ;
+#ifdef MP_HARDENED
+  mp__canary_take(pool, NULL, p, l->size, pool->fn);
+#endif
   if (new_size > pool->max && new_size <= cap) {
     mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* fits the block it has: in place */
+#ifdef MP_HARDENED
+    mp__canary_put(pool, NULL, p, new_size);
+#endif
     return p;
   }
   void *q = new_size > pool->max ? mp__large_alloc(pool, new_size, l->align)
@@ -178,6 +193,9 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
   if (q == NULL && new_size <= l->size) {
     mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* shrinking never fails: keep the block */
+#ifdef MP_HARDENED
+    mp__canary_put(pool, NULL, p, new_size);
+#endif
     return p;
   }
   if (q == NULL)
@@ -191,8 +209,8 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
 static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
                             size_t old, size_t new_size) {
   uintptr_t a = (uintptr_t)p;
-  uintptr_t ob = MP_ALIGN_UP(a + old, G) + MP_TRACK_RZ;
-  uintptr_t nb = MP_ALIGN_UP(a + new_size, G) + MP_TRACK_RZ;
+  uintptr_t ob = MP_ALIGN_UP(a + old, G) + MP_RZ;
+  uintptr_t nb = MP_ALIGN_UP(a + new_size, G) + MP_RZ;
   if (new_size > pool->max)
     return false;
   if (nb < ob) {
@@ -214,16 +232,27 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
                            size_t old, size_t new_size) {
   bool packed = (uintptr_t)p % G != 0 ||
                 (n == pool->current && p == (void *)pool->top);
+#ifdef MP_HARDENED
+  /* With red zones nothing is packed: the canary moves with the end. */
+  mp__canary_take(pool, n, p, old, pool->fn);
+#endif
   if (packed) {
     if (new_size <= old)
       return p; /* the tail stays with it until reset */
   } else if (resize_in_place(pool, n, p, old, new_size)) {
     mp_track_resize(pool, p, old, new_size);
+#ifdef MP_HARDENED
+    mp__canary_put(pool, n, p, new_size);
+#endif
     return p;
   }
   void *q = move(pool, p, old, new_size, packed);
   if (q != NULL)
     (void)free_small(pool, n, p, old);
+#ifdef MP_HARDENED
+  else
+    mp__canary_put(pool, n, p, old); /* p stays as it was */
+#endif
   return q;
 }
 
@@ -236,6 +265,7 @@ static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_realloc(pool, p, old, new_size, sized);
+  MP_HARD_FN(pool, sized ? "mp_realloc" : "mp_realloc_unsized");
   if (p == NULL)
     return mp__alloc_slow(pool, new_size);
   if (new_size > MP_MAX_ALLOC_SIZE)
@@ -261,15 +291,25 @@ static void *resize_object(mp_pool_t *pool, void *p, size_t old,
     struct mp_hdr *h = header_of(pool, n, p);
     if (h == NULL)
       return mp__fail(EINVAL);
+#ifdef MP_HARDENED
+    mp__canary_take(pool, n, p, h->size, pool->fn);
+#endif
     if (new_size <= pool->max - h->offset &&
         resize_in_place(pool, n, p, h->size, new_size)) {
       mp_track_resize(pool, p, h->size, new_size);
       h->size = new_size;
+#ifdef MP_HARDENED
+      mp__canary_put(pool, n, p, new_size);
+#endif
       return p;
     }
     void *q = move(pool, p, h->size, new_size, false);
     if (q != NULL)
       (void)mp__free_hdr(pool, n, p);
+#ifdef MP_HARDENED
+    else
+      mp__canary_put(pool, n, p, h->size);
+#endif
     return q;
   }
   if (!sized)

@@ -10,6 +10,19 @@
  * -- and abort.  Magic values and list links are mixed with a per-process
  * random secret, so an overwrite cannot forge them by accident.
  *
+ * Canaries: every object, small or large, is followed by a red zone
+ * granule (MP_RZ), as in AddressSanitizer builds.  The bytes from the
+ * object's end to the end of that granule hold a canary: each 8-byte word
+ * at address w is derived from the secret and w, so a canary copied from
+ * elsewhere does not verify, and the red zone's last word also carries the
+ * count of canary bytes before the red zone (the object's slack in its last
+ * granule), so a canary can be checked without knowing the object's size.
+ * A per-node bitmap (C) marks the red-zone granules of live small objects.
+ * Frees and resizes check the canary of the object (its size is known);
+ * mp_reset_pool(), mp_rewind() and mp_destroy_pool() check every canary
+ * the bitmaps record in the memory they give back, and every large
+ * block's as they release it.
+ *
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef _DEFAULT_SOURCE
@@ -20,6 +33,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 unsigned mpool_build_flags(void) {
   unsigned f = 0;
@@ -96,6 +110,160 @@ void mp__hard_check_large(const mp_pool_t *pool, const struct mp_large *l,
     mp__hard_fail(fn, "corrupted large block header of", l + 1, pool);
 }
 
+/* ---- canaries ---- */
+
+#define G ((uintptr_t)MP_GRANULE)
+
+/* The canary word at address w (8-byte aligned), for the secret s. */
+static uint64_t canary_word(uint64_t s, uintptr_t w) {
+  uint64_t k = (s ^ (uint64_t)w) * UINT64_C(0x9e3779b97f4a7c15);
+  return k ^ (k >> 29);
+}
+
+static uint64_t load64(uintptr_t at) {
+  uint64_t v;
+  memcpy(&v, (const void *)at, sizeof v);
+  return v;
+}
+
+static void store64(uintptr_t at, uint64_t v) {
+  memcpy((void *)at, &v, sizeof v);
+}
+
+/* The bytes at offsets from..7 of a word in memory, as a mask of the word's
+ * value (byte order known), or 0 when the byte order is not known. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TAIL_MASK(from) (~(uint64_t)0 << (8 * (from)))
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define TAIL_MASK(from) (~(uint64_t)0 >> (8 * (from)))
+#else
+#define TAIL_MASK(from) ((void)(from), (uint64_t)0)
+#endif
+
+/* The words of the canary before the red zone: [e, g), where g is e
+ * rounded up to a granule.  fill: writes them; else: compares.  The word
+ * holding e keeps (or ignores) the object's bytes before e. */
+static bool slack_words(uint64_t s, uintptr_t e, uintptr_t g, bool fill) {
+  for (uintptr_t w = e & ~(uintptr_t)7; w < g; w += 8) {
+    uint64_t k = canary_word(s, w);
+    size_t from = w < e ? (size_t)(e - w) : 0;
+    uint64_t mask = from == 0 ? ~(uint64_t)0 : TAIL_MASK(from);
+    if (mask == 0) { /* unknown byte order: byte by byte */
+      unsigned char b[8];
+      memcpy(b, &k, sizeof b);
+      for (size_t i = from; i < 8; i++) {
+        unsigned char *x = (unsigned char *)(w + i);
+        if (fill)
+          *x = b[i];
+        else if (*x != b[i])
+          return false;
+      }
+      continue;
+    }
+    uint64_t v = load64(w);
+    if (fill)
+      store64(w, (v & ~mask) | (k & mask));
+    else if ((v & mask) != (k & mask))
+      return false;
+  }
+  return true;
+}
+
+static uint64_t *cmap(const mp_pool_t *pool, struct mp_node *n) {
+  return (uint64_t *)(n + 1) + 3 * pool->map_words;
+}
+
+static size_t cidx(const struct mp_node *n, uintptr_t g) {
+  return (g - (uintptr_t)n) / G;
+}
+
+/* The red zone granule of an object ending at e. */
+static uintptr_t rz_of(uintptr_t e) { return MP_ALIGN_UP(e, G); }
+
+/* Writes the canary from e (the end of an object) to the end of the red
+ * zone granule rz_of(e): the red zone's last word also holds g - e. */
+static void canary_fill(uintptr_t e) {
+  uint64_t s = mp__hard_secret();
+  uintptr_t g = rz_of(e);
+  if (e < g)
+    (void)slack_words(s, e, g, true);
+  for (uintptr_t w = g; w < g + G - 8; w += 8)
+    store64(w, canary_word(s, w));
+  store64(g + G - 8, canary_word(s, g + G - 8) ^ (uint64_t)(g - e));
+}
+
+/* Whether the canary from e is intact. */
+static bool canary_ok(uintptr_t e) {
+  uint64_t s = mp__hard_secret();
+  uintptr_t g = rz_of(e);
+  if ((load64(g + G - 8) ^ canary_word(s, g + G - 8)) != (uint64_t)(g - e))
+    return false;
+  for (uintptr_t w = g; w < g + G - 8; w += 8)
+    if (load64(w) != canary_word(s, w))
+      return false;
+  return e == g || slack_words(s, e, g, false);
+}
+
+/* Gives the object [p, p + size) its canary; n is its node, or NULL for a
+ * large block. */
+void mp__canary_put(const mp_pool_t *pool, struct mp_node *n, void *p,
+                    size_t size) {
+  uintptr_t e = (uintptr_t)p + size;
+  canary_fill(e);
+  if (n != NULL) {
+    size_t i = cidx(n, rz_of(e));
+    cmap(pool, n)[i / 64] |= (uint64_t)1 << (i % 64);
+  }
+}
+
+/* Checks the canary of the object [p, p + size) and forgets it, before the
+ * object is freed or resized. */
+void mp__canary_take(const mp_pool_t *pool, struct mp_node *n, const void *p,
+                     size_t size, const char *fn) {
+  uintptr_t e = (uintptr_t)p + size;
+  if (!canary_ok(e))
+    mp__hard_fail(fn, "corrupted canary after", p, pool);
+  if (n != NULL) {
+    size_t i = cidx(n, rz_of(e));
+    cmap(pool, n)[i / 64] &= ~((uint64_t)1 << (i % 64));
+  }
+}
+
+/* Checks and forgets every canary recorded in the granules [lo, hi) of
+ * node n, whose objects are being given back at once.  The red zone says
+ * where its canary starts; the message names that address. */
+void mp__canary_sweep(const mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
+                      uintptr_t hi, const char *fn) {
+  uint64_t *m = cmap(pool, n);
+  size_t i = cidx(n, MP_ALIGN_UP(lo, G)), j = cidx(n, MP_ALIGN_UP(hi, G));
+  while (i < j) {
+    uint64_t word = m[i / 64] >> (i % 64);
+    if (word == 0) {
+      i = (i / 64 + 1) * 64;
+      continue;
+    }
+    i += mp__lowest_bit(word);
+    if (i >= j)
+      break;
+    uintptr_t g = (uintptr_t)n + i * G;
+    uint64_t slack =
+        load64(g + G - 8) ^ canary_word(mp__hard_secret(), g + G - 8);
+    if (slack >= G)
+      mp__hard_fail(fn, "corrupted canary at", (const void *)g, pool);
+    if (!canary_ok(g - (uintptr_t)slack))
+      mp__hard_fail(fn, "corrupted canary at",
+                    (const void *)(g - (uintptr_t)slack), pool);
+    m[i / 64] &= ~((uint64_t)1 << (i % 64));
+    i++;
+  }
+}
+
+/* Every canary of the pool: its nodes' and its large blocks'. */
+void mp__canary_sweep_all(const mp_pool_t *pool, const char *fn) {
+  for (struct mp_node *n = pool->first; n != NULL; n = n->next)
+    mp__canary_sweep(pool, n, (uintptr_t)n->start, mp__node_end(pool, n), fn);
+}
+
 /* Before a small object [p, p + size) of node n is freed: its granules
  * must not be free already, in a free chunk or in the bump space. */
 void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
@@ -122,15 +290,14 @@ void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
   if (pool->reuse == NULL && n != pool->current && a < (uintptr_t)n->high &&
       e > (uintptr_t)n->low)
     mp__hard_fail(fn, "double free of", p, pool);
-  /* The granules the free would give back, as free.c computes them. */
-  if (a % MP_GRANULE == 0) {
-    b = MP_ALIGN_UP(e, MP_GRANULE) + MP_TRACK_RZ;
-  } else {
-    a = MP_ALIGN_UP(a, MP_GRANULE);
-    b = MP_ALIGN_DOWN(e, MP_GRANULE);
-  }
-  if (a < b && mp__reuse_any_free(pool, n, a, b))
+  /* With red zones every small object starts on a granule and owns the
+   * granules up to the end of its red zone, as free.c gives them back. */
+  if (a % MP_GRANULE != 0)
+    mp__hard_fail(fn, "free of a pointer the pool does not own:", p, pool);
+  b = MP_ALIGN_UP(e, MP_GRANULE) + MP_RZ;
+  if (mp__reuse_any_free(pool, n, a, b))
     mp__hard_fail(fn, "double free of", p, pool);
+  mp__canary_take(pool, n, p, size, fn);
 }
 
 #endif /* MP_HARDENED */

@@ -23,10 +23,12 @@ static void put_block(mp_pool_t *pool, const struct mp_large *l, void *base,
 
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   size_t hdr = MP_ALIGN_UP(sizeof(struct mp_large), align);
-  /* size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
-  int cls = mp__block_class(pool, hdr + size, align);
+  /* The object, then its red zone (MP_RZ: a canary in hardened builds).
+   * size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
+  size_t need = hdr + MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ;
+  int cls = mp__block_class(pool, need, align);
   size_t bsize = cls >= 0 ? mp__class_size(cls)
-                          : mp__block_size(pool, hdr + size, align);
+                          : mp__block_size(pool, need, align);
   if (!mp__reserve(pool, bsize)) {
     mp__oom(pool, bsize);
     return NULL;
@@ -60,10 +62,19 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   /* The rest of the block stays out of reach, as a red zone. */
   mp_track_noaccess(p, (size_t)(base + bsize - p));
   mp_track_alloc(pool, p, size);
+#ifdef MP_HARDENED
+  mp__canary_put(pool, NULL, p, size);
+#endif
   return p;
 }
 
+/* Hardened builds check the block's header and canary for the public
+ * function in progress: a free, a resize, a reset, a rewind or a destroy. */
 void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
+#ifdef MP_HARDENED
+  mp__hard_check_large(pool, l, pool->fn); /* before l->size is trusted */
+  mp__canary_take(pool, NULL, l + 1, l->size, pool->fn);
+#endif
   mp_track_free(pool, l + 1, l->size);
   if (l->prev != NULL)
     l->prev->next = l->next;
@@ -96,6 +107,7 @@ int mp_free(mp_pool_t *pool, void *p) {
     return mp__sh_free(pool, p);
   if (p == NULL)
     return 0;
+  MP_HARD_FN(pool, "mp_free");
   struct mp_large *l;
   struct mp_node *n;
   bool owned = mp__owner(pool, p, &l, &n);

@@ -200,6 +200,7 @@ static void teardown(mp_pool_t *root) {
     } else {
       mp_pool_t *up = life->parent;
       unlink_child(p);
+      MP_HARD_FN(p, root->fn); /* its canaries are checked for root's call */
       mp__pool_free(p);
       p = up;
     }
@@ -229,6 +230,7 @@ void mp__life_rewind(mp_pool_t *pool, uint64_t seq) {
     if (c != NULL && c->life.seq > seq) {
       teardown(c);
       unlink_child(c);
+      MP_HARD_FN(c, "mp_rewind");
       mp__pool_free(c);
     } else if (life->cleanups != NULL && life->cleanups->seq > seq) {
       run_newest(pool);

@@ -30,6 +30,7 @@ mp_mark_t *mp_mark(mp_pool_t *pool) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_mark(pool);
+  MP_HARD_FN(pool, "mp_mark");
   /* The record itself lies before the position it records, so it survives
    * a rewind to itself. */
   struct mp_mark_s *m = mp__alloc_small(pool, sizeof *m, MP_GRANULE);
@@ -51,14 +52,28 @@ int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
   }
   if (MP_SHARED(pool))
     return mp__sh_rewind(pool, mark);
+  MP_HARD_FN(pool, "mp_rewind");
   struct mp_mark_s *m = pool->life.marks;
   while (m != NULL && m != mark)
     m = m->prev;
   if (m == NULL) {
+#ifdef MP_HARDENED
+    mp__hard_fail("mp_rewind", "stale or foreign mark", mark, pool);
+#endif
     errno = EINVAL; /* another pool's, rewound past, or not a mark */
     return -1;
   }
   mp__life_rewind(pool, m->events);
+  MP_HARD_FN(pool, "mp_rewind"); /* a cleanup may have called others */
+#ifdef MP_HARDENED
+  /* The canaries of everything made after the mark: bump objects above
+   * its position in its node, and all in the nodes entered since. */
+  mp__canary_sweep(pool, m->node, (uintptr_t)m->ptr,
+                   mp__node_end(pool, m->node), "mp_rewind");
+  for (struct mp_node *n = m->node->next; n != NULL; n = n->next)
+    mp__canary_sweep(pool, n, (uintptr_t)n->start, mp__node_end(pool, n),
+                     "mp_rewind");
+#endif
   mp__large_release_after(pool, m->events);
 
   /* Nodes entered after the mark hold nothing any more. */

@@ -35,6 +35,18 @@
 
 #include "mp_track.h"
 
+/* The red zone kept after every object: one granule in AddressSanitizer
+ * builds (poisoned) and in hardened builds (holding a canary, harden.c), 0
+ * otherwise.  With a red zone every small object starts on a granule
+ * (mp_nalloc() results too), the pool routes every allocation through the
+ * library (no inline fast path), and addresses and byte counts differ from
+ * other builds. */
+#if defined(MP_TRACK_ASAN) || defined(MP_HARDENED)
+#define MP_RZ ((size_t)MP_GRANULE)
+#else
+#define MP_RZ ((size_t)0)
+#endif
+
 #ifndef MP_DEFAULT_CACHE_LIMIT
 #define MP_DEFAULT_CACHE_LIMIT ((size_t)64 << 20)
 #endif
@@ -79,12 +91,17 @@ struct mp_hdr {
   size_t offset; /* from the start of the object's memory to the object */
 };
 
-/* Bitmaps of one bit per granule in each node (see reuse.c): F and S, and
- * in hardened builds a third marking every granule of every free chunk. */
+/* Bitmaps of one bit per granule in each node: F and S (reuse.c), and in
+ * hardened builds G marking every granule of every free chunk (reuse.c)
+ * and C marking every red-zone granule that holds a canary (harden.c).
+ * The first MP_REUSE_MAPS are the free lists' and are cleared with them;
+ * C is kept from a node's first use. */
 #ifdef MP_HARDENED
-#define MP_NMAPS 3
+#define MP_NMAPS 4
+#define MP_REUSE_MAPS 3
 #else
 #define MP_NMAPS 2
+#define MP_REUSE_MAPS 2
 #endif
 
 /* A node starts with this header and MP_NMAPS bitmaps of one bit per
@@ -204,6 +221,9 @@ struct mp_pool_s {
   struct mp_life life;
   struct mp_counters counters;
   struct mp_shared *shared; /* MP_F_INNER only: the handle (shared.c) */
+#ifdef MP_HARDENED
+  const char *fn; /* the public function in progress, for messages */
+#endif
 };
 
 _Static_assert(sizeof(struct mp_node) % 16 == 0, "node header granule");
@@ -235,6 +255,20 @@ static inline unsigned mp__floor_log2(size_t x) {
 #endif
 }
 
+/* The position of the lowest set bit of x (x > 0). */
+static inline unsigned mp__lowest_bit(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+  return (unsigned)__builtin_ctzll(x);
+#else
+  unsigned k = 0;
+  while (!(x & 1)) {
+    x >>= 1;
+    k++;
+  }
+  return k;
+#endif
+}
+
 /* Sets errno and returns NULL: the one exit for failing pointer calls. */
 static inline void *mp__fail(int err) {
   errno = err;
@@ -254,6 +288,12 @@ struct mp_large *mp__large_scan(const mp_pool_t *pool, const void *p);
 /* Index keys: a node by its base with bit 0 set (bases are aligned to the
  * node size); a large block by its user pointer, always granule aligned. */
 #define MP_NODE_KEY(n) ((uintptr_t)(n) | 1u)
+
+/* The node that holds p, known to be in one of this pool's nodes. */
+static inline struct mp_node *mp__node_at(const mp_pool_t *pool,
+                                          const void *p) {
+  return (struct mp_node *)MP_ALIGN_DOWN((uintptr_t)p, pool->node_size);
+}
 
 /* The node of this pool that holds p, or NULL: reads no memory at p. */
 static inline struct mp_node *mp__node_of(const mp_pool_t *pool,
@@ -283,6 +323,9 @@ static inline struct mp_large *mp__large_of(const mp_pool_t *pool,
  * one line naming the mpool function and the pointer, and aborts. */
 #ifdef MP_HARDENED
 #define MP_HARD 1
+/* Records the public function in progress, which checks deep inside the
+ * library (free-list links, canaries at release) name when they fail. */
+#define MP_HARD_FN(pool, name) ((pool)->fn = (name))
 uintptr_t mp__hard_secret(void);
 static inline uintptr_t mp__hard_magic(const void *at) {
   return mp__hard_secret() ^ (uintptr_t)at ^ (uintptr_t)0x6d706f6f6cu;
@@ -300,8 +343,17 @@ void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
                          const void *p, size_t size, const char *fn);
 bool mp__reuse_any_free(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                         uintptr_t b);
+/* Canaries: the bytes from an object's end to the end of its red zone. */
+void mp__canary_put(const mp_pool_t *pool, struct mp_node *n, void *p,
+                    size_t size);
+void mp__canary_take(const mp_pool_t *pool, struct mp_node *n, const void *p,
+                     size_t size, const char *fn);
+void mp__canary_sweep(const mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
+                      uintptr_t hi, const char *fn);
+void mp__canary_sweep_all(const mp_pool_t *pool, const char *fn);
 #else
 #define MP_HARD 0
+#define MP_HARD_FN(pool, name) ((void)0)
 #endif
 
 /* node.c */

@@ -24,8 +24,8 @@
  *                                   around the library's own access to
  *                                   words kept in inaccessible memory
  *
- * MP_TRACK_RZ is the red zone kept after every small object: a granule in
- * ASan builds (the layout then differs from other builds), 0 otherwise.
+ * The red zone after every object (MP_RZ) is defined in mp_internal.h: it
+ * serves ASan builds and hardened builds' canaries alike.
  * MP_TRACK_ON is 1 when any tool is tracked: the pool then routes every
  * allocation through the library (no inline fast path), and mp_vprintf()
  * does not format into the free space.
@@ -54,7 +54,6 @@
 #include <sanitizer/asan_interface.h>
 
 #define MP_TRACK_ON 1
-#define MP_TRACK_RZ ((size_t)MP_GRANULE)
 
 #define mp_track_create(pool) ((void)(pool))
 #define mp_track_destroy(pool) ((void)(pool))
@@ -82,7 +81,6 @@ static inline void mp__track_resize_asan(void *p, size_t old, size_t nsize) {
 #include <valgrind/memcheck.h>
 
 #define MP_TRACK_ON 1
-#define MP_TRACK_RZ ((size_t)0)
 
 #define mp_track_create(pool) VALGRIND_CREATE_MEMPOOL((pool), 0, 0)
 #define mp_track_destroy(pool) VALGRIND_DESTROY_MEMPOOL(pool)
@@ -120,7 +118,6 @@ static inline void mp__track_resize_asan(void *p, size_t old, size_t nsize) {
 #else
 
 #define MP_TRACK_ON 0
-#define MP_TRACK_RZ ((size_t)0)
 
 #define mp_track_create(pool) ((void)(pool))
 #define mp_track_destroy(pool) ((void)(pool))

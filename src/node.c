@@ -43,7 +43,8 @@ void mp__set_window(mp_pool_t *pool) {
  * frees never pays for them. */
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start) {
   size_t bytes = sizeof *n;
-  if (pool->reuse != NULL)
+  /* Hardened builds clear all the maps: the canary map is always in use. */
+  if (pool->reuse != NULL || MP_HARD)
     bytes += MP_NMAPS * pool->map_words * sizeof(uint64_t);
   memset(n, 0, bytes);
   n->start = start;
@@ -120,7 +121,7 @@ static int next_node(mp_pool_t *pool) {
  * power of two, >= MP_GRANULE, and size + align <= max when align >
  * pool->align), with the red zone after it; not yet tracked as an object. */
 void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align) {
-  size_t rs = MP_ALIGN_UP(size, MP_GRANULE) + MP_TRACK_RZ;
+  size_t rs = MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ;
   for (;;) {
     uintptr_t ptr = (uintptr_t)pool->w.ptr;
     uintptr_t p = MP_ALIGN_UP(ptr, align);
@@ -146,8 +147,12 @@ void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align) {
 /* A small object, as mp__alloc_block() but tracked. */
 void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
   void *p = mp__alloc_block(pool, size, align);
-  if (p != NULL)
+  if (p != NULL) {
     mp_track_alloc(pool, p, size);
+#ifdef MP_HARDENED
+    mp__canary_put(pool, mp__node_at(pool, p), p, size);
+#endif
+  }
   return p;
 }
 
@@ -170,6 +175,7 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_alloc(pool, size);
+  MP_HARD_FN(pool, "mp_alloc");
   /* In a pool with a window, a small request the window refused does not
    * fit the bump space: a freed chunk of its exact size comes first. */
   if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW)) {
@@ -191,15 +197,16 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_nalloc(pool, size);
+  MP_HARD_FN(pool, "mp_nalloc");
   if (!request_ok(pool, &size))
     return NULL;
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
     return mp__large_alloc(pool, size, MP_GRANULE);
-  /* With red zones (ASan builds) every small object is aligned and has
-   * one: packed objects would leave none between them. */
-  void *p = MP_TRACK_RZ == 0 ? mp__take_top(pool, size) : NULL;
+  /* With red zones (ASan and hardened builds) every small object is
+   * aligned and has one: packed objects would leave none between them. */
+  void *p = MP_RZ == 0 ? mp__take_top(pool, size) : NULL;
   if (p != NULL) {
     mp_track_alloc(pool, p, size);
     return p;
@@ -247,6 +254,7 @@ void *mp_memalign(mp_pool_t *pool, size_t size, size_t alignment) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_memalign(pool, size, alignment);
+  MP_HARD_FN(pool, "mp_memalign");
   if (!request_ok(pool, &size))
     return NULL;
   size_t align = alignment < pool->align ? pool->align : alignment;

@@ -89,8 +89,8 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
     s->flags |= MP_F_HEADERS | MP_F_NOWINDOW;
   if (opt->flags & MP_POOL_COUNT_REQUESTS)
     s->flags |= MP_F_COUNT | MP_F_NOWINDOW;
-  if (MP_TRACK_ON)
-    s->flags |= MP_F_NOWINDOW; /* the inline fast path cannot track */
+  if (MP_TRACK_ON || MP_RZ != 0)
+    s->flags |= MP_F_NOWINDOW; /* the inline fast path keeps no red zone */
   return 0;
 }
 
@@ -130,6 +130,7 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   pool->freed_bytes = 0;
   pool->reused_bytes = 0;
   pool->requested = 0;
+  MP_HARD_FN(pool, "mp_create_pool");
   memset(&pool->life, 0, sizeof pool->life);
   pool->counters.reserved = pool->counters.peak = pool->node_size;
   atomic_init(&pool->bud.charged, 0);
@@ -158,9 +159,16 @@ mp_pool_t *mp_create_pool(size_t size) {
 }
 
 void mp_reset_pool(mp_pool_t *pool) {
-  if (pool == NULL || (MP_SHARED(pool) && mp__sh_reset(pool)) ||
+  if (pool == NULL)
+    return;
+  MP_HARD_FN(pool, "mp_reset_pool");
+  if ((MP_SHARED(pool) && mp__sh_reset(pool)) ||
       mp__life_reset(pool) != 0)
     return;
+  MP_HARD_FN(pool, "mp_reset_pool"); /* a cleanup may have called others */
+#ifdef MP_HARDENED
+  mp__canary_sweep_all(pool, "mp_reset_pool");
+#endif
   mp__large_release_all(pool);
   mp__reuse_reset(pool);
   pool->requested = 0;
@@ -174,15 +182,22 @@ void mp_reset_pool(mp_pool_t *pool) {
 }
 
 void mp_destroy_pool(mp_pool_t *pool) {
-  if (pool == NULL || (MP_SHARED_KIN(pool) && mp__sh_destroy(pool)) ||
+  if (pool == NULL)
+    return;
+  MP_HARD_FN(pool, "mp_destroy_pool");
+  if ((MP_SHARED_KIN(pool) && mp__sh_destroy(pool)) ||
       mp__life_destroy(pool) != 0)
     return;
+  MP_HARD_FN(pool, "mp_destroy_pool");
   mp__pool_free(pool);
 }
 
 void mp__pool_free(mp_pool_t *pool) {
   if (pool->flags & MP_F_INNER)
     mp__sh_release(pool);
+#ifdef MP_HARDENED
+  mp__canary_sweep_all(pool, pool->fn);
+#endif
   mp__large_release_all(pool);
   mp_track_destroy(pool);
   mp__reuse_destroy(pool);

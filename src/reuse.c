@@ -31,19 +31,6 @@
 
 #define G ((uintptr_t)MP_GRANULE)
 
-static unsigned lowest_bit(uint64_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  return (unsigned)__builtin_ctzll(x);
-#else
-  unsigned k = 0;
-  while (!(x & 1)) {
-    x >>= 1;
-    k++;
-  }
-  return k;
-#endif
-}
-
 /* ---- words kept in free chunks ----
  *
  * Free chunks are inaccessible to memory tools (mp_track.h): every read
@@ -240,7 +227,7 @@ static void check_links(const mp_pool_t *pool, struct mp_chunk *ch,
     ok = (uintptr_t)next % G == 0 && mp__node_of(pool, next) != NULL &&
          prev_of(next) == ch;
   if (!ok)
-    mp__hard_fail("free list", "corrupted links in free chunk", ch, pool);
+    mp__hard_fail(pool->fn, "corrupted links in free chunk", ch, pool);
 }
 #endif
 
@@ -296,7 +283,8 @@ static struct mp_reuse *control(mp_pool_t *pool) {
   memset(r, 0, sizeof *r);
   pool->reuse = r;
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
-    memset(fmap(pool, n), 0, MP_NMAPS * pool->map_words * sizeof(uint64_t));
+    memset(fmap(pool, n), 0,
+           MP_REUSE_MAPS * pool->map_words * sizeof(uint64_t));
     n->dirty = 0;
   }
   for (struct mp_node *n = pool->first; n != pool->current; n = n->next) {
@@ -352,7 +340,7 @@ void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
       bits &= ~(uint64_t)0 << (c % 64);
     if (bits == 0)
       continue;
-    uintptr_t a = (uintptr_t)r->head[w * 64 + lowest_bit(bits)];
+    uintptr_t a = (uintptr_t)r->head[w * 64 + mp__lowest_bit(bits)];
     struct mp_node *n = (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size);
     size_t size = size_at(pool, n, a);
     take(pool, n, a, size);
@@ -431,7 +419,8 @@ void mp__reuse_reset(mp_pool_t *pool) {
   memset(pool->reuse, 0, sizeof *pool->reuse);
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
     if (n->dirty) {
-      memset(fmap(pool, n), 0, MP_NMAPS * pool->map_words * sizeof(uint64_t));
+      memset(fmap(pool, n), 0,
+             MP_REUSE_MAPS * pool->map_words * sizeof(uint64_t));
       n->dirty = 0;
     }
   }
@@ -478,7 +467,7 @@ void mp__reuse_forget(mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
       i = (i / 64 + 1) * 64;
       continue;
     }
-    i += lowest_bit(word);
+    i += mp__lowest_bit(word);
     if (i >= last)
       break;
     uintptr_t a = (uintptr_t)n + i * G;

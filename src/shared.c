@@ -173,6 +173,7 @@ bool mp__sh_destroy(mp_pool_t *pool) {
   struct mp_shared *s = handle ? of(pool) : NULL;
   mp_pool_t *target = handle ? s->inner : pool;
   struct mp_shared *up = parent_handle(target);
+  MP_HARD_FN(target, "mp_destroy_pool");
   if (up != NULL)
     (void)enter(&up->face);
   if (handle) {

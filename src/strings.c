@@ -75,12 +75,21 @@ char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
   }
   size_t size = (size_t)len + 1;
   /* Formatted in place: move it against top and take it there, as
-   * mp_nalloc() would.  Otherwise (it did not fit, it is large, or objects
-   * need size headers) allocate and format again. */
-  if (!MP_TRACK_ON && size <= pool->max && !(pool->flags & MP_F_HEADERS))
-    s = mp__take_top(pool, size);
+   * mp_nalloc() would -- or, with red zones (hardened builds), take it
+   * where it is, as mp_nalloc() would there, canary and all.  Otherwise
+   * (it did not fit, it is large, or objects need size headers) allocate
+   * and format again. */
+  if (!MP_TRACK_ON && size <= pool->max && !(pool->flags & MP_F_HEADERS)) {
+    if (MP_RZ == 0) {
+      s = mp__take_top(pool, size);
+      if (s != NULL)
+        memmove(s, room, size);
+    } else if (MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ <= avail) {
+      MP_HARD_FN(pool, "mp_vprintf");
+      s = mp__alloc_small(pool, size, MP_GRANULE); /* == room: no move */
+    }
+  }
   if (s != NULL) {
-    memmove(s, room, size);
     mp__count(pool, size);
   } else {
     s = mp_nalloc(pool, size);

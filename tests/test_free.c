@@ -148,9 +148,11 @@ static void realloc_packed(void **state) {
   memcpy(s, "hello", 6);
   char *t = mp_realloc(p, s, 6, 3);
   assert_ptr_equal(s, t);
-  char *u = mp_realloc(p, t, 6, 100);
+  /* A packed object keeps its tail (release builds); with red zones the
+   * shrink moved the canary, and the object is 3 bytes. */
+  char *u = mp_realloc(p, t, layout_is_exact() ? 6 : 3, 100);
   assert_non_null(u);
-  assert_memory_equal(u, "hello", 6);
+  assert_memory_equal(u, "hello", layout_is_exact() ? 6 : 3);
   mp_destroy_pool(p);
 }
 

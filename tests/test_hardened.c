@@ -117,7 +117,7 @@ static void corrupted_free_list_aborts(void **state) {
   assert_int_equal(mp_free_sized(b.pool, b.p, 64), 0);
   char line[200];
   snprintf(line, sizeof line,
-           "mpool: free list: corrupted links in free chunk %p (pool %p)\n",
+           "mpool: mp_free_sized: corrupted links in free chunk %p (pool %p)\n",
            (void *)b.p, (void *)b.pool);
   expect_abort(corrupt_link_then_free, &b, line);
   mp_destroy_pool(b.pool);
@@ -166,6 +166,315 @@ static void corrupted_large_header_aborts(void **state) {
   mp_destroy_pool(b.pool);
 }
 
+/* ---- canaries ---- */
+
+/* The child's bug: one byte written past b->p's object at b->q (flipped,
+ * so it can never match), then the call of b's kind. */
+enum { DO_FREE_SIZED, DO_FREE, DO_RESET, DO_DESTROY, DO_REALLOC, DO_REWIND };
+
+struct overflow {
+  struct bug b;
+  size_t size; /* of the object at b.p */
+  int call;
+  mp_mark_t *mark;
+  mp_pool_t *owner; /* the pool the message names, when not b.pool */
+};
+
+static void overflow_then_call(void *arg) {
+  struct overflow *o = arg;
+  *o->b.q ^= 0xff;
+  switch (o->call) {
+  case DO_FREE_SIZED:
+    (void)mp_free_sized(o->b.pool, o->b.p, o->size);
+    break;
+  case DO_FREE:
+    (void)mp_free(o->b.pool, o->b.p);
+    break;
+  case DO_RESET:
+    mp_reset_pool(o->b.pool);
+    break;
+  case DO_DESTROY:
+    mp_destroy_pool(o->b.pool);
+    break;
+  case DO_REALLOC:
+    (void)mp_realloc(o->b.pool, o->b.p, o->size, o->size + 1000);
+    break;
+  default:
+    (void)mp_rewind(o->b.pool, o->mark);
+    break;
+  }
+}
+
+/* Expects the overflow of o to abort with "mpool: fn: what at (pool)". */
+static void expect_overflow(struct overflow *o, int call, const char *fn,
+                            const char *what, const void *at) {
+  char line[200];
+  o->call = call;
+  snprintf(line, sizeof line, "mpool: %s: corrupted canary %s %p (pool %p)\n",
+           fn, what, at, (void *)(o->owner ? o->owner : o->b.pool));
+  child_result_t r;
+  assert_int_equal(run_child(overflow_then_call, o, &r), 0);
+  if (!child_aborted(&r) || strcmp(r.err, line) != 0)
+    fail_msg("expected SIGABRT and \"%s\"; status %d, stderr \"%s\"", line,
+             r.status, r.err);
+}
+
+/* A one-byte overflow past small objects of every size in a granule's
+ * range, and past one ending on a granule, at each call that checks. */
+static void small_overflow_aborts(void **state) {
+  (void)state;
+  static const size_t sizes[] = {1, 7, 15, 16, 20, 32, 100};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    struct overflow o = {0};
+    o.size = sizes[i];
+    o.b.pool = mp_create_pool(0);
+    o.b.p = mp_alloc(o.b.pool, o.size);
+    assert_non_null(mp_alloc(o.b.pool, 64)); /* a neighbour after it */
+    o.b.q = o.b.p + o.size;
+    expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", o.b.p);
+    expect_overflow(&o, DO_REALLOC, "mp_realloc", "after", o.b.p);
+    expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", o.b.q);
+    expect_overflow(&o, DO_DESTROY, "mp_destroy_pool", "at", o.b.q);
+    /* The last byte of the red zone is checked too. */
+    o.b.q = (unsigned char *)(((uintptr_t)o.b.p + o.size + 15) & ~(uintptr_t)15) + 15;
+    expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", o.b.p);
+    expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", o.b.q - 15);
+    mp_destroy_pool(o.b.pool);
+  }
+}
+
+/* Objects of mp_nalloc(), the string functions and mp_printf() (which
+ * formats in the free space) carry canaries too. */
+static void nalloc_and_string_overflow_aborts(void **state) {
+  (void)state;
+  struct overflow o = {0};
+  o.b.pool = mp_create_pool(0);
+  o.b.p = mp_nalloc(o.b.pool, 7);
+  o.size = 7;
+  o.b.q = o.b.p + 7;
+  expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", o.b.p);
+  expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", o.b.q);
+  o.b.p = (unsigned char *)mp_strdup(o.b.pool, "abc");
+  o.b.q = o.b.p + 4;
+  expect_overflow(&o, DO_DESTROY, "mp_destroy_pool", "at", o.b.q);
+  o.b.p = (unsigned char *)mp_printf(o.b.pool, "%d-%s", 12345, "xyz");
+  assert_string_equal((char *)o.b.p, "12345-xyz");
+  o.b.q = o.b.p + 10;
+  expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", o.b.q);
+  o.size = 10;
+  expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", o.b.p);
+  mp_destroy_pool(o.b.pool);
+}
+
+static void large_overflow_aborts(void **state) {
+  (void)state;
+  struct overflow o = {0};
+  o.b.pool = mp_create_pool(4096);
+  o.size = 10001;
+  o.b.p = mp_alloc(o.b.pool, o.size);
+  o.b.q = o.b.p + o.size;
+  expect_overflow(&o, DO_FREE, "mp_free", "after", o.b.p);
+  expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", o.b.p);
+  expect_overflow(&o, DO_REALLOC, "mp_realloc", "after", o.b.p);
+  expect_overflow(&o, DO_RESET, "mp_reset_pool", "after", o.b.p);
+  expect_overflow(&o, DO_DESTROY, "mp_destroy_pool", "after", o.b.p);
+  mp_destroy_pool(o.b.pool);
+}
+
+/* Pools with size headers: mp_free() knows the size and checks. */
+static void header_pool_overflow_aborts(void **state) {
+  (void)state;
+  mp_options_t opt;
+  mp_options_init(&opt);
+  opt.flags = MP_POOL_SIZE_HEADERS;
+  struct overflow o = {0};
+  o.b.pool = mp_create_pool_ex(&opt);
+  o.size = 21;
+  o.b.p = mp_alloc(o.b.pool, o.size);
+  o.b.q = o.b.p + o.size;
+  expect_overflow(&o, DO_FREE, "mp_free", "after", o.b.p);
+  expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", o.b.q);
+  mp_destroy_pool(o.b.pool);
+}
+
+/* A rewind checks what it gives back: objects made after the mark. */
+static void rewind_overflow_aborts(void **state) {
+  (void)state;
+  struct overflow o = {0};
+  o.b.pool = mp_create_pool(0);
+  o.mark = mp_mark(o.b.pool);
+  o.b.p = mp_alloc(o.b.pool, 20);
+  o.size = 20;
+  o.b.q = o.b.p + 20;
+  expect_overflow(&o, DO_REWIND, "mp_rewind", "at", o.b.q);
+  mp_destroy_pool(o.b.pool);
+}
+
+/* A child destroyed by its parent's reset is checked for that call. */
+static void child_overflow_aborts(void **state) {
+  (void)state;
+  struct overflow o = {0};
+  o.b.pool = mp_create_pool(0);
+  mp_pool_t *child = mp_create_child(o.b.pool, 0);
+  o.owner = child;
+  o.b.p = mp_alloc(child, 24);
+  o.size = 24;
+  o.b.q = o.b.p + 24;
+  expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", o.b.q);
+  mp_destroy_pool(o.b.pool);
+}
+
+/* A canary copied from another object does not verify: each is bound to
+ * its address. */
+static void copied_canary_aborts(void **state) {
+  (void)state;
+  struct overflow o = {0};
+  o.b.pool = mp_create_pool(0);
+  unsigned char *a = mp_alloc(o.b.pool, 16);
+  o.b.p = mp_alloc(o.b.pool, 16);
+  o.size = 16;
+  assert_ptr_equal(o.b.p, a + 32); /* object, red zone, object */
+  unsigned char saved[16];
+  memcpy(saved, o.b.p + 16, 16);
+  memcpy(o.b.p + 16, a + 16, 16);
+  o.b.q = o.b.p + 31; /* the child flips it back: a's canary, verbatim */
+  o.b.p[31] ^= 0xff;
+  expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", o.b.p);
+  memcpy(o.b.p + 16, saved, 16);
+  mp_destroy_pool(o.b.pool);
+}
+
+/* In-place resizes move the canary: no false alarm after growing or
+ * shrinking, and the moved canary is the one checked. */
+static void realloc_moves_canary(void **state) {
+  (void)state;
+  mp_pool_t *pool = mp_create_pool(0);
+  unsigned char *p = mp_alloc(pool, 20);
+  memset(p, 1, 20);
+  unsigned char *g = mp_realloc(pool, p, 20, 60); /* the newest: grows */
+  assert_ptr_equal(g, p);
+  p = g;
+  memset(p, 2, 60);
+  unsigned char *v = mp_alloc(pool, 33); /* keeps p off the bump pointer */
+  memset(v, 4, 33);
+  assert_ptr_equal(mp_realloc(pool, p, 60, 5), p); /* shrinks in place */
+  memset(p, 3, 5);
+  g = mp_realloc(pool, p, 5, 17); /* grows into the chunk it left */
+  assert_ptr_equal(g, p);
+  p = g;
+  memset(p, 5, 17);
+  struct overflow o = {0};
+  o.b.pool = pool;
+  o.b.p = p;
+  o.size = 17;
+  o.b.q = p + 17;
+  expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", p);
+  expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", p + 17);
+  /* A large block resized in place keeps a canary too. */
+  mp_pool_t *lp = mp_create_pool(4096);
+  unsigned char *l = mp_alloc(lp, 20000);
+  unsigned char *l2 = mp_realloc(lp, l, 20000, 19000);
+  assert_ptr_equal(l2, l);
+  l = l2;
+  memset(l, 6, 19000);
+  o.b.pool = lp;
+  o.b.p = l;
+  o.b.q = l + 19000;
+  expect_overflow(&o, DO_FREE, "mp_free", "after", l);
+  mp_destroy_pool(lp);
+  assert_int_equal(mp_free_sized(pool, v, 33), 0);
+  assert_int_equal(mp_free_sized(pool, p, 17), 0);
+  mp_reset_pool(pool);
+  mp_destroy_pool(pool);
+}
+
+/* Every object kind filled to its last byte, resized, freed, rewound and
+ * reset: no canary complains. */
+static void full_objects_pass(void **state) {
+  (void)state;
+  mp_pool_t *pool = mp_create_pool(1024);
+  unsigned char *v[300];
+  size_t sz[300];
+  for (int round = 0; round < 3; round++) {
+    mp_mark_t *m = mp_mark(pool);
+    for (int i = 0; i < 300; i++) {
+      sz[i] = (size_t)(i * 7 % 61) + (i % 50 == 0 ? 3000 : 0);
+      v[i] = i % 3 == 0 ? mp_nalloc(pool, sz[i]) : mp_alloc(pool, sz[i]);
+      assert_non_null(v[i]);
+      memset(v[i], 0xa5, sz[i]);
+    }
+    for (int i = 0; i < 300; i += 4) {
+      v[i] = mp_realloc(pool, v[i], sz[i], sz[i] + 9);
+      sz[i] += 9;
+      memset(v[i], 0x5a, sz[i]);
+    }
+    for (int i = 1; i < 300; i += 5)
+      assert_int_equal(mp_free_sized(pool, v[i], sz[i]), 0);
+    char *s = mp_printf(pool, "%0*d", 40, round);
+    assert_int_equal((int)strlen(s), 40);
+    if (round == 1)
+      assert_int_equal(mp_rewind(pool, m), 0);
+    else
+      mp_reset_pool(pool);
+  }
+  mp_destroy_pool(pool);
+}
+
+static void free_sized_wrong(void *arg) {
+  struct overflow *o = arg;
+  (void)mp_free_sized(o->b.pool, o->b.p, o->size);
+}
+
+/* mp_free_sized() with a size other than the one requested: the canary is
+ * checked from p + size, where it does not start. */
+static void wrong_size_aborts(void **state) {
+  (void)state;
+  static const size_t wrong[] = {17, 19, 21, 24, 32};
+  struct overflow o = {0};
+  o.b.pool = mp_create_pool(0);
+  o.b.p = mp_alloc(o.b.pool, 20);
+  memset(o.b.p, 0x33, 20);
+  assert_non_null(mp_alloc(o.b.pool, 64));
+  char line[200];
+  snprintf(line, sizeof line,
+           "mpool: mp_free_sized: corrupted canary after %p (pool %p)\n",
+           (void *)o.b.p, (void *)o.b.pool);
+  for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+    o.size = wrong[i];
+    expect_abort(free_sized_wrong, &o.b, line);
+  }
+  assert_int_equal(mp_free_sized(o.b.pool, o.b.p, 20), 0); /* the right one */
+  mp_destroy_pool(o.b.pool);
+}
+
+static void rewind_stale(void *arg) {
+  struct overflow *o = arg;
+  (void)mp_rewind(o->b.pool, o->mark);
+}
+
+/* A stale or foreign mark aborts (release builds: EINVAL). */
+static void stale_mark_aborts(void **state) {
+  (void)state;
+  struct overflow o = {0};
+  o.b.pool = mp_create_pool(0);
+  mp_pool_t *other = mp_create_pool(0);
+  mp_mark_t *m1 = mp_mark(o.b.pool);
+  o.mark = mp_mark(o.b.pool);
+  assert_int_equal(mp_rewind(o.b.pool, m1), 0); /* drops o.mark */
+  char line[200];
+  snprintf(line, sizeof line,
+           "mpool: mp_rewind: stale or foreign mark %p (pool %p)\n",
+           (void *)o.mark, (void *)o.b.pool);
+  expect_abort(rewind_stale, &o.b, line); /* b is o's first member */
+  o.mark = mp_mark(other);
+  snprintf(line, sizeof line,
+           "mpool: mp_rewind: stale or foreign mark %p (pool %p)\n",
+           (void *)o.mark, (void *)o.b.pool);
+  expect_abort(rewind_stale, &o.b, line);
+  mp_destroy_pool(other);
+  mp_destroy_pool(o.b.pool);
+}
+
 /* Correct frees of every kind still work. */
 static void good_frees_pass(void **state) {
   (void)state;
@@ -197,6 +506,17 @@ int main(void) {
       cmocka_unit_test(corrupted_node_header_aborts),
       cmocka_unit_test(corrupted_large_header_aborts),
       cmocka_unit_test(good_frees_pass),
+      cmocka_unit_test(small_overflow_aborts),
+      cmocka_unit_test(nalloc_and_string_overflow_aborts),
+      cmocka_unit_test(large_overflow_aborts),
+      cmocka_unit_test(header_pool_overflow_aborts),
+      cmocka_unit_test(rewind_overflow_aborts),
+      cmocka_unit_test(child_overflow_aborts),
+      cmocka_unit_test(copied_canary_aborts),
+      cmocka_unit_test(realloc_moves_canary),
+      cmocka_unit_test(full_objects_pass),
+      cmocka_unit_test(stale_mark_aborts),
+      cmocka_unit_test(wrong_size_aborts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,19 +87,26 @@ static void nested_and_stale(void **state) {
   mp_mark_t *m2 = mp_mark(p);
   (void)mp_alloc(p, 10);
   mp_mark_t *mq = mp_mark(q);
+  /* Hardened builds abort on a stale or foreign mark (test_hardened). */
+  bool release = !bad_frees_abort();
   errno = 0;
-  assert_int_equal(mp_rewind(p, mq), -1); /* another pool's */
-  assert_int_equal(errno, EINVAL);
-  assert_int_equal(mp_rewind(p, m1), 0);  /* drops m2 too */
-  errno = 0;
-  assert_int_equal(mp_rewind(p, m2), -1); /* stale */
-  assert_int_equal(errno, EINVAL);
-  errno = 0;
-  assert_int_equal(mp_rewind(p, m1), -1); /* used up */
-  assert_int_equal(errno, EINVAL);
+  if (release) {
+    assert_int_equal(mp_rewind(p, mq), -1); /* another pool's */
+    assert_int_equal(errno, EINVAL);
+  }
+  assert_int_equal(mp_rewind(p, m1), 0); /* drops m2 too */
+  if (release) {
+    errno = 0;
+    assert_int_equal(mp_rewind(p, m2), -1); /* stale */
+    assert_int_equal(errno, EINVAL);
+    errno = 0;
+    assert_int_equal(mp_rewind(p, m1), -1); /* used up */
+    assert_int_equal(errno, EINVAL);
+  }
   mp_mark_t *m3 = mp_mark(p);
   mp_reset_pool(p);
-  assert_int_equal(mp_rewind(p, m3), -1); /* dropped by the reset */
+  if (release)
+    assert_int_equal(mp_rewind(p, m3), -1); /* dropped by the reset */
   assert_int_equal(mp_rewind(NULL, m3), -1);
   assert_int_equal(mp_rewind(p, NULL), -1);
   errno = 0;

@@ -111,10 +111,11 @@ static inline mp_pool_t *ta_pool(test_alloc_t *t, size_t node_size) {
   return mp_create_pool_ex(&o);
 }
 
-/* False in builds that keep red zones between objects (AddressSanitizer):
- * tests of exact addresses and byte counts do not apply there. */
+/* False in builds that keep red zones between objects (AddressSanitizer,
+ * and hardened builds' canaries): tests of exact addresses and byte counts
+ * do not apply there. */
 static inline int layout_is_exact(void) {
-  return (mpool_build_flags() & MPOOL_BUILD_ASAN) == 0;
+  return (mpool_build_flags() & (MPOOL_BUILD_ASAN | MPOOL_BUILD_HARDENED)) == 0;
 }
 
 #define SKIP_UNLESS_EXACT_LAYOUT()                                             \
