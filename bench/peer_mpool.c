@@ -1,6 +1,6 @@
 /*
  * Peer: mpool.  Every workload uses the default node size
- * (mp_create_pool(0)).  churn needs mp_free_sized() and strings need
+ * (mp_create_pool(0)), and variants the same with pool flags.  churn needs mp_free_sized() and strings need
  * mp_strdup()/mp_printf(); CMake detects them in mpool.h and defines
  * MPOOL_BENCH_HAVE_REUSE / MPOOL_BENCH_HAVE_STRINGS.
  *
@@ -12,7 +12,18 @@
 
 #include <string.h>
 
+/* Variants of this peer are the same source built with other pool flags
+ * (bench/CMakeLists.txt): PEER_MPOOL_FLAGS for mp_options_t.flags and
+ * PEER_MPOOL_NAME for the peer's label, e.g. "mpool-wipe" with
+ * MP_POOL_WIPE. */
+#ifndef PEER_MPOOL_FLAGS
+#define PEER_MPOOL_FLAGS 0u
+#endif
+#ifdef PEER_MPOOL_NAME
+#define PEER_NAME PEER_MPOOL_NAME
+#else
 #define PEER_NAME "mpool"
+#endif
 typedef mp_pool_t peer_ctx_t;
 
 static const char *peer_init(const char *label) {
@@ -21,7 +32,14 @@ static const char *peer_init(const char *label) {
   return NULL;
 }
 
-static inline peer_ctx_t *peer_open(void) { return mp_create_pool(0); }
+static inline peer_ctx_t *peer_open(void) {
+  if (PEER_MPOOL_FLAGS == 0u)
+    return mp_create_pool(0);
+  mp_options_t o;
+  mp_options_init(&o); /* the same node size and threshold */
+  o.flags = PEER_MPOOL_FLAGS;
+  return mp_create_pool_ex(&o);
+}
 
 static inline void peer_close(peer_ctx_t *c, void **objs, size_t n) {
   (void)objs;

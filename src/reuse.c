@@ -264,6 +264,15 @@ static void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                  size_t size) {
   unlink_chunk(pool, a, size);
   unmark(pool, n, a, a + size);
+  if (MP_WIPING(pool)) {
+    /* Objects were wiped when freed: only the chunk's own words remain,
+     * and whatever part of it is handed out next starts zeroed. */
+    size_t head = size < sizeof(struct mp_chunk) ? size
+                                                 : sizeof(struct mp_chunk);
+    mp__wipe_hidden((void *)a, head);
+    mp__wipe_hidden((unsigned char *)(a + size) - sizeof(size_t),
+                    sizeof(size_t));
+  }
 }
 
 void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
