@@ -56,6 +56,7 @@ static const char *const work_op[NWORK] = {"request", "request", "alloc",
 enum {
   P_MPOOL,
   P_MPOOL_BUDGET,
+  P_MPOOL_WIPE,
   P_APR,
   P_TALLOC,
   P_TALLOC_POOL,
@@ -78,6 +79,7 @@ typedef struct peer_def {
 static peer_def_t peers[NPEER] = {
     {"mpool", "mpb-worker-mpool", NULL, NULL, 1},
     {"mpool-budget", "mpb-worker-mpool-budget", NULL, NULL, 1},
+    {"mpool-wipe", "mpb-worker-mpool-wipe", NULL, NULL, 1},
     {"apr", "mpb-worker-apr", NULL, NULL, 1},
     {"talloc", "mpb-worker-talloc", NULL, NULL, 1},
     {"talloc-pool", "mpb-worker-talloc-pool", NULL, NULL, 1},

@@ -1,12 +1,9 @@
 /*
  * Peer: mpool.  Every workload uses the default node size
- * (mp_create_pool(0)).  churn needs mp_free_sized() and strings need
- * mp_strdup()/mp_printf(); CMake detects them in mpool.h and defines
- * MPOOL_BENCH_HAVE_REUSE / MPOOL_BENCH_HAVE_STRINGS.
- *
- * Built a second time by peer_mpool_budget.c with MPB_MPOOL_BUDGET set:
- * the same pools, each created with a byte budget of that many bytes
- * ("mpool-budget"), to show what budget accounting costs.
+ * (mp_create_pool(0)); variants (below) the same with pool options.  churn
+ * needs mp_free_sized() and strings need mp_strdup()/mp_printf(); CMake
+ * detects them in mpool.h and defines MPOOL_BENCH_HAVE_REUSE /
+ * MPOOL_BENCH_HAVE_STRINGS.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -16,8 +13,19 @@
 
 #include <string.h>
 
-#ifdef MPB_MPOOL_BUDGET
-#define PEER_NAME "mpool-budget"
+/* Variants of this peer are the same source built with other options
+ * (bench/CMakeLists.txt): PEER_MPOOL_FLAGS for mp_options_t.flags,
+ * PEER_MPOOL_BUDGET for mp_options_t.budget and PEER_MPOOL_NAME for the
+ * peer's label: "mpool-wipe" with MP_POOL_WIPE, "mpool-budget" with a
+ * budget of 1 GiB, which no workload reaches. */
+#ifndef PEER_MPOOL_FLAGS
+#define PEER_MPOOL_FLAGS 0u
+#endif
+#ifndef PEER_MPOOL_BUDGET
+#define PEER_MPOOL_BUDGET 0u
+#endif
+#ifdef PEER_MPOOL_NAME
+#define PEER_NAME PEER_MPOOL_NAME
 #else
 #define PEER_NAME "mpool"
 #endif
@@ -29,16 +37,15 @@ static const char *peer_init(const char *label) {
   return NULL;
 }
 
-#ifdef MPB_MPOOL_BUDGET
 static inline peer_ctx_t *peer_open(void) {
+  if (PEER_MPOOL_FLAGS == 0u && PEER_MPOOL_BUDGET == 0u)
+    return mp_create_pool(0);
   mp_options_t o;
-  mp_options_init(&o);
-  o.budget = MPB_MPOOL_BUDGET;
+  mp_options_init(&o); /* the same node size and threshold */
+  o.flags = PEER_MPOOL_FLAGS;
+  o.budget = PEER_MPOOL_BUDGET;
   return mp_create_pool_ex(&o);
 }
-#else
-static inline peer_ctx_t *peer_open(void) { return mp_create_pool(0); }
-#endif
 
 static inline void peer_close(peer_ctx_t *c, void **objs, size_t n) {
   (void)objs;

@@ -344,6 +344,8 @@ static void op_create(reader_t *r) {
   o.node_size = nodes[f & 3];
   o.alignment = aligns[(f >> 2) & 3];
   o.flags = (f & 16) ? MP_POOL_SIZE_HEADERS : 0;
+  if (f & 128) /* a bit older inputs left clear */
+    o.flags |= MP_POOL_ADAPTIVE | MP_POOL_WIPE;
   o.large_threshold = (f & 32) ? 300 : 0;
   o.allocator = (f & 64) ? &ta.a : NULL;
   errno = 0;
@@ -379,6 +381,10 @@ static void op_child(reader_t *r) {
     o.node_size = (f & 2) ? 1024 : 2048;
     o.alignment = (f & 4) ? 64 : 0;
     o.flags = (f & 8) ? MP_POOL_SIZE_HEADERS : 0;
+    if (f & 32)
+      o.flags |= MP_POOL_ADAPTIVE;
+    if (f & 64)
+      o.flags |= MP_POOL_WIPE;
     o.allocator = (f & 16) && slots[ps].uses_ta ? &ta.a : NULL;
     headers = (f & 8) != 0;
     align = (f & 4) ? 64 : 16;

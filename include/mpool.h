@@ -292,6 +292,45 @@ typedef struct mp_options_s {
  */
 #define MP_POOL_BUFFER_OVERFLOW 0x8u
 
+/**
+ * Pool flag: adaptive sizing, for a pool that is reset over and over.  At
+ * each mp_reset_pool() the pool updates a high-water mark of the bytes a
+ * cycle uses (bump-allocated node bytes, rounding included, plus the
+ * blocks of live large objects, sampled when allocation takes a new node
+ * or a large block and at rewinds and resets): the mark becomes the larger
+ * of the cycle's peak and three quarters of its old value.  The next cycle's
+ * node size is then the smallest power of two, from the creation size up
+ * to 1 MiB (or the creation size if larger), that holds the mark plus a
+ * sixteenth: when that differs from the current size the reset gives back
+ * every node and takes one of the new size; otherwise it keeps the nodes
+ * the mark needs and gives back the rest.  So a steady workload runs in one
+ * node after a few resets, and one huge cycle is forgotten within about
+ * 2.4 resets per halving of the mark.  The large threshold follows the
+ * node size (a quarter of its capacity) unless the caller set one other
+ * than 0 or mp_options_init()'s.  The pool's struct lives in a block of
+ * its own (about 1 KiB) instead of its first node.  mp_stats_t node_size
+ * and high_water show the size and the mark.  Combines with every other
+ * flag, MP_POOL_SHARED included.
+ */
+#define MP_POOL_ADAPTIVE 0x10u
+
+/**
+ * Pool flag: secure wipe, for pools that hold keys and passwords.  The pool
+ * zeroes, with a store the compiler may not remove (explicit_bzero() or an
+ * equivalent), every byte an object held when the object goes: at
+ * mp_free_sized(), mp_free() (large blocks, and small objects of pools with
+ * MP_POOL_SIZE_HEADERS) and mp_objpool_put(); the old copy of an object
+ * mp_realloc() moves and the tail of one it shrinks; every used byte of the
+ * nodes and large blocks at mp_reset_pool(), mp_rewind() and
+ * mp_destroy_pool(); the copy mp_printf() leaves in free space while
+ * formatting; and the pool's struct at destroy.  Nothing the pool gives
+ * back to the block cache or the backing allocator holds what was stored,
+ * and memory reused from freed objects is handed out zeroed.  Children are
+ * wiped only if created with the flag too.  Costs a second write of every
+ * byte used (see the mpool-wipe row of the benchmark).
+ */
+#define MP_POOL_WIPE 0x20u
+
 /* ------------------------------------------------------------------------
  * Creating and releasing pools
  * ---------------------------------------------------------------------- */
@@ -964,6 +1003,13 @@ typedef struct mp_stats_s {
    *  pool's alignment, size headers) since the pool was created; once the
    *  pool has free lists such padding may be handed out again. */
   size_t bytes_align_waste;
+  /** The pool's current node size (with MP_STATS_CHILDREN too: that of
+   *  `pool` itself).  Changes only in pools created with MP_POOL_ADAPTIVE. */
+  size_t node_size;
+  /** In pools created with MP_POOL_ADAPTIVE (0 otherwise): the decaying
+   *  high-water mark of the bytes a cycle used, as of the last reset, that
+   *  sizes the nodes (that of `pool` itself with MP_STATS_CHILDREN). */
+  size_t high_water;
 } mp_stats_t;
 
 /** The smallest mp_stats_t.size that mp_stats() accepts (the struct as it

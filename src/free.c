@@ -27,6 +27,14 @@ static bool small_ok(const mp_pool_t *pool, const struct mp_node *n,
          size <= mp__node_end(pool, n) - a;
 }
 
+/* In a wiping pool, zeroes the bytes an object no longer holds: all of
+ * them when it is freed, its tail when it shrinks in place. */
+static void wipe_tail(const mp_pool_t *pool, void *p, size_t old,
+                      size_t new_size) {
+  if (MP_WIPING(pool) && new_size < old)
+    mp__wipe((unsigned char *)p + new_size, old - new_size);
+}
+
 static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
                       size_t size) {
   if (size == 0)
@@ -35,8 +43,10 @@ static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
     errno = EINVAL;
     return -1;
   }
-  mp_track_free(pool, p, size);
   uintptr_t a = (uintptr_t)p, e = a + size, b;
+  if (MP_WIPING(pool)) /* with the rounding of an object it owns */
+    mp__wipe_hidden(p, (a % G == 0 ? MP_ALIGN_UP(e, G) : e) - a);
+  mp_track_free(pool, p, size);
   if (n == pool->current && p == (void *)pool->top) {
     mp__reuse_top(pool, n, e); /* the most recent mp_nalloc() */
     return 0;
@@ -104,6 +114,8 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p) {
   }
   uintptr_t a = (uintptr_t)p - h->offset;
   uintptr_t b = MP_ALIGN_UP((uintptr_t)p + h->size, G) + MP_RZ;
+  if (MP_WIPING(pool))
+    mp__wipe_hidden(p, MP_ALIGN_UP((uintptr_t)p + h->size, G) - (uintptr_t)p);
   mp_track_free(pool, p, h->size);
   mp_track_noaccess(h, sizeof *h);
   mp__reuse_range(pool, n, a, b);
@@ -181,6 +193,7 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
   mp__canary_take(pool, NULL, p, l->size, pool->fn);
 #endif
   if (new_size > pool->max && new_size <= cap) {
+    wipe_tail(pool, p, l->size, new_size);
     mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* fits the block it has: in place */
 #ifdef MP_HARDENED
@@ -191,6 +204,7 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
   void *q = new_size > pool->max ? mp__large_alloc(pool, new_size, l->align)
                                  : move(pool, p, 0, new_size, false);
   if (q == NULL && new_size <= l->size) {
+    wipe_tail(pool, p, l->size, new_size);
     mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* shrinking never fails: keep the block */
 #ifdef MP_HARDENED
@@ -213,6 +227,7 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
   uintptr_t nb = MP_ALIGN_UP(a + new_size, G) + MP_RZ;
   if (new_size > pool->max)
     return false;
+  wipe_tail(pool, p, old, new_size); /* a shrink always succeeds */
   if (nb < ob) {
     mp__reuse_range(pool, n, nb, ob);
     return true;
@@ -237,8 +252,10 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
   mp__canary_take(pool, n, p, old, pool->fn);
 #endif
   if (packed) {
-    if (new_size <= old)
+    if (new_size <= old) {
+      wipe_tail(pool, p, old, new_size);
       return p; /* the tail stays with it until reset */
+    }
   } else if (resize_in_place(pool, n, p, old, new_size)) {
     mp_track_resize(pool, p, old, new_size);
 #ifdef MP_HARDENED

@@ -59,6 +59,8 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   if (l->next != NULL)
     l->next->prev = l;
   pool->large = l;
+  pool->adapt.large_live += bsize;
+  mp__adapt_sample(pool);
   /* The rest of the block stays out of reach, as a red zone. */
   mp_track_noaccess(p, (size_t)(base + bsize - p));
   mp_track_alloc(pool, p, size);
@@ -84,6 +86,15 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
     l->next->prev = l->prev;
   mp__index_del(&pool->index, (uintptr_t)(l + 1));
   mp__unreserve(pool, l->block_size);
+  pool->adapt.large_live -= l->block_size;
+  if (MP_WIPING(pool)) {
+    /* The whole block, header and all: what was stored may lie anywhere
+     * in it after in-place resizes. */
+    struct mp_large copy = *l;
+    mp__wipe_hidden(copy.base, copy.block_size);
+    put_block(pool, &copy, copy.base, copy.block_size, copy.align);
+    return;
+  }
   put_block(pool, l, l->base, l->block_size, l->align);
 }
 

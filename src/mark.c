@@ -23,7 +23,19 @@ struct mp_mark_s {
   unsigned char *ptr;
   unsigned char *top;
   uint64_t events;
+  size_t left; /* pool->adapt.left: bytes used in the nodes left before */
 };
+
+/* Wipes what was allocated in nodes after mark m: the mark's node from
+ * its position on, and the nodes entered since. */
+static void wipe_after(mp_pool_t *pool, const struct mp_mark_s *m) {
+  struct mp_node *n = m->node;
+  mp__wipe_hidden(m->ptr, (size_t)(m->top - m->ptr));
+  for (struct mp_node *k = n; k != pool->current;) {
+    k = k->next;
+    mp__wipe_hidden(k->start, mp__node_end(pool, k) - (uintptr_t)k->start);
+  }
+}
 
 mp_mark_t *mp_mark(mp_pool_t *pool) {
   if (pool == NULL)
@@ -41,6 +53,7 @@ mp_mark_t *mp_mark(mp_pool_t *pool) {
   m->ptr = pool->w.ptr;
   m->top = pool->top;
   m->events = pool->life.events;
+  m->left = pool->adapt.left;
   pool->life.marks = m;
   return m;
 }
@@ -63,6 +76,7 @@ int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
     errno = EINVAL; /* another pool's, rewound past, or not a mark */
     return -1;
   }
+  mp__adapt_sample(pool);
   mp__life_rewind(pool, m->events);
   MP_HARD_FN(pool, "mp_rewind"); /* a cleanup may have called others */
 #ifdef MP_HARDENED
@@ -84,6 +98,9 @@ int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
    * freed when allocation moved on. */
   struct mp_node *n = m->node;
   mp__reuse_forget(pool, n, (uintptr_t)m->ptr, (uintptr_t)m->top);
+  if (MP_WIPING(pool)) /* after the forgets, which read the chunks */
+    wipe_after(pool, m);
+  pool->adapt.left = m->left;
   pool->current = n;
   pool->w.ptr = m->ptr;
   pool->top = m->top;

@@ -83,6 +83,8 @@ enum {
   MP_F_SHARED = 1u << 3,   /* the handle of a shared pool (shared.c) */
   MP_F_INNER = 1u << 4,    /* the pool behind a shared pool's handle */
   MP_F_COUNT = 1u << 5,    /* MP_POOL_COUNT_REQUESTS */
+  MP_F_ADAPT = 1u << 6,    /* MP_POOL_ADAPTIVE: the struct is not in a node */
+  MP_F_WIPE = 1u << 7,     /* MP_POOL_WIPE */
 };
 
 /* In a pool with size headers, each small object is preceded by this. */
@@ -193,6 +195,17 @@ struct mp_budget {
   void *oom_ud;
 };
 
+/* Adaptive sizing (adapt.c): what a cycle (creation or reset to the next
+ * reset) used, sampled in slow paths, and the decaying mark it feeds. */
+struct mp_adapt {
+  size_t min_node;   /* the node size the pool was created with */
+  size_t user_max;   /* the caller's large threshold, or 0: a quarter */
+  size_t left;       /* bytes used in the nodes allocation left this cycle */
+  size_t large_live; /* bytes of the live large blocks (block sizes) */
+  size_t peak;       /* highest sample this cycle */
+  size_t hwm;        /* the decaying high-water mark */
+};
+
 struct mp_pool_s {
   /* Fast window, the public first member: mp_alloc() serves [ptr, end) with
    * a compare and an add.  end never passes ptr + window, so a request that
@@ -220,6 +233,7 @@ struct mp_pool_s {
   struct mp_index index;
   struct mp_life life;
   struct mp_counters counters;
+  struct mp_adapt adapt;
   struct mp_shared *shared; /* MP_F_INNER only: the handle (shared.c) */
 #ifdef MP_HARDENED
   const char *fn; /* the public function in progress, for messages */
@@ -413,6 +427,41 @@ extern const mp_allocator_t mp__default_allocator;
 
 /* pool.c: releases a pool's memory (no cleanups, no children). */
 void mp__pool_free(mp_pool_t *pool);
+/* pool.c: sets node_size and everything derived from it (node_hdr,
+ * map_words, max, window, node_cls) from pool->align, pool->flags and
+ * pool->adapt.user_max: at creation and when an adaptive reset changes the
+ * node size. */
+void mp__geometry(mp_pool_t *pool, size_t node_size);
+size_t mp__node_capacity(size_t node_size);
+
+/* adapt.c: adaptive sizing (MP_POOL_ADAPTIVE). */
+#define MP_ADAPT_MAX_NODE ((size_t)1 << 20) /* largest learnt node size */
+void mp__adapt_reset(mp_pool_t *pool);
+
+/* The bytes a cycle has used so far: the nodes left, the current node's
+ * used space and the live large blocks.  Called where the count may be
+ * about to drop or allocation moves on (a new node, a large block, a
+ * rewind, a reset), so that the peak is seen. */
+static inline void mp__adapt_sample(mp_pool_t *pool) {
+  if (!(pool->flags & MP_F_ADAPT))
+    return;
+  const struct mp_node *n = pool->current;
+  size_t used = pool->adapt.left + pool->adapt.large_live +
+                (size_t)(pool->w.ptr - n->start) +
+                (size_t)(mp__node_end(pool, n) - (uintptr_t)pool->top);
+  if (used > pool->adapt.peak)
+    pool->adapt.peak = used;
+}
+
+/* wipe.c: secure wipe (MP_POOL_WIPE). */
+void mp__wipe(void *p, size_t n);
+/* Wipes [p, p + n) of memory the tracking hooks may have made inaccessible,
+ * and leaves it inaccessible. */
+void mp__wipe_hidden(void *p, size_t n);
+/* Wipes every byte of the pool's nodes that a cycle may have used: whole
+ * nodes before the current one, and the current one but its free space. */
+void mp__wipe_nodes(mp_pool_t *pool);
+#define MP_WIPING(pool) mp_unlikely(((pool)->flags & MP_F_WIPE) != 0)
 
 /* lifetime.c.  settle() and link() make a child at creation; reset() and
  * destroy() tear down children and cleanups, and return -1 (do nothing

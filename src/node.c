@@ -89,6 +89,11 @@ void mp__node_release(mp_pool_t *pool, struct mp_node *n) {
  * once the pool has free lists. */
 static int next_node(mp_pool_t *pool) {
   struct mp_node *cur = pool->current;
+  if (pool->flags & MP_F_ADAPT) {
+    mp__adapt_sample(pool);
+    pool->adapt.left += (size_t)(pool->w.ptr - cur->start) +
+                        (size_t)(mp__node_end(pool, cur) - (uintptr_t)pool->top);
+  }
   struct mp_node *n = cur->next;
   if (n == NULL) {
     if (!mp__reserve(pool, pool->node_size)) {

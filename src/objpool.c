@@ -41,6 +41,8 @@ void *mp_objpool_get(mp_objpool_t *op) {
   struct mp_free_obj *o = op->free;
   if (o != NULL) {
     op->free = o->next;
+    if (MP_WIPING(op->pool))
+      mp__wipe(o, sizeof *o); /* handed out zeroed, link included */
     return o;
   }
   return op->align ? mp_memalign(op->pool, op->size, op->align)
@@ -54,6 +56,8 @@ int mp_objpool_put(mp_objpool_t *op, void *obj) {
   }
   if (obj != NULL) {
     struct mp_free_obj *o = obj;
+    if (MP_WIPING(op->pool))
+      mp__wipe(o, op->size);
     o->next = op->free;
     op->free = o;
   }

@@ -26,6 +26,8 @@ static size_t node_capacity(size_t node_size) {
   return node_size - node_header(node_size);
 }
 
+size_t mp__node_capacity(size_t node_size) { return node_capacity(node_size); }
+
 void mp_options_init(mp_options_t *opt) {
   if (opt == NULL)
     return;
@@ -41,7 +43,28 @@ static size_t round_pow2(size_t x) {
   return x <= 1 ? 1 : (size_t)1 << (mp__floor_log2(x - 1) + 1);
 }
 
-/* Turns caller options into a pool's settings; 0, or -1 with errno. */
+#define MP_KNOWN_FLAGS                                                         \
+  (MP_POOL_SIZE_HEADERS | MP_POOL_COUNT_REQUESTS | MP_POOL_BUFFER_OVERFLOW |   \
+   MP_POOL_ADAPTIVE | MP_POOL_WIPE)
+
+void mp__geometry(mp_pool_t *pool, size_t node) {
+  size_t cap = node_capacity(node);
+  size_t align = pool->align;
+  size_t max = pool->adapt.user_max ? pool->adapt.user_max : cap / 4;
+  if (max < 2 * align)
+    max = 2 * align;
+  if (max > cap - align)
+    max = cap - align; /* any small request fits in a fresh node */
+  pool->node_size = node;
+  pool->node_hdr = node_header(node);
+  pool->map_words = map_words(node);
+  pool->max = max;
+  pool->window = MP_ALIGN_DOWN(max, MP_GRANULE);
+  pool->node_cls = mp__block_class(pool, node, node);
+}
+
+/* Turns caller options into a pool's settings but the node geometry
+ * (mp__geometry(), once the block source is known); 0, or -1 with errno. */
 static int settle(const mp_options_t *opt, mp_pool_t *s) {
   size_t node = opt->node_size                 ? opt->node_size
                 : opt->buffer_size >= MP_MIN_BUFFER_SIZE
@@ -61,26 +84,22 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
   if (align < MP_GRANULE)
     align = MP_GRANULE;
 
-  size_t cap = node_capacity(node);
-  size_t max = opt->large_threshold ? opt->large_threshold : cap / 4;
-  if (max < 2 * align)
-    max = 2 * align;
-  if (max > cap - align)
-    max = cap - align; /* any small request fits in a fresh node */
-
   const mp_allocator_t *a = opt->allocator;
   if ((a != NULL && (a->alloc == NULL || a->free == NULL)) ||
-      (opt->flags & ~(unsigned)(MP_POOL_SIZE_HEADERS | MP_POOL_COUNT_REQUESTS |
-                                MP_POOL_BUFFER_OVERFLOW)) != 0) {
+      (opt->flags & ~(unsigned)MP_KNOWN_FLAGS) != 0) {
     errno = EINVAL;
     return -1;
   }
+  memset(&s->adapt, 0, sizeof s->adapt);
+  s->adapt.min_node = node;
+  s->adapt.user_max = opt->large_threshold;
+  /* An adaptive pool's threshold follows its node size unless the caller
+   * chose one: mp_options_init()'s value counts as not chosen. */
+  if ((opt->flags & MP_POOL_ADAPTIVE) &&
+      opt->large_threshold == node_capacity(MP_DEFAULT_NODE_SIZE) / 4)
+    s->adapt.user_max = 0;
   s->node_size = node;
-  s->node_hdr = node_header(node);
-  s->map_words = map_words(node);
   s->align = align;
-  s->max = max;
-  s->window = MP_ALIGN_DOWN(max, MP_GRANULE);
   s->backing = a != NULL ? *a : mp__default_allocator;
   s->flags = a != NULL ? 0u : MP_F_CACHED;
   if (align > MP_GRANULE)
@@ -89,9 +108,18 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
     s->flags |= MP_F_HEADERS | MP_F_NOWINDOW;
   if (opt->flags & MP_POOL_COUNT_REQUESTS)
     s->flags |= MP_F_COUNT | MP_F_NOWINDOW;
+  if (opt->flags & MP_POOL_ADAPTIVE)
+    s->flags |= MP_F_ADAPT;
+  if (opt->flags & MP_POOL_WIPE)
+    s->flags |= MP_F_WIPE;
   if (MP_TRACK_ON || MP_RZ != 0)
     s->flags |= MP_F_NOWINDOW; /* the inline fast path keeps no red zone */
   return 0;
+}
+
+/* Bytes of the block an adaptive pool keeps its struct in. */
+static size_t struct_block(const mp_pool_t *pool) {
+  return mp__block_size(pool, sizeof(mp_pool_t), MP_GRANULE);
 }
 
 mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
@@ -110,20 +138,30 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
       mp__buf_settle(opt, &s) != 0)
     return NULL;
   mp__budget_settle(opt, &s);
-  s.node_cls = mp__block_class(&s, s.node_size, s.node_size);
+  mp__geometry(&s, s.node_size);
 
-  /* The first node counts against the pool's budget and its ancestors'. */
+  /* An adaptive pool keeps its struct in a block of its own, so that a
+   * reset may give back every node and change the node size.  The first
+   * node (and that block) count against the pool's budget and its
+   * ancestors'. */
+  bool apart = (s.flags & MP_F_ADAPT) != 0;
+  size_t first = s.node_size + (apart ? struct_block(&s) : 0);
   mp_pool_t *above = s.bud.first;
-  if ((s.bud.limit != 0 && s.bud.limit < s.node_size) ||
-      (above != NULL && !mp__budget_take(above, s.node_size)))
+  if ((s.bud.limit != 0 && s.bud.limit < first) ||
+      (above != NULL && !mp__budget_take(above, first)))
     return mp__fail(ENOMEM);
-  struct mp_node *n = mp__node_get(&s);
-  if (n == NULL) {
-    if (above != NULL)
-      mp__budget_give(above, s.node_size);
-    return mp__fail(ENOMEM);
+  mp_pool_t *pool = NULL;
+  struct mp_node *n = NULL;
+  if (apart && (pool = mp__block_get(&s, struct_block(&s), MP_GRANULE)) ==
+                   NULL)
+    goto fail;
+  if ((n = mp__node_get(&s)) == NULL) {
+    if (apart)
+      mp__block_put(&s.backing, s.flags, pool, struct_block(&s), MP_GRANULE);
+    goto fail;
   }
-  mp_pool_t *pool = (mp_pool_t *)((unsigned char *)n + s.node_hdr);
+  if (!apart)
+    pool = (mp_pool_t *)((unsigned char *)n + s.node_hdr);
   memcpy(pool, &s, offsetof(mp_pool_t, index));
   pool->large = NULL;
   pool->reuse = NULL;
@@ -132,12 +170,16 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   pool->requested = 0;
   MP_HARD_FN(pool, "mp_create_pool");
   memset(&pool->life, 0, sizeof pool->life);
-  pool->counters.reserved = pool->counters.peak = pool->node_size;
+  pool->counters.reserved = pool->counters.peak = first;
   atomic_init(&pool->bud.charged, 0);
   mp__budget_link(pool);
+  pool->adapt = s.adapt;
+  pool->shared = NULL;
   mp__index_init(&pool->index);
   mp__node_init(pool, n,
-                (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
+                apart ? (unsigned char *)n + s.node_hdr
+                      : (unsigned char *)pool +
+                            MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
   pool->first = n;
 #ifdef MP_HARDENED
   /* Keep the index from the start, so that no lookup ever has to walk
@@ -148,6 +190,11 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   mp_track_create(pool);
   mp__life_link(pool, opt->parent);
   return pool;
+
+fail:
+  if (above != NULL)
+    mp__budget_give(above, first);
+  return mp__fail(ENOMEM);
 }
 
 mp_pool_t *mp_create_pool(size_t size) {
@@ -169,15 +216,20 @@ void mp_reset_pool(mp_pool_t *pool) {
 #ifdef MP_HARDENED
   mp__canary_sweep_all(pool, "mp_reset_pool");
 #endif
+  mp__adapt_sample(pool);
   mp__large_release_all(pool);
   mp__reuse_reset(pool);
   pool->requested = 0;
+  if (MP_WIPING(pool))
+    mp__wipe_nodes(pool);
   if (MP_TRACK_ON) {
     /* Every object dies: all node memory becomes inaccessible. */
     mp_track_reset(pool);
     for (struct mp_node *n = pool->first; n != NULL; n = n->next)
       mp_track_noaccess(n->start, mp__node_end(pool, n) - (uintptr_t)n->start);
   }
+  if (pool->flags & MP_F_ADAPT)
+    mp__adapt_reset(pool);
   mp__node_enter(pool, pool->first);
 }
 
@@ -203,20 +255,26 @@ void mp__pool_free(mp_pool_t *pool) {
   mp__reuse_destroy(pool);
   mp__index_free(pool);
   mp__budget_unlink(pool);
-  /* The pool lives in its first node: copy what is needed to free it. */
-  mp_pool_t s; /* what mp__node_put() reads */
+  if (MP_WIPING(pool))
+    mp__wipe_nodes(pool);
+  /* The pool may live in its first node: copy what is needed to free it. */
+  mp_pool_t s; /* what mp__node_put() and mp__block_size() read */
   s.backing = pool->backing;
   s.flags = pool->flags;
   s.node_cls = pool->node_cls;
   s.node_size = pool->node_size;
   s.first = pool->first;
+  if (MP_WIPING(&s))
+    mp__wipe(pool, sizeof *pool);
+  if (s.flags & MP_F_ADAPT)
+    mp__block_put(&s.backing, s.flags, pool, struct_block(&s), MP_GRANULE);
   struct mp_node *n = s.first->next;
   while (n != NULL) {
     struct mp_node *next = n->next;
     mp__node_put(&s, n);
     n = next;
   }
-  mp__node_put(&s, s.first); /* the pool itself goes with it */
+  mp__node_put(&s, s.first); /* the pool itself may go with it */
 }
 
 void mp_destory_pool(mp_pool_t *pool) { mp_destroy_pool(pool); }

@@ -249,11 +249,24 @@ static void unlink_chunk(mp_pool_t *pool, uintptr_t a, size_t size) {
     r->nonempty[c / 64] &= ~((uint64_t)1 << (c % 64));
 }
 
+/* In a wiping pool, a chunk leaving the free lists: objects were wiped
+ * when freed, so only the chunk's own words remain, and whatever part of
+ * it is handed out next starts zeroed. */
+static void wipe_words(uintptr_t a, size_t size) {
+  size_t head = size < sizeof(struct mp_chunk) ? size
+                                               : sizeof(struct mp_chunk);
+  mp__wipe_hidden((void *)a, head);
+  mp__wipe_hidden((unsigned char *)(a + size) - sizeof(size_t),
+                  sizeof(size_t));
+}
+
 /* Takes the free chunk [a, a + size) off its list and out of the maps. */
 static void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                  size_t size) {
   unlink_chunk(pool, a, size);
   unmark(pool, n, a, a + size);
+  if (MP_WIPING(pool))
+    wipe_words(a, size);
 }
 
 static MP_INLINE void add_chunk(mp_pool_t *pool, struct mp_node *n,
@@ -320,6 +333,8 @@ void *mp__reuse_pop(mp_pool_t *pool, size_t rs) {
   else
     r->nonempty[(k - 1) / 64] &= ~((uint64_t)1 << ((k - 1) % 64));
   unmark(pool, n, a, a + rs);
+  if (MP_WIPING(pool))
+    wipe_words(a, rs);
   pool->reused_bytes += rs;
   return ch;
 }

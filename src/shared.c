@@ -133,7 +133,8 @@ static mp_pool_t *wrap(mp_pool_t *inner) {
   s->face.align = inner->align;
   s->face.max = inner->max;
   s->face.backing = inner->backing;
-  s->face.flags = MP_F_SHARED | MP_F_NOWINDOW;
+  /* MP_F_WIPE too, for the object pools made on the handle. */
+  s->face.flags = MP_F_SHARED | MP_F_NOWINDOW | (inner->flags & MP_F_WIPE);
   s->inner = inner;
   atomic_init(&s->users, 0);
   s->depth = 0;
@@ -162,6 +163,10 @@ bool mp__sh_reset(mp_pool_t *face) {
   mp_pool_t *inner = enter(face);
   check_alone(of(face), "mp_reset_pool");
   mp_reset_pool(inner);
+  /* An adaptive pool may have changed its node size. */
+  face->node_size = inner->node_size;
+  face->node_hdr = inner->node_hdr;
+  face->max = inner->max;
   leave(face);
   return true;
 }

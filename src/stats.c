@@ -111,6 +111,9 @@ int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
       all.budget_used = one.budget_used;
     }
   }
+  /* The node geometry is the pool's own, children or not. */
+  all.node_size = pool->node_size;
+  all.high_water = pool->adapt.hwm;
   /* Fill what the caller's struct has room for; zero what we do not know. */
   size_t room = st->size;
   size_t size = room < sizeof all ? room : sizeof all;

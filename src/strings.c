@@ -69,6 +69,8 @@ char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
   int len = vsnprintf(room, avail, fmt, ap);
   char *s = NULL;
   if (len < 0) {
+    if (MP_WIPING(pool) && room != NULL)
+      mp__wipe(room, avail); /* whatever was written before the error */
     if (errno == 0)
       errno = EOVERFLOW;
     goto out;
@@ -91,7 +93,14 @@ char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
   }
   if (s != NULL) {
     mp__count(pool, size);
+    /* A wiping pool leaves no copy in the free space below the string. */
+    if (MP_WIPING(pool) && room + size > s)
+      mp__wipe(room, (size_t)(s - room));
+    else if (MP_WIPING(pool))
+      mp__wipe(room, size);
   } else {
+    if (MP_WIPING(pool) && room != NULL) /* what did not fit */
+      mp__wipe(room, avail < size ? avail : size);
     s = mp_nalloc(pool, size);
     if (s != NULL)
       (void)vsnprintf(s, size, fmt, again);
