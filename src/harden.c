@@ -32,6 +32,9 @@ unsigned mpool_build_flags(void) {
 #if defined(MP_TRACK_ASAN)
   f |= MPOOL_BUILD_ASAN;
 #endif
+#if defined(MP_DEBUG)
+  f |= MPOOL_BUILD_DEBUG;
+#endif
   return f;
 }
 

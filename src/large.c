@@ -15,6 +15,11 @@ static struct mp_large *header_of(void *p) {
 
 static void put_block(mp_pool_t *pool, const struct mp_large *l, void *base,
                       size_t bsize, size_t align) {
+#ifdef MP_DEBUG
+  (void)l;
+  mp__dbg_block_put(pool, base, bsize, align);
+  return;
+#endif
   if (l->cls >= 0)
     mp__cache_put((int)l->cls, base);
   else
@@ -22,13 +27,28 @@ static void put_block(mp_pool_t *pool, const struct mp_large *l, void *base,
 }
 
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
+  return mp__large_alloc_as(pool, size, align, false);
+}
+
+/* A block for a request; `small` says whether it was at or below the
+ * pool's threshold (debug builds serve every request with a block). */
+void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
+                         bool small) {
   size_t hdr = MP_ALIGN_UP(sizeof(struct mp_large), align);
   /* size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
+#ifdef MP_DEBUG
+  /* Exact size, not from the cache: the memory tools see the block end. */
+  int cls = -1;
+  size_t bsize = mp__dbg_block_size(hdr, size);
+  unsigned char *base = mp__dbg_block_get(pool, bsize, align);
+#else
+  (void)small;
   int cls = mp__block_class(pool, hdr + size, align);
   size_t bsize = cls >= 0 ? mp__class_size(cls)
                           : mp__block_size(pool, hdr + size, align);
   unsigned char *base =
       cls >= 0 ? mp__cache_get(cls) : mp__block_get(pool, bsize, align);
+#endif
   if (base == NULL)
     return mp__fail(ENOMEM);
   unsigned char *p = base + hdr;
@@ -52,13 +72,17 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
     l->next->prev = l;
   pool->large = l;
   mp__reserved_add(pool, bsize);
+#ifdef MP_DEBUG
+  mp__dbg_on_alloc(l, small);
+#endif
   /* The rest of the block stays out of reach, as a red zone. */
   mp_track_noaccess(p, (size_t)(base + bsize - p));
   mp_track_alloc(pool, p, size);
   return p;
 }
 
-void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
+/* Takes l off the pool's list and index; its block is still held. */
+void mp__large_unlink(mp_pool_t *pool, struct mp_large *l) {
   mp_track_free(pool, l + 1, l->size);
   if (l->prev != NULL)
     l->prev->next = l->next;
@@ -68,18 +92,36 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
     l->next->prev = l->prev;
   mp__index_del(&pool->index, (uintptr_t)(l + 1));
   mp__reserved_sub(pool, l->block_size);
+}
+
+/* Gives an unlinked block back. */
+void mp__large_put(mp_pool_t *pool, struct mp_large *l) {
   put_block(pool, l, l->base, l->block_size, l->align);
 }
 
-void mp__large_release_all(mp_pool_t *pool) {
+/* Releases l; why (MP_Q_*) and fn (the public call) say what for, which
+ * debug builds check and report (they quarantine the block). */
+void mp__large_release(mp_pool_t *pool, struct mp_large *l, int why,
+                       const char *fn) {
+#ifdef MP_DEBUG
+  mp__dbg_release(pool, l, why, fn);
+#else
+  (void)why;
+  (void)fn;
+  mp__large_unlink(pool, l);
+  mp__large_put(pool, l);
+#endif
+}
+
+void mp__large_release_all(mp_pool_t *pool, int why, const char *fn) {
   while (pool->large != NULL)
-    mp__large_release(pool, pool->large);
+    mp__large_release(pool, pool->large, why, fn);
 }
 
 void mp__large_release_after(mp_pool_t *pool, uint64_t seq) {
   /* Newest first: the blocks made after seq are at the head. */
   while (pool->large != NULL && pool->large->seq > seq)
-    mp__large_release(pool, pool->large);
+    mp__large_release(pool, pool->large, MP_Q_REWIND, "mp_rewind");
 }
 
 int mp_free(mp_pool_t *pool, void *p) {
@@ -89,6 +131,7 @@ int mp_free(mp_pool_t *pool, void *p) {
   }
   if (MP_SHARED(pool))
     return mp__sh_free(pool, p);
+  MP_OWN(pool, "mp_free");
   if (p == NULL)
     return 0;
   struct mp_large *l = mp__large_of(pool, p);
@@ -96,9 +139,16 @@ int mp_free(mp_pool_t *pool, void *p) {
 #ifdef MP_HARDENED
     mp__hard_check_large(pool, l, "mp_free");
 #endif
-    mp__large_release(pool, l);
+#ifdef MP_DEBUG
+    if (l->small && !(pool->flags & MP_F_HEADERS))
+      return 0; /* a small object: it lives until reset or destroy */
+#endif
+    mp__large_release(pool, l, MP_Q_FREE, "mp_free");
     return 0;
   }
+#ifdef MP_DEBUG
+  mp__dbg_check_free(pool, p, "mp_free"); /* aborts */
+#endif
   struct mp_node *n = mp__node_of(pool, p);
   if (n != NULL) { /* a small object: it lives until reset or destroy */
     if (!(pool->flags & MP_F_HEADERS))

@@ -30,6 +30,10 @@ mp_mark_t *mp_mark(mp_pool_t *pool) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_mark(pool);
+  MP_OWN(pool, "mp_mark");
+#ifdef MP_DEBUG
+  mp__dbg_internal();
+#endif
   /* The record itself lies before the position it records, so it survives
    * a rewind to itself. */
   struct mp_mark_s *m = mp__alloc_small(pool, sizeof *m, MP_GRANULE);
@@ -51,6 +55,7 @@ int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
   }
   if (MP_SHARED(pool))
     return mp__sh_rewind(pool, mark);
+  MP_OWN(pool, "mp_rewind");
   struct mp_mark_s *m = pool->life.marks;
   while (m != NULL && m != mark)
     m = m->prev;

@@ -67,8 +67,8 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
 
   const mp_allocator_t *a = opt->allocator;
   if ((a != NULL && (a->alloc == NULL || a->free == NULL)) ||
-      (opt->flags & ~(unsigned)(MP_POOL_SIZE_HEADERS |
-                                MP_POOL_COUNT_REQUESTS)) != 0) {
+      (opt->flags & ~(unsigned)(MP_POOL_SIZE_HEADERS | MP_POOL_COUNT_REQUESTS |
+                                MP_POOL_REPORT_LEAKS)) != 0) {
     errno = EINVAL;
     return -1;
   }
@@ -86,7 +86,7 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
     s->flags |= MP_F_HEADERS | MP_F_NOWINDOW;
   if (opt->flags & MP_POOL_COUNT_REQUESTS)
     s->flags |= MP_F_COUNT | MP_F_NOWINDOW;
-  if (MP_TRACK_ON)
+  if (MP_TRACK_ON || MP_DBG)
     s->flags |= MP_F_NOWINDOW; /* the inline fast path cannot track */
   return 0;
 }
@@ -117,13 +117,17 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   pool->freed_bytes = 0;
   pool->reused_bytes = 0;
   pool->requested = 0;
+  pool->epoch = 0;
   memset(&pool->life, 0, sizeof pool->life);
   memset(&pool->counters, 0, sizeof pool->counters);
   mp__index_init(&pool->index);
   mp__node_init(pool, n,
                 (unsigned char *)pool + MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
   pool->first = n;
-#ifdef MP_HARDENED
+#ifdef MP_DEBUG
+  mp__dbg_init(pool, opt->flags);
+#endif
+#if defined(MP_HARDENED) || defined(MP_DEBUG)
   /* Keep the index from the start, so that no lookup ever has to walk
    * node headers that may have been overwritten. */
   (void)mp__index_build(pool); /* cannot fail: the inline slots suffice */
@@ -144,10 +148,16 @@ mp_pool_t *mp_create_pool(size_t size) {
 }
 
 void mp_reset_pool(mp_pool_t *pool) {
-  if (pool == NULL || (MP_SHARED(pool) && mp__sh_reset(pool)) ||
-      mp__life_reset(pool) != 0)
+  if (pool == NULL || (MP_SHARED(pool) && mp__sh_reset(pool)))
     return;
-  mp__large_release_all(pool);
+  MP_OWN(pool, "mp_reset_pool");
+  if (mp__life_reset(pool) != 0)
+    return;
+  pool->epoch++;
+  mp__large_release_all(pool, MP_Q_RESET, "mp_reset_pool");
+#ifdef MP_DEBUG
+  mp__dbg_quarantine_trim(pool, "mp_reset_pool");
+#endif
   mp__reuse_reset(pool);
   pool->requested = 0;
   if (MP_TRACK_ON) {
@@ -160,8 +170,10 @@ void mp_reset_pool(mp_pool_t *pool) {
 }
 
 void mp_destroy_pool(mp_pool_t *pool) {
-  if (pool == NULL || (MP_SHARED_KIN(pool) && mp__sh_destroy(pool)) ||
-      mp__life_destroy(pool) != 0)
+  if (pool == NULL || (MP_SHARED_KIN(pool) && mp__sh_destroy(pool)))
+    return;
+  MP_OWN(pool, "mp_destroy_pool");
+  if (mp__life_destroy(pool) != 0)
     return;
   mp__pool_free(pool);
 }
@@ -169,7 +181,13 @@ void mp_destroy_pool(mp_pool_t *pool) {
 void mp__pool_free(mp_pool_t *pool) {
   if (pool->flags & MP_F_INNER)
     mp__sh_release(pool);
-  mp__large_release_all(pool);
+#ifdef MP_DEBUG
+  mp__dbg_leaks(pool);
+#endif
+  mp__large_release_all(pool, MP_Q_DESTROY, "mp_destroy_pool");
+#ifdef MP_DEBUG
+  mp__dbg_quarantine_free(pool);
+#endif
   mp_track_destroy(pool);
   mp__reuse_destroy(pool);
   mp__index_free(pool);

@@ -39,6 +39,12 @@ static void pool_stats(const mp_pool_t *pool, mp_stats_t *st) {
   st->bytes_requested += pool->requested;
   st->node_bytes += st->nodes * pool->node_size;
   for (const struct mp_large *l = pool->large; l != NULL; l = l->next) {
+#ifdef MP_DEBUG
+    if (l->small) { /* a node object in other builds */
+      st->bytes_used += MP_ALIGN_UP(l->size, MP_GRANULE);
+      continue;
+    }
+#endif
     st->large_blocks++;
     st->large_bytes += l->size;
     st->large_reserved += l->block_size;
@@ -100,6 +106,7 @@ int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
     pool_stats(p, &one);
     add(&all, &one);
   }
+  all.epoch = pool->epoch; /* the pool's own, never summed */
   /* Fill what the caller's struct has room for; zero what we do not know. */
   size_t room = st->size;
   size_t size = room < sizeof all ? room : sizeof all;
@@ -136,6 +143,10 @@ int mp_report(const mp_pool_t *pool, FILE *out) {
       return -1;
     }
   }
+#ifdef MP_DEBUG
+  if (mp__dbg_report(pool, out) != 0)
+    return -1;
+#endif
   if (fflush(out) != 0) {
     if (errno == 0)
       errno = EIO;
