@@ -538,8 +538,10 @@ static void op_foreign(reader_t *r) {
   int s = pick_slot(r);
   obj_t *o = pick_obj(r);
   unsigned f = rd8(r);
-  /* Hardened builds abort on these instead (tests/test_hardened.c). */
-  if (s < 0 || (mpool_build_flags() & MPOOL_BUILD_HARDENED))
+  /* Hardened and debug builds abort on these instead (tests/test_hardened.c,
+   * tests/test_debug.c). */
+  if (s < 0 ||
+      (mpool_build_flags() & (MPOOL_BUILD_HARDENED | MPOOL_BUILD_DEBUG)))
     return;
   mp_pool_t *p = slots[s].pool;
   static unsigned char outside[64];

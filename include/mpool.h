@@ -28,7 +28,10 @@
  *     thread's cached blocks go back to the shared cache when it exits.
  *   - An ordinary pool belongs to one thread at a time.  It may be handed
  *     to another thread with the usual happens-before (a mutex, a queue,
- *     thread creation or join) and used there, including destroyed there.
+ *     thread creation or join) and used there, including destroyed there;
+ *     the thread that gives it up calls mp_pool_handoff() first, which
+ *     debug builds require (they abort when a thread that does not own a
+ *     pool changes it).
  *     Two threads must not call into it at once, except with calls that
  *     only read it (mp_stats(), mp_report(), mp_pool_parent()), which may
  *     overlap one another.  Memory from a pool may be read and written by
@@ -331,6 +334,22 @@ typedef struct mp_options_s {
  */
 #define MP_POOL_WIPE 0x20u
 
+/**
+ * Pool flag: in debug builds (MPOOL_BUILD_DEBUG), mp_destroy_pool() prints
+ * to stderr the objects of this pool still live, grouped by call site (one
+ * line per site, then a total):
+ *   mpool: leak: pool 0x5600a000: main.c:12: 3 objects, 96 bytes
+ *   mpool: leak: pool 0x5600a000: 3 objects, 96 bytes live at mp_destroy_pool
+ * Pool objects are normally never freed one by one -- the pool releases
+ * them all at once -- so the report is opt-in, for pools whose objects the
+ * program frees with mp_free_sized() and means to free all.  The
+ * environment variable MPOOL_REPORT_LEAKS=1 turns it on for every pool of
+ * a debug build.  The library's own records (cleanups, marks, object pool
+ * structs) are not reported; objects an object pool holds for reuse are.
+ * Accepted, and ignored, by every other build.
+ */
+#define MP_POOL_REPORT_LEAKS 0x40u
+
 /* ------------------------------------------------------------------------
  * Creating and releasing pools
  * ---------------------------------------------------------------------- */
@@ -483,8 +502,10 @@ mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
  * @return 0 on success; -1 with errno EINVAL if pool is NULL or `p` was not
  *         allocated from this pool (and is not already freed).  A pointer
  *         into the middle of a large block is foreign.  A hardened build
- *         (MPOOL_BUILD_HARDENED) aborts instead, printing one line that
- *         names the function and the pointer.
+ *         (MPOOL_BUILD_HARDENED) or a debug build (MPOOL_BUILD_DEBUG)
+ *         aborts instead, printing one line that names the function and the
+ *         pointer; a debug build also aborts on any pointer that is not the
+ *         start of one of the pool's objects (small ones included).
  * Thread-safety: changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
@@ -526,6 +547,8 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  * on a foreign pointer and on a corrupted canary after the object (bytes
  * written past its end, or a wrong size), with one line on stderr such as
  *   mpool: mp_free_sized: double free of 0x55d0c0a0 (pool 0x55d0c000)
+ * A debug build (MPOOL_BUILD_DEBUG) aborts on those and on a wrong size
+ * (see "Debugging" below).
  * ---------------------------------------------------------------------- */
 
 /**
@@ -533,10 +556,14 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  * (size 0 is valid, as when allocating).  No per-object header is needed.
  * Large blocks are released as by mp_free() (their size is known).  In a
  * pool with MP_POOL_SIZE_HEADERS the size comes from the header and `size`
- * is ignored.  NULL `p` is a no-op.
+ * is ignored.  NULL `p` is a no-op.  Debug builds check `size` against
+ * the size a small object was requested with (after an in-place shrink by
+ * mp_realloc(), a size it had before is accepted too, as release builds
+ * do) and abort when it differs.
  * @return 0, or -1 with errno EINVAL (NULL pool, foreign pointer, a size
- *         no small object can have).  Hardened builds abort on a foreign
- *         pointer, a double free or a corrupted canary instead.
+ *         no small object can have).  Hardened and debug builds abort on a
+ *         foreign pointer or a double free instead (hardened builds on a
+ *         corrupted canary too).
  * Thread-safety: changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
@@ -692,7 +719,8 @@ static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
   return mp_alloc(pool, size);
 }
 
-#if !defined(MPOOL_NO_INLINE) && !defined(MPOOL_BUILDING_LIBRARY)
+#if !defined(MPOOL_NO_INLINE) && !defined(MPOOL_BUILDING_LIBRARY) &&       \
+    !defined(MPOOL_DEBUG)
 #define mp_alloc(pool, size) mp__alloc_inline((pool), (size))
 #endif
 
@@ -1010,6 +1038,9 @@ typedef struct mp_stats_s {
    *  high-water mark of the bytes a cycle used, as of the last reset, that
    *  sizes the nodes (that of `pool` itself with MP_STATS_CHILDREN). */
   size_t high_water;
+  /** How many times the pool has been reset (mp_reset_pool()) since it
+   *  was created: the pool's own count, never summed over children. */
+  uint64_t epoch;
 } mp_stats_t;
 
 /** The smallest mp_stats_t.size that mp_stats() accepts (the struct as it
@@ -1038,12 +1069,106 @@ MP_API int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
 /**
  * Prints a human-readable report of `pool` and its descendants to `out`:
  * one line per pool with its statistics, children indented under their
- * parent.  The format is for people and may change.
+ * parent.  Debug builds (MPOOL_BUILD_DEBUG) add, after those lines, the
+ * live objects of the pool and its descendants grouped by call site, one
+ * line per site (`  main.c:12: 3 live, 96 bytes`; see mp_set_site()).  The
+ * format is for people and may change.
  * @return 0, or -1 with errno EINVAL (pool or out is NULL) or the errno of
  *         the failing write (EIO if stdio did not set one).
  * Thread-safety: as mp_stats() with MP_STATS_CHILDREN.
  */
 MP_API int mp_report(const mp_pool_t *pool, FILE *out);
+
+/* ------------------------------------------------------------------------
+ * Debugging: call sites, pointer checks, thread ownership
+ *
+ * Debug builds (CMake option MPOOL_DEBUG; mpool_build_flags() says
+ * MPOOL_BUILD_DEBUG) give every object a block of its own, followed by a
+ * red zone that is checked when the object is freed, reset or destroyed;
+ * keep released memory in a quarantine (MP_QUARANTINE_RESETS = 4 resets,
+ * at most 8 MiB per pool), poisoned for AddressSanitizer and Valgrind and
+ * checked for writes when it leaves; check the size passed to
+ * mp_free_sized() and mp_realloc(); abort on double frees and foreign
+ * pointers; and check that each call that changes an ordinary pool comes
+ * from the thread that owns it.  Every failed check prints one line on
+ * stderr naming the function and the pointer, then aborts:
+ *   mpool: mp_free_sized: overflow past the end of 0x5600a0c0 (24 bytes,
+ *   allocated at main.c:12)
+ * Objects then take far more memory and time; debug builds are for
+ * finding bugs.  Other builds export the calls below with the behaviour
+ * each one documents.
+ *
+ * Call sites: a program that defines MPOOL_DEBUG before including this
+ * header gets the allocating calls (mp_alloc, mp_nalloc, mp_calloc,
+ * mp_calloc_array, mp_memalign, mp_realloc, mp_realloc_unsized, the string
+ * calls and mp_objpool_get) as macros that pass __FILE__ and __LINE__ to
+ * mp_set_site() first, each argument still evaluated once; the inline
+ * mp_alloc() fast path is then off.  (name)(args) and &name still reach
+ * the functions.
+ * ---------------------------------------------------------------------- */
+
+/**
+ * Records the call site of the calling thread's next allocating call: a
+ * debug build stores it with the object (for mp_report(), the leak report
+ * and every abort message) and clears it.  The MPOOL_DEBUG macros call it;
+ * programs rarely need to.  `file` must stay valid while the object lives
+ * (a string literal such as __FILE__).  Other builds ignore it.
+ * @return nothing.
+ * Thread-safety: touches only the calling thread's state.
+ */
+MP_API void mp_set_site(const char *file, int line);
+
+/** mp_check() result: `p` is inside no object the pool knows of. */
+#define MP_PTR_UNKNOWN 0
+/** mp_check() result: `p` is inside a live object of the pool. */
+#define MP_PTR_LIVE 1
+/** mp_check() result (debug builds only): `p` is inside memory the pool
+ *  released -- by a reset, a rewind or a free -- that is still in its
+ *  quarantine. */
+#define MP_PTR_STALE 2
+
+/**
+ * Tells what `p` points to, as far as `pool` knows.  Interior pointers
+ * count: any byte of an object, not only its start.
+ *
+ * Debug builds know every object: MP_PTR_LIVE for a byte of an object
+ * allocated since the last reset and not freed, MP_PTR_STALE for a byte of
+ * an object released since and still in quarantine (the last four resets,
+ * at most 8 MiB), MP_PTR_UNKNOWN otherwise (including memory that has left
+ * the quarantine).  An object's start is found in O(1); an interior
+ * pointer takes a walk of the pool's objects and quarantine.
+ *
+ * Release builds keep no record of small objects: MP_PTR_LIVE means a byte
+ * of a live large block, or a byte of node memory that allocation has
+ * handed out since the last reset -- which may since have been freed, or
+ * be alignment padding; MP_PTR_UNKNOWN means neither.  They never answer
+ * MP_PTR_STALE.  The answer concerns `pool` alone, not its children.
+ * @return MP_PTR_LIVE, MP_PTR_STALE or MP_PTR_UNKNOWN (also for NULL `p`);
+ *         -1 with errno EINVAL if pool is NULL.  Reads no memory at `p`.
+ * Thread-safety: reads the pool, as mp_stats(); a MP_POOL_SHARED pool is
+ *         locked for the call.
+ */
+MP_API int mp_check(const mp_pool_t *pool, const void *p);
+
+/**
+ * Gives up the calling thread's ownership of `pool`, so that another
+ * thread may use it: the next thread that calls into the pool becomes its
+ * owner.  The usual happens-before (a mutex, a queue, thread creation or
+ * join) between the two threads is still needed.
+ *
+ * Debug builds record the thread that created each ordinary pool (each
+ * child has its own) and abort when another thread makes a call that
+ * changes it (allocating, freeing, resizing, strings, cleanups, marks,
+ * reset, destroy) without a handoff first:
+ *   mpool: mp_alloc: pool 0x5600a000 used by a thread that does not own
+ *   it; hand it over with mp_pool_handoff()
+ * MP_POOL_SHARED pools have no owner.  Release builds only check `pool`.
+ * @return 0, or -1 with errno EINVAL if pool is NULL.  A debug build aborts
+ *         if the caller does not own the pool.
+ * Thread-safety: called by the pool's owner, like any call that changes
+ *         it.
+ */
+MP_API int mp_pool_handoff(mp_pool_t *pool);
 
 /* ------------------------------------------------------------------------
  * Library
@@ -1073,6 +1198,12 @@ MP_API int mpool_version(void);
  *  mp_nalloc() results are granule aligned, so addresses and byte counts
  *  differ from other builds. */
 #define MPOOL_BUILD_ASAN 0x8u
+/** mpool_build_flags() bit: a debug build (CMake option MPOOL_DEBUG):
+ *  every object is a block of its own with a checked red zone, released
+ *  memory goes to a quarantine, and pool ownership is checked (see
+ *  "Debugging" above).  Addresses and byte counts differ from other
+ *  builds. */
+#define MPOOL_BUILD_DEBUG 0x10u
 
 /**
  * Tells how the library was built: the MPOOL_BUILD_* bits of the checks it
@@ -1146,6 +1277,34 @@ typedef struct mpool_cache_stats_s {
  * Thread-safety: may be called from any thread at any time.
  */
 MP_API int mpool_cache_stats(mpool_cache_stats_t *st);
+
+/* Call sites (see "Debugging"): the allocating calls as macros that record
+ * __FILE__ and __LINE__ first. */
+#if defined(MPOOL_DEBUG) && !defined(MPOOL_BUILDING_LIBRARY)
+#define MP__SITE(call) (mp_set_site(__FILE__, __LINE__), call)
+#undef mp_alloc
+#define mp_alloc(pool, size) MP__SITE((mp_alloc)((pool), (size)))
+#define mp_nalloc(pool, size) MP__SITE((mp_nalloc)((pool), (size)))
+#define mp_calloc(pool, size) MP__SITE((mp_calloc)((pool), (size)))
+#define mp_calloc_array(pool, n, size)                                         \
+  MP__SITE((mp_calloc_array)((pool), (n), (size)))
+#define mp_memalign(pool, size, alignment)                                     \
+  MP__SITE((mp_memalign)((pool), (size), (alignment)))
+#define mp_realloc(pool, p, old_size, new_size)                                \
+  MP__SITE((mp_realloc)((pool), (p), (old_size), (new_size)))
+#define mp_realloc_unsized(pool, p, new_size)                                  \
+  MP__SITE((mp_realloc_unsized)((pool), (p), (new_size)))
+#define mp_strdup(pool, s) MP__SITE((mp_strdup)((pool), (s)))
+#define mp_strndup(pool, s, n) MP__SITE((mp_strndup)((pool), (s), (n)))
+#define mp_memdup(pool, p, n) MP__SITE((mp_memdup)((pool), (p), (n)))
+#define mp_printf(pool, ...) MP__SITE((mp_printf)((pool), __VA_ARGS__))
+#define mp_vprintf(pool, fmt, ap)                                              \
+  MP__SITE((mp_vprintf)((pool), (fmt), (ap)))
+#define mp_strcat(pool, ...) MP__SITE((mp_strcat)((pool), __VA_ARGS__))
+#define mp_join(pool, parts, n, sep)                                           \
+  MP__SITE((mp_join)((pool), (parts), (n), (sep)))
+#define mp_objpool_get(op) MP__SITE((mp_objpool_get)((op)))
+#endif
 
 #ifdef __cplusplus
 }

@@ -66,6 +66,10 @@ static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
 /* ---- pools with size headers ---- */
 
 void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
+#ifdef MP_DEBUG
+  /* Every object is a block; mp_free() frees small ones in this pool. */
+  return mp__large_alloc_as(pool, size, align, size <= pool->max);
+#endif
   /* The header takes the granule below the object: at `align` past the
    * start of the memory, so that the object keeps its alignment. */
   size_t off = align;
@@ -140,9 +144,19 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
   }
   if (MP_SHARED(pool))
     return mp__sh_free_sized(pool, p, size);
+  MP_OWN(pool, "mp_free_sized");
   if (p == NULL)
     return 0;
   MP_HARD_FN(pool, "mp_free_sized");
+#ifdef MP_DEBUG
+  struct mp_large *dl = mp__large_of(pool, p);
+  if (dl == NULL)
+    mp__dbg_check_free(pool, p, "mp_free_sized"); /* aborts */
+  if (dl->small && !(pool->flags & MP_F_HEADERS))
+    mp__dbg_check_size(dl, size, "mp_free_sized");
+  mp__large_release(pool, dl, MP_Q_FREE, "mp_free_sized");
+  return 0;
+#endif
   /* The size says which lookup is likely to hit: one suffices mostly. */
   struct mp_node *n = NULL;
   if (size <= pool->max && (n = mp__node_of(pool, p)) != NULL)
@@ -152,7 +166,7 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
 #ifdef MP_HARDENED
     mp__hard_check_large(pool, l, "mp_free_sized");
 #endif
-    mp__large_release(pool, l);
+    mp__large_release(pool, l, MP_Q_FREE, "mp_free_sized");
     return 0;
   }
   n = mp__node_of(pool, p);
@@ -215,9 +229,31 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
   if (q == NULL)
     return NULL;
   memcpy(q, p, l->size < new_size ? l->size : new_size);
-  mp__large_release(pool, l);
+  mp__large_release(pool, l, MP_Q_FREE, "mp_realloc");
   return q;
 }
+
+#ifdef MP_DEBUG
+/* Debug builds: every object is a block.  Shrinking keeps it (with a new
+ * red zone); growing moves it to a new block and quarantines the old. */
+static void *realloc_debug(mp_pool_t *pool, struct mp_large *l, void *p,
+                           size_t old, size_t new_size, bool sized) {
+  (void)old; /* shrunk objects may pass a size they had before */
+  if (l->small && !sized && !(pool->flags & MP_F_HEADERS))
+    return mp__fail(EINVAL); /* as for a small object in release builds */
+  if (new_size <= l->size) {
+    mp__dbg_shrink(pool, l, new_size);
+    return p;
+  }
+  void *q = mp__large_alloc_as(pool, new_size, l->align,
+                               new_size <= pool->max);
+  if (q == NULL)
+    return NULL;
+  memcpy(q, p, l->size);
+  mp__large_release(pool, l, MP_Q_FREE, "mp_realloc");
+  return q;
+}
+#endif
 
 /* Resizes the small object [p, p + old) of node n in place if it can. */
 static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
@@ -283,6 +319,7 @@ static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
   if (MP_SHARED(pool))
     return mp__sh_realloc(pool, p, old, new_size, sized);
   MP_HARD_FN(pool, sized ? "mp_realloc" : "mp_realloc_unsized");
+  MP_OWN(pool, "mp_realloc");
   if (p == NULL)
     return mp__alloc_slow(pool, new_size);
   if (new_size > MP_MAX_ALLOC_SIZE)
@@ -299,6 +336,11 @@ static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
 static void *resize_object(mp_pool_t *pool, void *p, size_t old,
                            size_t new_size, bool sized) {
   struct mp_large *l = mp__large_of(pool, p);
+#ifdef MP_DEBUG
+  if (l == NULL)
+    mp__dbg_check_free(pool, p, "mp_realloc"); /* aborts */
+  return realloc_debug(pool, l, p, old, new_size, sized);
+#endif
   if (l != NULL)
     return realloc_large(pool, l, p, new_size);
   struct mp_node *n = mp__node_of(pool, p);

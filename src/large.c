@@ -15,26 +15,49 @@ static struct mp_large *header_of(void *p) {
 
 static void put_block(mp_pool_t *pool, const struct mp_large *l, void *base,
                       size_t bsize, size_t align) {
+#ifdef MP_DEBUG
+  (void)l;
+  mp__dbg_block_put(pool, base, bsize, align);
+#else
   if (l->cls >= 0)
     mp__cache_put((int)l->cls, base);
   else
     mp__block_put(&pool->backing, pool->flags, base, bsize, align);
+#endif
 }
 
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
+  return mp__large_alloc_as(pool, size, align, false);
+}
+
+/* A block for a request; `small` says whether it was at or below the
+ * pool's threshold (debug builds serve every request with a block). */
+void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
+                         bool small) {
   size_t hdr = MP_ALIGN_UP(sizeof(struct mp_large), align);
-  /* The object, then its red zone (MP_RZ: a canary in hardened builds).
-   * size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
+  /* size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
+#ifdef MP_DEBUG
+  /* Exact size, not from the cache: the memory tools see the block end. */
+  int cls = -1;
+  size_t bsize = mp__dbg_block_size(hdr, size);
+#else
+  (void)small;
+  /* The object, then its red zone (MP_RZ: a canary in hardened builds). */
   size_t need = hdr + MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ;
   int cls = mp__block_class(pool, need, align);
   size_t bsize = cls >= 0 ? mp__class_size(cls)
                           : mp__block_size(pool, need, align);
+#endif
   if (!mp__reserve(pool, bsize)) {
     mp__oom(pool, bsize);
     return NULL;
   }
+#ifdef MP_DEBUG
+  unsigned char *base = mp__dbg_block_get(pool, bsize, align);
+#else
   unsigned char *base =
       cls >= 0 ? mp__cache_get(cls) : mp__block_get(pool, bsize, align);
+#endif
   unsigned char *p = base != NULL ? base + hdr : NULL;
   struct mp_large *l = p != NULL ? header_of(p) : NULL;
   if (l != NULL)
@@ -61,6 +84,9 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   pool->large = l;
   pool->adapt.large_live += bsize;
   mp__adapt_sample(pool);
+#ifdef MP_DEBUG
+  mp__dbg_on_alloc(l, small);
+#endif
   /* The rest of the block stays out of reach, as a red zone. */
   mp_track_noaccess(p, (size_t)(base + bsize - p));
   mp_track_alloc(pool, p, size);
@@ -70,13 +96,9 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
   return p;
 }
 
-/* Hardened builds check the block's header and canary for the public
- * function in progress: a free, a resize, a reset, a rewind or a destroy. */
-void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
-#ifdef MP_HARDENED
-  mp__hard_check_large(pool, l, pool->fn); /* before l->size is trusted */
-  mp__canary_take(pool, NULL, l + 1, l->size, pool->fn);
-#endif
+/* Takes l off the pool's list and index; its block is still held (and
+ * still counted: mp__large_put() gives it back). */
+void mp__large_unlink(mp_pool_t *pool, struct mp_large *l) {
   mp_track_free(pool, l + 1, l->size);
   if (l->prev != NULL)
     l->prev->next = l->next;
@@ -85,28 +107,50 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l) {
   if (l->next != NULL)
     l->next->prev = l->prev;
   mp__index_del(&pool->index, (uintptr_t)(l + 1));
-  mp__unreserve(pool, l->block_size);
   pool->adapt.large_live -= l->block_size;
+}
+
+/* Gives an unlinked block back, wiped first in a wiping pool. */
+void mp__large_put(mp_pool_t *pool, struct mp_large *l) {
+  struct mp_large copy = *l;
+  mp__unreserve(pool, copy.block_size);
   if (MP_WIPING(pool)) {
     /* The whole block, header and all: what was stored may lie anywhere
      * in it after in-place resizes. */
-    struct mp_large copy = *l;
     mp__wipe_hidden(copy.base, copy.block_size);
-    put_block(pool, &copy, copy.base, copy.block_size, copy.align);
-    return;
   }
-  put_block(pool, l, l->base, l->block_size, l->align);
+  put_block(pool, &copy, copy.base, copy.block_size, copy.align);
 }
 
-void mp__large_release_all(mp_pool_t *pool) {
+/* Releases l; why (MP_Q_*) and fn (the public call) say what for, which
+ * hardened builds name in their reports and debug builds check and report
+ * (they quarantine the block).  Hardened builds check the block's header
+ * and canary first. */
+void mp__large_release(mp_pool_t *pool, struct mp_large *l, int why,
+                       const char *fn) {
+#ifdef MP_HARDENED
+  mp__hard_check_large(pool, l, fn); /* before l->size is trusted */
+  mp__canary_take(pool, NULL, l + 1, l->size, fn);
+#endif
+#ifdef MP_DEBUG
+  mp__dbg_release(pool, l, why, fn);
+#else
+  (void)why;
+  (void)fn;
+  mp__large_unlink(pool, l);
+  mp__large_put(pool, l);
+#endif
+}
+
+void mp__large_release_all(mp_pool_t *pool, int why, const char *fn) {
   while (pool->large != NULL)
-    mp__large_release(pool, pool->large);
+    mp__large_release(pool, pool->large, why, fn);
 }
 
 void mp__large_release_after(mp_pool_t *pool, uint64_t seq) {
   /* Newest first: the blocks made after seq are at the head. */
   while (pool->large != NULL && pool->large->seq > seq)
-    mp__large_release(pool, pool->large);
+    mp__large_release(pool, pool->large, MP_Q_REWIND, "mp_rewind");
 }
 
 int mp_free(mp_pool_t *pool, void *p) {
@@ -116,6 +160,7 @@ int mp_free(mp_pool_t *pool, void *p) {
   }
   if (MP_SHARED(pool))
     return mp__sh_free(pool, p);
+  MP_OWN(pool, "mp_free");
   if (p == NULL)
     return 0;
   MP_HARD_FN(pool, "mp_free");
@@ -126,9 +171,16 @@ int mp_free(mp_pool_t *pool, void *p) {
 #ifdef MP_HARDENED
     mp__hard_check_large(pool, l, "mp_free");
 #endif
-    mp__large_release(pool, l);
+#ifdef MP_DEBUG
+    if (l->small && !(pool->flags & MP_F_HEADERS))
+      return 0; /* a small object: it lives until reset or destroy */
+#endif
+    mp__large_release(pool, l, MP_Q_FREE, "mp_free");
     return 0;
   }
+#ifdef MP_DEBUG
+  mp__dbg_check_free(pool, p, "mp_free"); /* aborts */
+#endif
   if (owned) { /* a small object: it lives until reset or destroy */
     if (!(pool->flags & MP_F_HEADERS))
       return 0;

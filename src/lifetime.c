@@ -38,11 +38,15 @@ mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn, void *data) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_cleanup_add(pool, fn, data);
+  MP_OWN(pool, "mp_cleanup_add");
   struct mp_life *life = &pool->life;
   struct mp_cleanup_s *c = life->spare;
   if (c != NULL) {
     life->spare = c->next;
   } else {
+#ifdef MP_DEBUG
+    mp__dbg_internal();
+#endif
     c = mp_alloc(pool, sizeof *c);
     if (c == NULL)
       return NULL; /* errno from mp_alloc: ENOMEM */
@@ -90,6 +94,7 @@ int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c) {
     return mp__sh_cleanup_remove(pool, c, false);
   if (check(pool, c) != 0)
     return -1;
+  MP_OWN(pool, "mp_cleanup_remove");
   release(pool, c);
   return 0;
 }
@@ -99,6 +104,7 @@ int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c) {
     return mp__sh_cleanup_remove(pool, c, true);
   if (check(pool, c) != 0)
     return -1;
+  MP_OWN(pool, "mp_cleanup_run");
   mp_cleanup_fn fn = c->fn;
   void *data = c->data;
   release(pool, c);

@@ -43,6 +43,10 @@ mp_mark_t *mp_mark(mp_pool_t *pool) {
   if (MP_SHARED(pool))
     return mp__sh_mark(pool);
   MP_HARD_FN(pool, "mp_mark");
+  MP_OWN(pool, "mp_mark");
+#ifdef MP_DEBUG
+  mp__dbg_internal();
+#endif
   /* The record itself lies before the position it records, so it survives
    * a rewind to itself. */
   struct mp_mark_s *m = mp__alloc_small(pool, sizeof *m, MP_GRANULE);
@@ -66,6 +70,7 @@ int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
   if (MP_SHARED(pool))
     return mp__sh_rewind(pool, mark);
   MP_HARD_FN(pool, "mp_rewind");
+  MP_OWN(pool, "mp_rewind");
   struct mp_mark_s *m = pool->life.marks;
   while (m != NULL && m != mark)
     m = m->prev;

@@ -5,6 +5,13 @@
  * Compile-time levels (each a CMake option mapping to one macro):
  *   MP_DEFAULT_CACHE_LIMIT  bytes the shared block cache keeps (=64 MiB)
  *   MP_TCACHE_LIMIT         bytes each thread's cache front keeps (=2 MiB)
+ *   MP_DEBUG                debug build (CMake MPOOL_DEBUG): every object in
+ *                           a block of its own with a checked red zone,
+ *                           call sites, quarantine, ownership (debug.c)
+ *   MP_QUARANTINE_RESETS    debug builds: resets a released block stays
+ *                           in quarantine (=4)
+ *   MP_QUARANTINE_BYTES     debug builds: bytes each pool's quarantine
+ *                           holds at most (=8 MiB)
  *
  * Memory map of a pool:
  *   - nodes: blocks of pool->node_size bytes, aligned to that size, so the
@@ -53,6 +60,17 @@
 #ifndef MP_TCACHE_LIMIT
 #define MP_TCACHE_LIMIT ((size_t)2 << 20)
 #endif
+#ifndef MP_QUARANTINE_RESETS
+#define MP_QUARANTINE_RESETS 4
+#endif
+#ifndef MP_QUARANTINE_BYTES
+#define MP_QUARANTINE_BYTES ((size_t)8 << 20)
+#endif
+#ifdef MP_DEBUG
+#define MP_DBG 1
+#else
+#define MP_DBG 0
+#endif
 
 
 /* Index slots kept inside the pool struct before the table moves to the
@@ -85,6 +103,7 @@ enum {
   MP_F_COUNT = 1u << 5,    /* MP_POOL_COUNT_REQUESTS */
   MP_F_ADAPT = 1u << 6,    /* MP_POOL_ADAPTIVE: the struct is not in a node */
   MP_F_WIPE = 1u << 7,     /* MP_POOL_WIPE */
+  MP_F_LEAKS = 1u << 8,    /* debug builds: report leaks at destroy */
 };
 
 /* In a pool with size headers, each small object is preceded by this. */
@@ -153,6 +172,14 @@ struct mp_large {
   uintptr_t magic; /* mp__hard_magic(header): checked before it is used */
   uintptr_t spare;
 #endif
+#ifdef MP_DEBUG
+  const char *file; /* the call site (mp_set_site()), or NULL */
+  int line;
+  unsigned char small;    /* a request at or below the pool's threshold */
+  unsigned char internal; /* the library's own record: no leak report */
+  unsigned char why;      /* in quarantine: MP_Q_FREE, _RESET or _REWIND */
+  unsigned char shrunk;   /* made smaller by mp_realloc() in place */
+#endif
 };
 
 struct mp_index {
@@ -206,6 +233,19 @@ struct mp_adapt {
   size_t hwm;        /* the decaying high-water mark */
 };
 
+#ifdef MP_DEBUG
+/* Debug builds (debug.c): the quarantine of released blocks, oldest
+ * first, and the thread that owns the pool. */
+struct mp_debug {
+  struct mp_large *q_head, *q_tail;
+  size_t q_bytes;
+  const void *owner; /* the owner's thread marker; NULL after a handoff */
+};
+#endif
+/* Why a large block is released (debug builds report and quarantine by
+ * it). */
+enum { MP_Q_FREE = 1, MP_Q_RESET, MP_Q_REWIND, MP_Q_DESTROY };
+
 struct mp_pool_s {
   /* Fast window, the public first member: mp_alloc() serves [ptr, end) with
    * a compare and an add.  end never passes ptr + window, so a request that
@@ -235,6 +275,10 @@ struct mp_pool_s {
   struct mp_counters counters;
   struct mp_adapt adapt;
   struct mp_shared *shared; /* MP_F_INNER only: the handle (shared.c) */
+  uint64_t epoch;           /* resets so far */
+#ifdef MP_DEBUG
+  struct mp_debug dbg;
+#endif
 #ifdef MP_HARDENED
   const char *fn; /* the public function in progress, for messages */
 #endif
@@ -406,8 +450,13 @@ void mp__reuse_settle(mp_pool_t *pool);
 
 /* large.c */
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align);
-void mp__large_release(mp_pool_t *pool, struct mp_large *l);
-void mp__large_release_all(mp_pool_t *pool);
+void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
+                         bool small);
+void mp__large_unlink(mp_pool_t *pool, struct mp_large *l);
+void mp__large_put(mp_pool_t *pool, struct mp_large *l);
+void mp__large_release(mp_pool_t *pool, struct mp_large *l, int why,
+                       const char *fn);
+void mp__large_release_all(mp_pool_t *pool, int why, const char *fn);
 void mp__large_release_after(mp_pool_t *pool, uint64_t seq);
 
 /* cache.c: the block source.  Sizes passed to put() are those get() used. */
@@ -424,6 +473,43 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
 
 /* mp_platform.c */
 extern const mp_allocator_t mp__default_allocator;
+
+/* debug.c.  In debug builds every object is a large block; the calls
+ * below record call sites, check red zones, keep released blocks in
+ * quarantine and check the caller's ownership of the pool.  Each check
+ * that fails prints one line naming the function and aborts. */
+#ifdef MP_DEBUG
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noreturn, cold, format(printf, 2, 3)))
+#endif
+void mp__dbg_fail(const char *fn, const char *fmt, ...);
+void mp__dbg_init(mp_pool_t *pool, unsigned opt_flags);
+void mp__dbg_own(mp_pool_t *pool, const char *fn);
+size_t mp__dbg_block_size(size_t hdr, size_t size);
+void *mp__dbg_block_get(mp_pool_t *pool, size_t size, size_t align);
+void mp__dbg_block_put(mp_pool_t *pool, void *b, size_t size, size_t align);
+void mp__dbg_on_alloc(struct mp_large *l, bool small);
+void mp__dbg_shrink(mp_pool_t *pool, struct mp_large *l, size_t new_size);
+void mp__dbg_release(mp_pool_t *pool, struct mp_large *l, int why,
+                     const char *fn);
+void mp__dbg_quarantine_trim(mp_pool_t *pool, const char *fn);
+void mp__dbg_quarantine_free(mp_pool_t *pool);
+/* Aborts: p is not the start of a live object (a double free, or not the
+ * pool's at all). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noreturn, cold))
+#endif
+void mp__dbg_check_free(mp_pool_t *pool, const void *p, const char *fn);
+void mp__dbg_check_size(const struct mp_large *l, size_t size, const char *fn);
+void mp__dbg_leaks(const mp_pool_t *pool);
+int mp__dbg_report(const mp_pool_t *pool, FILE *out);
+void mp__dbg_internal(void);
+/* Checks that the calling thread owns the pool (or claims it after a
+ * handoff); fn names the public call in the message. */
+#define MP_OWN(pool, fn) mp__dbg_own((pool), (fn))
+#else
+#define MP_OWN(pool, fn) ((void)(pool), (void)(fn))
+#endif
 
 /* pool.c: releases a pool's memory (no cleanups, no children). */
 void mp__pool_free(mp_pool_t *pool);
@@ -508,6 +594,7 @@ int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run);
 mp_pool_t *mp__sh_parent(const mp_pool_t *pool);
 int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags);
 int mp__sh_report(const mp_pool_t *face, FILE *out);
+int mp__sh_check(const mp_pool_t *face, const void *p);
 
 /* budget.c */
 bool mp__budget_take(mp_pool_t *first, size_t n);

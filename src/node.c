@@ -151,6 +151,9 @@ void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align) {
 
 /* A small object, as mp__alloc_block() but tracked. */
 void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
+#ifdef MP_DEBUG
+  return mp__large_alloc_as(pool, size, align, true); /* a block each */
+#endif
   void *p = mp__alloc_block(pool, size, align);
   if (p != NULL) {
     mp_track_alloc(pool, p, size);
@@ -180,6 +183,7 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_alloc(pool, size);
+  MP_OWN(pool, "mp_alloc");
   MP_HARD_FN(pool, "mp_alloc");
   /* In a pool with a window, a small request the window refused does not
    * fit the bump space: a freed chunk of its exact size comes first. */
@@ -202,6 +206,7 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_nalloc(pool, size);
+  MP_OWN(pool, "mp_nalloc");
   MP_HARD_FN(pool, "mp_nalloc");
   if (!request_ok(pool, &size))
     return NULL;
@@ -226,6 +231,8 @@ void *mp_nalloc(mp_pool_t *pool, size_t size) {
  * granule-aligned object in a node always owns its last granule, which is
  * what lets mp_free_sized() round it up (see free.c). */
 void *mp__take_top(mp_pool_t *pool, size_t size) {
+  if (MP_DBG)
+    return NULL; /* every object is a block of its own */
   uintptr_t top = (uintptr_t)pool->top;
   size_t room = top - (uintptr_t)pool->w.ptr;
   size_t need = size;
@@ -259,6 +266,7 @@ void *mp_memalign(mp_pool_t *pool, size_t size, size_t alignment) {
     return mp__fail(EINVAL);
   if (MP_SHARED(pool))
     return mp__sh_memalign(pool, size, alignment);
+  MP_OWN(pool, "mp_memalign");
   MP_HARD_FN(pool, "mp_memalign");
   if (!request_ok(pool, &size))
     return NULL;

@@ -24,6 +24,9 @@ mp_objpool_t *mp_objpool_create(mp_pool_t *pool, size_t size, size_t align) {
     return mp__fail(EINVAL);
   if (size > MP_MAX_ALLOC_SIZE)
     return mp__fail(EOVERFLOW);
+#ifdef MP_DEBUG
+  mp__dbg_internal();
+#endif
   mp_objpool_t *op = mp_alloc(pool, sizeof *op);
   if (op == NULL)
     return NULL;

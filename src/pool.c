@@ -45,7 +45,7 @@ static size_t round_pow2(size_t x) {
 
 #define MP_KNOWN_FLAGS                                                         \
   (MP_POOL_SIZE_HEADERS | MP_POOL_COUNT_REQUESTS | MP_POOL_BUFFER_OVERFLOW |   \
-   MP_POOL_ADAPTIVE | MP_POOL_WIPE)
+   MP_POOL_ADAPTIVE | MP_POOL_WIPE | MP_POOL_REPORT_LEAKS)
 
 void mp__geometry(mp_pool_t *pool, size_t node) {
   size_t cap = node_capacity(node);
@@ -112,7 +112,7 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
     s->flags |= MP_F_ADAPT;
   if (opt->flags & MP_POOL_WIPE)
     s->flags |= MP_F_WIPE;
-  if (MP_TRACK_ON || MP_RZ != 0)
+  if (MP_TRACK_ON || MP_RZ != 0 || MP_DBG)
     s->flags |= MP_F_NOWINDOW; /* the inline fast path keeps no red zone */
   return 0;
 }
@@ -169,6 +169,7 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   pool->reused_bytes = 0;
   pool->requested = 0;
   MP_HARD_FN(pool, "mp_create_pool");
+  pool->epoch = 0;
   memset(&pool->life, 0, sizeof pool->life);
   pool->counters.reserved = pool->counters.peak = first;
   atomic_init(&pool->bud.charged, 0);
@@ -181,7 +182,10 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
                       : (unsigned char *)pool +
                             MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
   pool->first = n;
-#ifdef MP_HARDENED
+#ifdef MP_DEBUG
+  mp__dbg_init(pool, opt->flags);
+#endif
+#if defined(MP_HARDENED) || defined(MP_DEBUG)
   /* Keep the index from the start, so that no lookup ever has to walk
    * node headers that may have been overwritten. */
   (void)mp__index_build(pool); /* cannot fail: the inline slots suffice */
@@ -209,15 +213,21 @@ void mp_reset_pool(mp_pool_t *pool) {
   if (pool == NULL)
     return;
   MP_HARD_FN(pool, "mp_reset_pool");
-  if ((MP_SHARED(pool) && mp__sh_reset(pool)) ||
-      mp__life_reset(pool) != 0)
+  if (MP_SHARED(pool) && mp__sh_reset(pool))
+    return;
+  MP_OWN(pool, "mp_reset_pool");
+  if (mp__life_reset(pool) != 0)
     return;
   MP_HARD_FN(pool, "mp_reset_pool"); /* a cleanup may have called others */
 #ifdef MP_HARDENED
   mp__canary_sweep_all(pool, "mp_reset_pool");
 #endif
   mp__adapt_sample(pool);
-  mp__large_release_all(pool);
+  pool->epoch++;
+  mp__large_release_all(pool, MP_Q_RESET, "mp_reset_pool");
+#ifdef MP_DEBUG
+  mp__dbg_quarantine_trim(pool, "mp_reset_pool");
+#endif
   mp__reuse_reset(pool);
   pool->requested = 0;
   if (MP_WIPING(pool))
@@ -237,8 +247,10 @@ void mp_destroy_pool(mp_pool_t *pool) {
   if (pool == NULL)
     return;
   MP_HARD_FN(pool, "mp_destroy_pool");
-  if ((MP_SHARED_KIN(pool) && mp__sh_destroy(pool)) ||
-      mp__life_destroy(pool) != 0)
+  if (MP_SHARED_KIN(pool) && mp__sh_destroy(pool))
+    return;
+  MP_OWN(pool, "mp_destroy_pool");
+  if (mp__life_destroy(pool) != 0)
     return;
   MP_HARD_FN(pool, "mp_destroy_pool");
   mp__pool_free(pool);
@@ -249,8 +261,17 @@ void mp__pool_free(mp_pool_t *pool) {
     mp__sh_release(pool);
 #ifdef MP_HARDENED
   mp__canary_sweep_all(pool, pool->fn);
+  const char *fn = pool->fn; /* a parent's reset or destroy, or this */
+#else
+  const char *fn = "mp_destroy_pool";
 #endif
-  mp__large_release_all(pool);
+#ifdef MP_DEBUG
+  mp__dbg_leaks(pool);
+#endif
+  mp__large_release_all(pool, MP_Q_DESTROY, fn);
+#ifdef MP_DEBUG
+  mp__dbg_quarantine_free(pool);
+#endif
   mp_track_destroy(pool);
   mp__reuse_destroy(pool);
   mp__index_free(pool);

@@ -307,3 +307,9 @@ int mp__sh_report(const mp_pool_t *face, FILE *out) {
   leave(face);
   return r;
 }
+
+int mp__sh_check(const mp_pool_t *face, const void *p) {
+  int r = mp_check(enter(face), p);
+  leave(face);
+  return r;
+}

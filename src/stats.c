@@ -39,6 +39,12 @@ static void pool_stats(const mp_pool_t *pool, mp_stats_t *st) {
   st->bytes_requested += pool->requested;
   st->node_bytes += st->nodes * pool->node_size;
   for (const struct mp_large *l = pool->large; l != NULL; l = l->next) {
+#ifdef MP_DEBUG
+    if (l->small) { /* a node object in other builds */
+      st->bytes_used += MP_ALIGN_UP(l->size, MP_GRANULE);
+      continue;
+    }
+#endif
     st->large_blocks++;
     st->large_bytes += l->size;
     st->large_reserved += l->block_size;
@@ -114,6 +120,7 @@ int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
   /* The node geometry is the pool's own, children or not. */
   all.node_size = pool->node_size;
   all.high_water = pool->adapt.hwm;
+  all.epoch = pool->epoch; /* the pool's own, never summed */
   /* Fill what the caller's struct has room for; zero what we do not know. */
   size_t room = st->size;
   size_t size = room < sizeof all ? room : sizeof all;
@@ -150,6 +157,10 @@ int mp_report(const mp_pool_t *pool, FILE *out) {
       return -1;
     }
   }
+#ifdef MP_DEBUG
+  if (mp__dbg_report(pool, out) != 0)
+    return -1;
+#endif
   if (fflush(out) != 0) {
     if (errno == 0)
       errno = EIO;

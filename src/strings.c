@@ -63,7 +63,7 @@ char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
   size_t avail = (size_t)(pool->top - pool->w.ptr);
   /* Under a memory tool the free space is inaccessible: measure instead,
    * so that no bytes outside an object are ever touched. */
-  if (MP_TRACK_ON)
+  if (MP_TRACK_ON || MP_DBG)
     room = NULL, avail = 0;
   errno = 0;
   int len = vsnprintf(room, avail, fmt, ap);
@@ -81,7 +81,8 @@ char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
    * where it is, as mp_nalloc() would there, canary and all.  Otherwise
    * (it did not fit, it is large, or objects need size headers) allocate
    * and format again. */
-  if (!MP_TRACK_ON && size <= pool->max && !(pool->flags & MP_F_HEADERS)) {
+  if (!MP_TRACK_ON && !MP_DBG && size <= pool->max &&
+      !(pool->flags & MP_F_HEADERS)) {
     if (MP_RZ == 0) {
       s = mp__take_top(pool, size);
       if (s != NULL)

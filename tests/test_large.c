@@ -7,6 +7,7 @@
 
 static void free_large_returns_block(void **state) {
   (void)state;
+  SKIP_IF_QUARANTINE();
   test_alloc_t t;
   ta_init(&t);
   mp_pool_t *p = ta_pool(&t, 4096);
@@ -32,6 +33,7 @@ static void free_large_returns_block(void **state) {
  * flat: no node is spent on bookkeeping, no record is left behind. */
 static void large_loop_is_flat(void **state) {
   (void)state;
+  SKIP_IF_QUARANTINE();
   test_alloc_t t;
   ta_init(&t);
   mp_pool_t *p = ta_pool(&t, 4096);

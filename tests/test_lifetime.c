@@ -562,8 +562,10 @@ static void children_on_other_threads(void **state) {
   assert_non_null(c[0]);
   assert_non_null(c[1]);
   pthread_t t[2];
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 2; i++) { /* each child goes to its thread */
+    assert_int_equal(mp_pool_handoff(c[i]), 0);
     assert_int_equal(pthread_create(&t[i], NULL, use_child, c[i]), 0);
+  }
   for (int i = 0; i < 2000; i++)
     assert_non_null(mp_strdup(root, "parent"));
   for (int i = 0; i < 2; i++)

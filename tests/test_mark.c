@@ -11,6 +11,7 @@
 
 static void rewind_releases_what_came_after(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   test_alloc_t t;
   ta_init(&t);
   mp_pool_t *p = ta_pool(&t, 4096);

@@ -219,6 +219,7 @@ static void memalign_bad_alignment(void **state) {
 /* Small aligned requests come from nodes: no allocator call per object. */
 static void memalign_small_from_node(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   test_alloc_t t;
   ta_init(&t);
   mp_pool_t *p = ta_pool(&t, 65536);

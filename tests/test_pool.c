@@ -135,6 +135,7 @@ static void backing_allocator_gets_everything(void **state) {
  * identical second cycle asks the allocator for nothing. */
 static void reset_reuses_nodes(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   test_alloc_t t;
   ta_init(&t);
   mp_pool_t *p = ta_pool(&t, 4096);
@@ -157,6 +158,7 @@ static void reset_reuses_nodes(void **state) {
 /* After a reset the first allocation reuses the first node's memory. */
 static void reset_rewinds(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   mp_pool_t *p = mp_create_pool(4096);
   void *a = mp_alloc(p, 32);
   for (int i = 0; i < 100; i++)
@@ -169,6 +171,7 @@ static void reset_rewinds(void **state) {
 
 static void reset_releases_large(void **state) {
   (void)state;
+  SKIP_IF_QUARANTINE();
   test_alloc_t t;
   ta_init(&t);
   mp_pool_t *p = ta_pool(&t, 4096);

@@ -162,6 +162,7 @@ static void model_headers(void **state) {
 /* Freeing the last allocation gives its bytes back to the bump pointer. */
 static void last_goes_back_to_bump(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   mp_pool_t *p = mp_create_pool(0);
   void *a = mp_alloc(p, 100);
   assert_int_equal(mp_free_sized(p, a, 100), 0);
@@ -177,6 +178,7 @@ static void last_goes_back_to_bump(void **state) {
  * request as large as all three. */
 static void neighbours_coalesce(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   int orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
                       {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
   for (int k = 0; k < 6; k++) {
@@ -203,6 +205,7 @@ static void neighbours_coalesce(void **state) {
  * pool's footprint shrinks with its live set. */
 static void empty_node_goes_back(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   test_alloc_t t;
   ta_init(&t);
   mp_pool_t *p = ta_pool(&t, 4096);
@@ -226,6 +229,7 @@ static void empty_node_goes_back(void **state) {
  * within a bounded footprint. */
 static void churn_is_bounded(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   test_alloc_t *t = malloc(sizeof *t);
   ta_init(t);
   mp_pool_t *p = ta_pool(t, 65536);
@@ -267,6 +271,7 @@ static void churn_is_bounded(void **state) {
  * in the partial granule between them. */
 static void packed_neighbour_survives_top_giveback(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
   SKIP_UNLESS_EXACT_LAYOUT();
   mp_pool_t *p = mp_create_pool(4096);
   unsigned char *x = mp_nalloc(p, 40);

@@ -27,6 +27,9 @@ static void seed_sequence(void **state) {
   test_alloc_t t;
   ta_init(&t);
   struct mp_pool_s *p = ta_pool(&t, 1 << 12);
+  /* Debug builds give each object a block and quarantine freed ones: the
+   * block counts below do not apply there, the rest does. */
+  int exact = (mpool_build_flags() & MPOOL_BUILD_DEBUG) == 0;
   for (int i = 0; i < 10; i++) {
     char *a = mp_alloc(p, 512);
     assert_true(ta_contains(&t, a, 512));
@@ -42,7 +45,9 @@ static void seed_sequence(void **state) {
     void *l = mp_alloc(p, 8192);
     assert_int_equal(t.live_blocks, live + 1);
     mp_free(p, l);
-    assert_int_equal(t.live_blocks, live);
+    if (exact)
+      assert_int_equal(t.live_blocks, live);
+    live = t.live_blocks;
   }
   mp_reset_pool(p);
   /* Defect 3: the nodes from before the reset serve the same requests
@@ -50,7 +55,8 @@ static void seed_sequence(void **state) {
   long calls = t.calls;
   for (int i = 0; i < 10; i++)
     assert_non_null(mp_alloc(p, 512));
-  assert_int_equal(t.calls, calls);
+  if (exact)
+    assert_int_equal(t.calls, calls);
   for (int i = 0; i < 58; i++)
     assert_non_null(mp_alloc(p, 256));
   mp_destory_pool(p);

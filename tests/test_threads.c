@@ -329,12 +329,14 @@ static void *make_pool(void *arg) {
     fill(a, 300, (unsigned char)i);
   }
   CHECK(mp_alloc(made[i], 40000) != NULL); /* a large block */
+  CHECK(mp_pool_handoff(made[i]) == 0); /* for the thread that ends it */
   return NULL;
 }
 
 static void *end_pool(void *arg) {
   int i = (int)(uintptr_t)arg;
-  /* Handed over by the join and create that separate the two threads. */
+  /* Handed over (mp_pool_handoff(), then the join and create that
+   * separate the two threads). */
   mp_destroy_pool(made[(i + 1) % NTHREADS]);
   return NULL;
 }

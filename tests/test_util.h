@@ -112,10 +112,12 @@ static inline mp_pool_t *ta_pool(test_alloc_t *t, size_t node_size) {
 }
 
 /* False in builds that keep red zones between objects (AddressSanitizer,
- * and hardened builds' canaries): tests of exact addresses and byte counts
- * do not apply there. */
+ * and hardened builds' canaries) or give each object a block of its own
+ * (debug builds): tests of exact addresses and byte counts do not apply
+ * there. */
 static inline int layout_is_exact(void) {
-  return (mpool_build_flags() & (MPOOL_BUILD_ASAN | MPOOL_BUILD_HARDENED)) == 0;
+  return (mpool_build_flags() & (MPOOL_BUILD_ASAN | MPOOL_BUILD_HARDENED |
+                                 MPOOL_BUILD_DEBUG)) == 0;
 }
 
 #define SKIP_UNLESS_EXACT_LAYOUT()                                             \
@@ -126,18 +128,43 @@ static inline int layout_is_exact(void) {
     }                                                                          \
   } while (0)
 
-/* True if a bad free aborts (hardened builds) instead of returning -1. */
+/* True if a bad free aborts (hardened and debug builds) instead of
+ * returning -1. */
 static inline int bad_frees_abort(void) {
-  return (mpool_build_flags() & MPOOL_BUILD_HARDENED) != 0;
+  return (mpool_build_flags() & (MPOOL_BUILD_HARDENED | MPOOL_BUILD_DEBUG)) !=
+         0;
 }
 
-/* Hardened builds abort on a foreign pointer or a double free instead of
- * returning -1 with EINVAL: tests of that error return skip themselves
- * (test_hardened checks the abort). */
+/* Hardened and debug builds abort on a foreign pointer or a double free
+ * instead of returning -1 with EINVAL: tests of that error return skip
+ * themselves (test_hardened and test_debug check the abort). */
 #define SKIP_IF_HARDENED()                                                     \
   do {                                                                         \
-    if (mpool_build_flags() & MPOOL_BUILD_HARDENED) {                          \
-      print_message("skipped: bad frees abort in hardened builds\n");        \
+    if (bad_frees_abort()) {                                                   \
+      print_message("skipped: bad frees abort in this build\n");             \
+      skip();                                                                  \
+    }                                                                          \
+  } while (0)
+
+/* Debug builds give every object a block of its own from the system or
+ * the pool's allocator: tests that count allocator calls, nodes or blocks
+ * per object skip themselves there. */
+#define SKIP_IF_DEBUG_LAYOUT()                                                 \
+  do {                                                                         \
+    if (mpool_build_flags() & MPOOL_BUILD_DEBUG) {                             \
+      print_message("skipped: each object is a block in debug builds\n");    \
+      skip();                                                                  \
+    }                                                                          \
+  } while (0)
+
+/* Debug builds keep released memory in a quarantine for a few resets
+ * instead of giving it back at once: tests that count the blocks the
+ * backing allocator holds after a free or a reset skip themselves there
+ * (test_debug checks the quarantine). */
+#define SKIP_IF_QUARANTINE()                                                   \
+  do {                                                                         \
+    if (mpool_build_flags() & MPOOL_BUILD_DEBUG) {                             \
+      print_message("skipped: freed memory is quarantined in debug builds\n");\
       skip();                                                                  \
     }                                                                          \
   } while (0)

@@ -1,0 +1,522 @@
+/*
+ * Debug builds (MP_DEBUG, CMake option MPOOL_DEBUG), and the calls every
+ * build exports for them: mp_set_site(), mp_check(), mp_pool_handoff().
+ *
+ * In a debug build every object is a block of its own (large.c), of exactly
+ * the header, the object and a red zone of at least 16 bytes, straight from
+ * the system or the pool's allocator (never the block cache), so that
+ * AddressSanitizer and Valgrind see where each object ends.  The header
+ * records the call site (mp_set_site(), which the header's MPOOL_DEBUG
+ * macros call), whether the request was small (at or below the pool's
+ * threshold: mp_free() leaves those alone, as release builds do) and
+ * whether the library made it for itself.
+ *
+ * The red zone is filled with a canary checked when the object is freed,
+ * reset or destroyed.  Freed, reset and rewound objects go to the pool's
+ * quarantine (oldest first), filled with another pattern and poisoned for
+ * the memory tools, for MP_QUARANTINE_RESETS resets and at most
+ * MP_QUARANTINE_BYTES bytes; the pattern is checked when they leave.  Each
+ * failed check prints one line naming the mpool function and the pointer,
+ * then aborts:
+ *   mpool: mp_free_sized: overflow past the end of 0x5600a0 (24 bytes,
+ *   allocated at main.c:12)
+ *
+ * Each pool also records the thread that owns it (the address of a
+ * thread-local byte): the calls that change an ordinary pool check it, and
+ * mp_pool_handoff() gives the pool up for the next thread to claim.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
+
+#include "mp_internal.h"
+#include "mp_platform.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef MP_DEBUG
+
+#define CANARY 0xfcu     /* the red zone after each object */
+#define QUARANTINE 0xdbu /* released objects while in quarantine */
+
+/* The site the next allocating call on this thread records. */
+static _Thread_local struct {
+  const char *file;
+  int line;
+  bool internal;
+} site;
+
+/* Each thread's marker: its address identifies the thread. */
+static _Thread_local char me;
+
+void mp_set_site(const char *file, int line) {
+  site.file = file;
+  site.line = line;
+}
+
+void mp__dbg_internal(void) {
+  site.file = NULL;
+  site.line = 0;
+  site.internal = true;
+}
+
+void mp__dbg_fail(const char *fn, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "mpool: %s: ", fn);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  fflush(stderr);
+  abort();
+}
+
+/* "file:line", or a word when no site was recorded. */
+static const char *where(const struct mp_large *l, char *buf, size_t n) {
+  if (l->internal)
+    return "inside mpool";
+  if (l->file == NULL)
+    return "an unknown site (define MPOOL_DEBUG to record sites)";
+  snprintf(buf, n, "%s:%d", l->file, l->line);
+  return buf;
+}
+
+/* ---- creation and ownership ---- */
+
+/* MPOOL_REPORT_LEAKS=1 in the environment, read at each pool's creation
+ * (debug builds only: other builds never read the environment). */
+static bool leaks_from_env(void) {
+  const char *e = getenv("MPOOL_REPORT_LEAKS");
+  return e != NULL && e[0] != '\0' && strcmp(e, "0") != 0;
+}
+
+void mp__dbg_init(mp_pool_t *pool, unsigned opt_flags) {
+  memset(&pool->dbg, 0, sizeof pool->dbg);
+  pool->dbg.owner = &me;
+  if ((opt_flags & MP_POOL_REPORT_LEAKS) || leaks_from_env())
+    pool->flags |= MP_F_LEAKS;
+}
+
+void mp__dbg_own(mp_pool_t *pool, const char *fn) {
+  if (pool->flags & (MP_F_INNER | MP_F_SHARED))
+    return; /* many threads use a shared pool, under its lock */
+  if (pool->dbg.owner == &me)
+    return;
+  if (pool->dbg.owner == NULL) {
+    pool->dbg.owner = &me; /* handed off: the first caller claims it */
+    return;
+  }
+  mp__dbg_fail(fn,
+               "pool %p used by a thread that does not own it; hand it "
+               "over with mp_pool_handoff()",
+               (void *)pool);
+}
+
+/* ---- blocks ---- */
+
+size_t mp__dbg_block_size(size_t hdr, size_t size) {
+  /* size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
+  return hdr + MP_ALIGN_UP(size, MP_GRANULE) + MP_GRANULE;
+}
+
+void *mp__dbg_block_get(mp_pool_t *pool, size_t size, size_t align) {
+  if (pool->flags & MP_F_CACHED)
+    return mp__os_alloc(size, align); /* not the cache: exact size */
+  return pool->backing.alloc(pool->backing.ud, size, align);
+}
+
+void mp__dbg_block_put(mp_pool_t *pool, void *b, size_t size, size_t align) {
+  mp_track_undefined(b, size);
+  if (pool->flags & MP_F_CACHED)
+    mp__os_free(b, size, align);
+  else
+    pool->backing.free(pool->backing.ud, b, size);
+}
+
+static unsigned char *end_of(const struct mp_large *l) {
+  return (unsigned char *)l->base + l->block_size;
+}
+
+/* Fills [p, end) with byte c, out of the memory tools' sight. */
+static void fill(unsigned char *p, unsigned char *end, unsigned c) {
+  mp_track_open(p, (size_t)(end - p));
+  memset(p, (int)c, (size_t)(end - p));
+  mp_track_close(p, (size_t)(end - p));
+}
+
+/* The first byte of [p, end) that is not c, or NULL. */
+static const unsigned char *differs(unsigned char *p, unsigned char *end,
+                                    unsigned c) {
+  const unsigned char *bad = NULL;
+  mp_track_open(p, (size_t)(end - p));
+  for (const unsigned char *q = p; q < end; q++)
+    if (*q != c) {
+      bad = q;
+      break;
+    }
+  mp_track_close(p, (size_t)(end - p));
+  return bad;
+}
+
+void mp__dbg_on_alloc(struct mp_large *l, bool small) {
+  l->file = site.file;
+  l->line = site.line;
+  l->internal = site.internal;
+  site.file = NULL;
+  site.line = 0;
+  site.internal = false;
+  l->small = small;
+  l->why = 0;
+  l->shrunk = 0;
+  fill((unsigned char *)(l + 1) + l->size, end_of(l), CANARY);
+}
+
+static void check_canary(const struct mp_large *l, const char *fn) {
+  unsigned char *p = (unsigned char *)(l + 1);
+  if (differs(p + l->size, end_of(l), CANARY) != NULL) {
+    char buf[256];
+    mp__dbg_fail(fn, "overflow past the end of %p (%zu bytes, allocated at %s)",
+                 (void *)p, l->size, where(l, buf, sizeof buf));
+  }
+}
+
+void mp__dbg_shrink(mp_pool_t *pool, struct mp_large *l, size_t new_size) {
+  check_canary(l, "mp_realloc");
+  unsigned char *p = (unsigned char *)(l + 1);
+  mp_track_resize(pool, p, l->size, new_size);
+  l->size = new_size;
+  fill(p + new_size, end_of(l), CANARY);
+  l->small = new_size <= pool->max;
+  l->shrunk = 1;
+  site.file = NULL; /* the call allocated nothing */
+  site.line = 0;
+}
+
+void mp__dbg_check_size(const struct mp_large *l, size_t size, const char *fn) {
+  if (size == 0)
+    size = 1; /* as allocated */
+  /* After an in-place shrink, release builds accept the old size too. */
+  if (size != l->size && !(l->shrunk && size > l->size)) {
+    char buf[256];
+    mp__dbg_fail(fn,
+                 "size %zu does not match %p (requested with %zu bytes, "
+                 "allocated at %s)",
+                 size, (void *)(l + 1), l->size, where(l, buf, sizeof buf));
+  }
+}
+
+/* ---- quarantine ---- */
+
+static const char *why_name(int why) {
+  return why == MP_Q_RESET ? "reset" : why == MP_Q_REWIND ? "rewind" : "free";
+}
+
+static void evict(mp_pool_t *pool, struct mp_large *l, const char *fn) {
+  struct mp_debug *d = &pool->dbg;
+  d->q_head = l->next;
+  if (d->q_head == NULL)
+    d->q_tail = NULL;
+  d->q_bytes -= l->block_size;
+  unsigned char *p = (unsigned char *)(l + 1);
+  if (differs(p, end_of(l), QUARANTINE) != NULL) {
+    char buf[256];
+    mp__dbg_fail(fn, "write after %s to %p (%zu bytes, allocated at %s)",
+                 why_name(l->why), (void *)p, l->size,
+                 where(l, buf, sizeof buf));
+  }
+  mp__large_put(pool, l); /* the block stayed counted while quarantined */
+}
+
+void mp__dbg_quarantine_trim(mp_pool_t *pool, const char *fn) {
+  struct mp_debug *d = &pool->dbg;
+  while (d->q_head != NULL &&
+         (pool->epoch - d->q_head->seq >= MP_QUARANTINE_RESETS ||
+          d->q_bytes > MP_QUARANTINE_BYTES))
+    evict(pool, d->q_head, fn);
+}
+
+void mp__dbg_quarantine_free(mp_pool_t *pool) {
+  while (pool->dbg.q_head != NULL)
+    evict(pool, pool->dbg.q_head, "mp_destroy_pool");
+}
+
+/* Releases the block of l, which is still on the pool's list: checks its
+ * red zone, then puts it in quarantine (or, at destroy, frees it). */
+void mp__dbg_release(mp_pool_t *pool, struct mp_large *l, int why,
+                     const char *fn) {
+  check_canary(l, fn);
+  unsigned char *p = (unsigned char *)(l + 1);
+  if (l->small && why == MP_Q_FREE)
+    pool->freed_bytes += MP_ALIGN_UP(l->size, MP_GRANULE);
+  mp__large_unlink(pool, l);
+  if (why == MP_Q_DESTROY) {
+    mp__large_put(pool, l);
+    return;
+  }
+  fill(p, end_of(l), QUARANTINE); /* still held, and counted */
+  l->why = (unsigned char)why;
+  l->seq = pool->epoch;
+  l->next = NULL;
+  l->prev = pool->dbg.q_tail;
+  if (pool->dbg.q_tail != NULL)
+    pool->dbg.q_tail->next = l;
+  else
+    pool->dbg.q_head = l;
+  pool->dbg.q_tail = l;
+  pool->dbg.q_bytes += l->block_size;
+  if (why == MP_Q_FREE || why == MP_Q_REWIND)
+    mp__dbg_quarantine_trim(pool, fn); /* reset trims once, at the end */
+}
+
+static const struct mp_large *quarantined(const mp_pool_t *pool, const void *p,
+                                          bool interior) {
+  uintptr_t a = (uintptr_t)p;
+  for (const struct mp_large *l = pool->dbg.q_head; l != NULL; l = l->next) {
+    uintptr_t s = (uintptr_t)(l + 1);
+    if (a == s || (interior && a > s && a - s < l->size))
+      return l;
+  }
+  return NULL;
+}
+
+void mp__dbg_check_free(mp_pool_t *pool, const void *p, const char *fn) {
+  const struct mp_large *l = quarantined(pool, p, false);
+  if (l != NULL) {
+    char buf[256];
+    mp__dbg_fail(fn, "double free of %p (allocated at %s)", p,
+                 where(l, buf, sizeof buf));
+  }
+  mp__dbg_fail(fn, "free of a pointer the pool does not own: %p (pool %p)", p,
+               (const void *)pool);
+}
+
+/* ---- reports ---- */
+
+struct site_sum {
+  const char *file;
+  int line;
+  size_t count;
+  size_t bytes;
+};
+
+static int by_site(const void *a, const void *b) {
+  const struct site_sum *x = a, *y = b;
+  if (x->file != y->file) {
+    if (x->file == NULL || y->file == NULL)
+      return x->file == NULL ? 1 : -1;
+    int c = strcmp(x->file, y->file);
+    if (c != 0)
+      return c;
+  }
+  return (x->line > y->line) - (x->line < y->line);
+}
+
+/* Sums the live objects of pool (and with tree, its descendants) by call
+ * site, leaving out the library's own records if `user`; returns a sorted
+ * array of *n sites (malloc'd) or NULL with *n 0 (none, or no memory:
+ * then *n is SIZE_MAX). */
+static struct site_sum *sum_sites(const mp_pool_t *pool, bool tree, bool user,
+                                  size_t *n) {
+  size_t total = 0;
+  const mp_pool_t *p = pool;
+  while (p != NULL) {
+    for (const struct mp_large *l = p->large; l != NULL; l = l->next)
+      total += !(user && l->internal);
+    if (!tree)
+      break;
+    /* Pre-order walk, as stats.c does. */
+    if (p->life.children != NULL) {
+      p = p->life.children;
+      continue;
+    }
+    while (p != pool && p->life.next == NULL)
+      p = p->life.parent;
+    p = p == pool ? NULL : p->life.next;
+  }
+  *n = 0;
+  if (total == 0)
+    return NULL;
+  struct site_sum *s = malloc(total * sizeof *s);
+  if (s == NULL) {
+    *n = SIZE_MAX;
+    return NULL;
+  }
+  size_t k = 0;
+  for (p = pool; p != NULL;) {
+    for (const struct mp_large *l = p->large; l != NULL; l = l->next)
+      if (!(user && l->internal))
+        s[k++] = (struct site_sum){l->internal ? "(mpool)" : l->file, l->line,
+                                   1, l->size};
+    if (!tree)
+      break;
+    if (p->life.children != NULL) {
+      p = p->life.children;
+      continue;
+    }
+    while (p != pool && p->life.next == NULL)
+      p = p->life.parent;
+    p = p == pool ? NULL : p->life.next;
+  }
+  qsort(s, k, sizeof *s, by_site);
+  size_t m = 0;
+  for (size_t i = 0; i < k; i++) {
+    if (m > 0 && by_site(&s[m - 1], &s[i]) == 0) {
+      s[m - 1].count++;
+      s[m - 1].bytes += s[i].bytes;
+    } else {
+      s[m++] = s[i];
+    }
+  }
+  *n = m;
+  return s;
+}
+
+static const char *site_name(const struct site_sum *s, char *buf, size_t n) {
+  if (s->file == NULL)
+    return "(unknown site)";
+  snprintf(buf, n, "%s:%d", s->file, s->line);
+  return buf;
+}
+
+int mp__dbg_report(const mp_pool_t *pool, FILE *out) {
+  size_t n;
+  struct site_sum *s = sum_sites(pool, true, false, &n);
+  if (n == SIZE_MAX) {
+    errno = ENOMEM;
+    return -1;
+  }
+  int r = 0;
+  errno = 0;
+  if (n > 0 && fprintf(out, "live objects by call site:\n") < 0)
+    r = -1;
+  for (size_t i = 0; i < n && r == 0; i++) {
+    char buf[256];
+    if (fprintf(out, "  %s: %zu live, %zu bytes\n",
+                site_name(&s[i], buf, sizeof buf), s[i].count, s[i].bytes) < 0)
+      r = -1;
+  }
+  free(s);
+  if (r != 0 && errno == 0)
+    errno = EIO;
+  return r;
+}
+
+void mp__dbg_leaks(const mp_pool_t *pool) {
+  if (!(pool->flags & MP_F_LEAKS))
+    return;
+  size_t n;
+  struct site_sum *s = sum_sites(pool, false, true, &n);
+  if (n == SIZE_MAX) {
+    fprintf(stderr, "mpool: leak report of pool %p: out of memory\n",
+            (const void *)pool);
+    return;
+  }
+  size_t count = 0, bytes = 0;
+  for (size_t i = 0; i < n; i++) {
+    char buf[256];
+    fprintf(stderr, "mpool: leak: pool %p: %s: %zu objects, %zu bytes\n",
+            (const void *)pool, site_name(&s[i], buf, sizeof buf), s[i].count,
+            s[i].bytes);
+    count += s[i].count;
+    bytes += s[i].bytes;
+  }
+  if (count > 0)
+    fprintf(stderr,
+            "mpool: leak: pool %p: %zu objects, %zu bytes live at "
+            "mp_destroy_pool\n",
+            (const void *)pool, count, bytes);
+  fflush(stderr);
+  free(s);
+}
+
+#else /* !MP_DEBUG */
+
+void mp_set_site(const char *file, int line) {
+  (void)file;
+  (void)line;
+}
+
+#endif /* MP_DEBUG */
+
+/* ---- every build ---- */
+
+int mp_pool_handoff(mp_pool_t *pool) {
+  if (pool == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+#ifdef MP_DEBUG
+  if (!(pool->flags & (MP_F_SHARED | MP_F_INNER))) {
+    mp__dbg_own(pool, "mp_pool_handoff");
+    pool->dbg.owner = NULL;
+  }
+#endif
+  return 0;
+}
+
+/* The live large block of this pool that holds p, or NULL: the exact start
+ * through the index, interior pointers by walking the list. */
+static const struct mp_large *large_holding(const mp_pool_t *pool,
+                                            const void *p) {
+  const struct mp_large *l = mp__large_of(pool, p);
+  if (l != NULL)
+    return l;
+  uintptr_t a = (uintptr_t)p;
+  for (l = pool->large; l != NULL; l = l->next) {
+    uintptr_t s = (uintptr_t)(l + 1);
+    if (a > s && a - s < l->size)
+      return l;
+  }
+  return NULL;
+}
+
+#ifndef MP_DEBUG
+/* Release builds: p lies in node memory that allocation has handed out
+ * since the last reset (it may since have been freed). */
+static bool in_used_node_memory(const mp_pool_t *pool, const void *p) {
+  const struct mp_node *n = mp__node_of(pool, p);
+  if (n == NULL)
+    return false;
+  uintptr_t a = (uintptr_t)p;
+  if (a < (uintptr_t)n->start)
+    return false;
+  for (const struct mp_node *m = pool->first; m != NULL; m = m->next) {
+    if (m == n) {
+      if (n == pool->current)
+        return a < (uintptr_t)pool->w.ptr || a >= (uintptr_t)pool->top;
+      /* The tail left when allocation moved on may since have been handed
+       * out from the free lists. */
+      return pool->reuse != NULL || a < (uintptr_t)n->low ||
+             a >= (uintptr_t)n->high;
+    }
+    if (m == pool->current)
+      return false; /* a node kept from before a reset: empty */
+  }
+  return false;
+}
+#endif
+
+int mp_check(const mp_pool_t *pool, const void *p) {
+  if (pool == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (MP_SHARED(pool))
+    return mp__sh_check(pool, p);
+  if (p == NULL)
+    return MP_PTR_UNKNOWN;
+  if (large_holding(pool, p) != NULL)
+    return MP_PTR_LIVE;
+#ifdef MP_DEBUG
+  if (quarantined(pool, p, true) != NULL)
+    return MP_PTR_STALE;
+  return MP_PTR_UNKNOWN; /* every object is a block: nodes hold none */
+#else
+  return in_used_node_memory(pool, p) ? MP_PTR_LIVE : MP_PTR_UNKNOWN;
+#endif
+}
