@@ -475,6 +475,13 @@ static const struct mp_large *large_holding(const mp_pool_t *pool,
   return NULL;
 }
 
+#ifdef MP_DEBUG
+bool mp__dbg_small_holding(const mp_pool_t *pool, const void *p) {
+  const struct mp_large *l = large_holding(pool, p);
+  return l != NULL && l->small;
+}
+#endif
+
 #ifndef MP_DEBUG
 /* Release builds: p lies in node memory that allocation has handed out
  * since the last reset (it may since have been freed). */

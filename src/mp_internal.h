@@ -500,6 +500,7 @@ void mp__dbg_quarantine_free(mp_pool_t *pool);
 __attribute__((noreturn, cold))
 #endif
 void mp__dbg_check_free(mp_pool_t *pool, const void *p, const char *fn);
+bool mp__dbg_small_holding(const mp_pool_t *pool, const void *p);
 void mp__dbg_check_size(const struct mp_large *l, size_t size, const char *fn);
 void mp__dbg_leaks(const mp_pool_t *pool);
 int mp__dbg_report(const mp_pool_t *pool, FILE *out);

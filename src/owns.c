@@ -17,5 +17,13 @@ int mp_owns(const mp_pool_t *pool, const void *p) {
     return 0;
   struct mp_large *l;
   struct mp_node *n;
-  return mp__owner(pool, p, &l, &n) ? 1 : 0;
+  if (mp__owner(pool, p, &l, &n))
+    return 1;
+#ifdef MP_DEBUG
+  /* Every object is a block of its own there: any byte of a small one is
+   * owned, as any byte of a node's object area is in other builds. */
+  return mp__dbg_small_holding(pool, p) ? 1 : 0;
+#else
+  return 0;
+#endif
 }

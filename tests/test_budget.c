@@ -50,6 +50,7 @@ static mp_stats_t stats(const mp_pool_t *p, int flags) {
 /* Filling a budgeted pool stops at its budget, with ENOMEM and the hook. */
 static void limit_hit(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT(); /* and quarantine: counts and addresses differ */
   struct hook h = {0};
   mp_pool_t *p = budget_pool(NULL, 4096, 4 * 4096, &h);
   assert_non_null(p);
@@ -108,6 +109,7 @@ static void zero_and_tiny(void **state) {
  * own budgets on top. */
 static void children_draw_on_parent(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT(); /* and quarantine: counts and addresses differ */
   struct hook h = {0};
   mp_pool_t *p = budget_pool(NULL, 4096, 64 * 1024, &h);
   mp_pool_t *c = budget_pool(p, 4096, 0, NULL); /* inherits the hook */
@@ -159,6 +161,7 @@ static void children_draw_on_parent(void **state) {
 /* Freeing large blocks and resetting give their bytes back. */
 static void frees_and_resets_give_back(void **state) {
   (void)state;
+  SKIP_IF_DEBUG_LAYOUT(); /* and quarantine: counts and addresses differ */
   mp_pool_t *p = budget_pool(NULL, 4096, 1 << 20, NULL);
   size_t base = stats(p, 0).budget_used;
   void *a = mp_alloc(p, 100000);
@@ -233,6 +236,7 @@ static void *work(void *arg) {
     if (i % 1000 == 999)
       mp_reset_pool(w->child), memset(blocks, 0, sizeof blocks);
   }
+  assert_int_equal(mp_pool_handoff(w->child), 0); /* back to the main thread */
   return NULL;
 }
 
@@ -250,8 +254,10 @@ static void children_on_threads(void **state) {
       w[i].fails = 0;
       assert_non_null(w[i].child);
     }
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
+      assert_int_equal(mp_pool_handoff(w[i].child), 0);
       assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    }
     for (int i = 0; i < 2; i++)
       assert_int_equal(pthread_join(th[i], NULL), 0);
     mp_stats_t all = stats(p, MP_STATS_CHILDREN);
@@ -286,7 +292,10 @@ static void budget_with_buffer(void **state) {
   while (mp_alloc(p, 1000) != NULL)
     ;
   assert_int_equal(errno, ENOMEM);
-  assert_int_equal(stats(p, 0).budget_used, 3 * 16384);
+  size_t used = stats(p, 0).budget_used;
+  assert_true(used <= 3 * 16384);
+  if (!(mpool_build_flags() & MPOOL_BUILD_DEBUG)) /* blocks fit exactly */
+    assert_int_equal(used, 3 * 16384);
   mp_destroy_pool(p);
   assert_int_equal(t.calls, 0);
 }
