@@ -323,21 +323,11 @@ static int by_site(const void *a, const void *b) {
 static struct site_sum *sum_sites(const mp_pool_t *pool, bool tree, bool user,
                                   size_t *n) {
   size_t total = 0;
-  const mp_pool_t *p = pool;
-  while (p != NULL) {
+  int depth = 0;
+  const mp_pool_t *p;
+  for (p = pool; p != NULL; p = tree ? mp__walk_next(pool, p, &depth) : NULL)
     for (const struct mp_large *l = p->large; l != NULL; l = l->next)
       total += !(user && l->internal);
-    if (!tree)
-      break;
-    /* Pre-order walk, as stats.c does. */
-    if (p->life.children != NULL) {
-      p = p->life.children;
-      continue;
-    }
-    while (p != pool && p->life.next == NULL)
-      p = p->life.parent;
-    p = p == pool ? NULL : p->life.next;
-  }
   *n = 0;
   if (total == 0)
     return NULL;
@@ -347,21 +337,11 @@ static struct site_sum *sum_sites(const mp_pool_t *pool, bool tree, bool user,
     return NULL;
   }
   size_t k = 0;
-  for (p = pool; p != NULL;) {
+  for (p = pool; p != NULL; p = tree ? mp__walk_next(pool, p, &depth) : NULL)
     for (const struct mp_large *l = p->large; l != NULL; l = l->next)
       if (!(user && l->internal))
         s[k++] = (struct site_sum){l->internal ? "(mpool)" : l->file, l->line,
                                    1, l->size};
-    if (!tree)
-      break;
-    if (p->life.children != NULL) {
-      p = p->life.children;
-      continue;
-    }
-    while (p != pool && p->life.next == NULL)
-      p = p->life.parent;
-    p = p == pool ? NULL : p->life.next;
-  }
   qsort(s, k, sizeof *s, by_site);
   size_t m = 0;
   for (size_t i = 0; i < k; i++) {

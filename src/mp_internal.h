@@ -645,4 +645,9 @@ static inline bool mp__owner(const mp_pool_t *pool, const void *p,
   return *n != NULL && (uintptr_t)p >= (uintptr_t)(*n)->start;
 }
 
+/* stats.c: the pool after p in a pre-order walk of root's subtree, or
+ * NULL; *depth follows the walk. */
+const mp_pool_t *mp__walk_next(const mp_pool_t *root, const mp_pool_t *p,
+                               int *depth);
+
 #endif /* MP_INTERNAL_H */

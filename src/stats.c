@@ -82,8 +82,8 @@ static void add(mp_stats_t *a, const mp_stats_t *b) {
 
 /* The next pool after p in a pre-order walk of root's subtree, or NULL;
  * *depth follows the walk. */
-static const mp_pool_t *walk_next(const mp_pool_t *root, const mp_pool_t *p,
-                                  int *depth) {
+const mp_pool_t *mp__walk_next(const mp_pool_t *root, const mp_pool_t *p,
+                               int *depth) {
   if (p->life.children != NULL) {
     ++*depth;
     return p->life.children;
@@ -107,7 +107,8 @@ int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
   memset(&all, 0, sizeof all);
   int depth = 0;
   for (const mp_pool_t *p = pool; p != NULL;
-       p = (flags & MP_STATS_CHILDREN) ? walk_next(pool, p, &depth) : NULL) {
+       p = (flags & MP_STATS_CHILDREN) ? mp__walk_next(pool, p, &depth)
+                                       : NULL) {
     mp_stats_t one;
     memset(&one, 0, sizeof one);
     pool_stats(p, &one);
@@ -139,7 +140,8 @@ int mp_report(const mp_pool_t *pool, FILE *out) {
   if (MP_SHARED(pool))
     return mp__sh_report(pool, out);
   int depth = 0;
-  for (const mp_pool_t *p = pool; p != NULL; p = walk_next(pool, p, &depth)) {
+  for (const mp_pool_t *p = pool; p != NULL;
+       p = mp__walk_next(pool, p, &depth)) {
     mp_stats_t st;
     memset(&st, 0, sizeof st);
     pool_stats(p, &st);
