@@ -322,19 +322,7 @@ void *mp__reuse_pop(mp_pool_t *pool, size_t rs) {
   if (ch == NULL)
     return NULL;
   uintptr_t a = (uintptr_t)ch;
-  struct mp_node *n = (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size);
-  struct mp_chunk *next = next_of(ch);
-#ifdef MP_HARDENED
-  check_links(pool, ch, prev_of(ch), next, (unsigned)k - 1);
-#endif
-  r->head[k - 1] = next;
-  if (next != NULL)
-    set_prev(next, NULL);
-  else
-    r->nonempty[(k - 1) / 64] &= ~((uint64_t)1 << ((k - 1) % 64));
-  unmark(pool, n, a, a + rs);
-  if (MP_WIPING(pool))
-    wipe_words(a, rs);
+  take(pool, (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size), a, rs);
   pool->reused_bytes += rs;
   return ch;
 }
