@@ -13,6 +13,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+int mpb_touch_lines;
+
 void mpb_params_default(mpb_params_t *p) {
   p->seed = UINT64_C(0x6d706f6f6c2d6231); /* "mpool-b1" */
   p->requests = 100000;

@@ -8,7 +8,7 @@
  *
  * Usage: <worker> --workload NAME [--label PEER] [--seed N] [--requests N]
  *                 [--burst N] [--churn-steps N] [--churn-live BYTES]
- *                 [--strings N] [--warmup N]
+ *                 [--strings N] [--warmup N] [--touch ends|lines]
  * NAME is request, reset, burst, churn, strings, or empty (no workload:
  * the process's floor).
  *
@@ -39,7 +39,7 @@ static void usage(const char *argv0) {
           "usage: %s --workload request|reset|burst|churn|strings|empty\n"
           "          [--label PEER] [--seed N] [--requests N] [--burst N]\n"
           "          [--churn-steps N] [--churn-live BYTES] [--strings N]\n"
-          "          [--warmup N]\n",
+          "          [--warmup N] [--touch ends|lines]\n",
           argv0);
 }
 
@@ -61,6 +61,13 @@ int main(int argc, char **argv) {
       continue;
     } else if (strcmp(a, "--label") == 0) {
       label = v;
+      continue;
+    } else if (strcmp(a, "--touch") == 0) {
+      if (strcmp(v, "ends") != 0 && strcmp(v, "lines") != 0) {
+        usage(argv[0]);
+        return 2;
+      }
+      mpb_touch_lines = strcmp(v, "lines") == 0;
       continue;
     } else if (strcmp(a, "--seed") == 0) {
       if (parse_size(v, &n)) {

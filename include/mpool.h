@@ -706,11 +706,30 @@ struct mp__window {
   unsigned char *end; /* end of what the fast path may hand out */
 };
 
+/* Largest compile-time size the inline path checks by its new end alone
+ * (internal): the library keeps every window at least this far below the
+ * top of the address space, so ptr + size cannot wrap. */
+#define MP__CONST_MAX ((size_t)65536)
+
 static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
   if (pool != NULL) {
     /* A pointer to a struct is a pointer to its first member. */
     struct mp__window *w = (struct mp__window *)(void *)pool;
     unsigned char *p = w->ptr;
+#if defined(__GNUC__) || defined(__clang__)
+    /* A size known at compile time (mp_alloc(p, sizeof *o)): the rounded
+     * size is a constant, so one add and one compare of the new end
+     * against the window's end decide. */
+    if (__builtin_constant_p(size) && size != 0 && size <= MP__CONST_MAX) {
+      uintptr_t np = (uintptr_t)p + ((size + (MP_GRANULE - 1)) &
+                                     ~(size_t)(MP_GRANULE - 1));
+      if (np <= (uintptr_t)w->end) {
+        w->ptr = (unsigned char *)np;
+        return p;
+      }
+      return mp_alloc(pool, size);
+    }
+#endif
     if (size - 1 < (size_t)(w->end - p)) { /* size 0 goes to the call */
       w->ptr = p + ((size + (MP_GRANULE - 1)) & ~(size_t)(MP_GRANULE - 1));
       return p;

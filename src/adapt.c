@@ -37,7 +37,7 @@ static size_t size_for(const mp_pool_t *pool, size_t need) {
 
 /* Gives back every node and takes one of `size` bytes; false (nothing
  * changed) when there is no memory for it. */
-static bool resize(mp_pool_t *pool, size_t size) {
+static bool adapt_resize(mp_pool_t *pool, size_t size) {
   mp_pool_t old; /* what mp__node_put() reads of the old geometry */
   old.backing = pool->backing;
   old.flags = pool->flags;
@@ -68,7 +68,7 @@ static bool resize(mp_pool_t *pool, size_t size) {
 }
 
 /* Keeps the first `keep` nodes (at least one) and gives back the rest. */
-static void trim(mp_pool_t *pool, size_t keep) {
+static void adapt_trim(mp_pool_t *pool, size_t keep) {
   struct mp_node *n = pool->first;
   for (size_t i = 1; i < keep && n->next != NULL; i++)
     n = n->next;
@@ -87,8 +87,8 @@ void mp__adapt_reset(mp_pool_t *pool) {
   if (need < a->hwm)
     need = a->hwm; /* cannot happen below SIZE_MAX / 16 * 15 */
   size_t size = size_for(pool, need);
-  if (size != pool->node_size && resize(pool, size))
+  if (size != pool->node_size && adapt_resize(pool, size))
     return;
   size_t cap = mp__node_capacity(pool->node_size);
-  trim(pool, need / cap + (need % cap != 0));
+  adapt_trim(pool, need / cap + (need % cap != 0));
 }

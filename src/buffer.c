@@ -56,7 +56,7 @@ static struct mp_span *span_at(uintptr_t a, size_t size,
 }
 
 /* Takes [p, p + size) out of the first span that holds it; 0 if none. */
-static uintptr_t take(struct mp_buf *b, size_t size, size_t align) {
+static uintptr_t buf_take(struct mp_buf *b, size_t size, size_t align) {
   for (struct mp_span **at = &b->free; *at != NULL; at = &(*at)->next) {
     struct mp_span *s = *at;
     uintptr_t a = (uintptr_t)s, e = a + s->size;
@@ -104,7 +104,7 @@ static void *buf_alloc(void *ud, size_t size, size_t align) {
   uintptr_t p = 0;
   if (need >= size) { /* else the size wraps: no span holds it */
     lock(b);
-    p = take(b, need, align < MP_GRANULE ? MP_GRANULE : align);
+    p = buf_take(b, need, align < MP_GRANULE ? MP_GRANULE : align);
     unlock(b);
   }
   if (p != 0)

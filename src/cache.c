@@ -25,36 +25,21 @@
 #define MP_NCLS ((MP_CLS_MAX_SHIFT - MP_CLS_MIN_SHIFT) * 4 + 1)
 #define MP_CLASS_ALIGN ((size_t)64)
 
-struct mp_free_block {
-  struct mp_free_block *next;
-};
+_Static_assert(MP_NCLS == MP_CACHE_CLASSES, "the header's class count");
 
-struct mp_blocks {
-  struct mp_free_block *head[MP_NCLS];
-  size_t bytes;
-  bool hooked; /* front only: the thread-exit hook is armed */
-};
-
-/* initial-exec: the front is reached without a call into the dynamic
- * linker, as allocators' thread caches usually are. */
-#if defined(__GNUC__) || defined(__clang__)
-#define MP_TLS_MODEL __attribute__((tls_model("initial-exec")))
-#else
-#define MP_TLS_MODEL
-#endif
-static _Thread_local struct mp_blocks front MP_TLS_MODEL;
+_Thread_local struct mp_blocks mp__front MP_TLS_MODEL;
 static struct mp_blocks back;
 static size_t back_limit = MP_DEFAULT_CACHE_LIMIT;
-static atomic_size_t front_limit = MP_TCACHE_LIMIT;
+atomic_size_t mp__front_limit = MP_TCACHE_LIMIT;
 
 /* Bytes each thread's front may hold: MP_TCACHE_LIMIT, or less when
  * mpool_cache_set_limit() set a smaller bound. */
 static size_t front_bound(void) {
-  return atomic_load_explicit(&front_limit, memory_order_relaxed);
+  return atomic_load_explicit(&mp__front_limit, memory_order_relaxed);
 }
 
 /* The class that holds `need` bytes at `align`, or -1 if none does. */
-static int class_of(size_t need, size_t align) {
+static int block_class_of(size_t need, size_t align) {
   if (need > ((size_t)1 << MP_CLS_MAX_SHIFT))
     return -1;
   int cls;
@@ -71,16 +56,26 @@ static int class_of(size_t need, size_t align) {
   return align <= cls_align ? cls : -1;
 }
 
-static size_t class_size(int cls) {
-  size_t base = (size_t)1 << (MP_CLS_MIN_SHIFT + cls / 4);
-  return base + (size_t)(cls % 4) * (base / 4);
-}
+/* Class c holds blocks of 2^(10 + c/4) bytes plus c%4 quarters of that:
+ * a table, since block_pop() and block_push() need the size on every call. */
+#define MP_CLS_BASE(c) ((size_t)1 << (MP_CLS_MIN_SHIFT + (c) / 4))
+#define MP_CLS_SIZE(c) (MP_CLS_BASE(c) + (size_t)((c) % 4) * (MP_CLS_BASE(c) / 4))
+#define MP_CLS_ROW(k)                                                          \
+  MP_CLS_SIZE(4 * (k)), MP_CLS_SIZE(4 * (k) + 1), MP_CLS_SIZE(4 * (k) + 2),    \
+      MP_CLS_SIZE(4 * (k) + 3)
+const size_t mp__class_sizes[MP_NCLS] = {
+    MP_CLS_ROW(0), MP_CLS_ROW(1), MP_CLS_ROW(2), MP_CLS_ROW(3), MP_CLS_ROW(4),
+    MP_CLS_ROW(5), MP_CLS_ROW(6), MP_CLS_ROW(7), MP_CLS_ROW(8), MP_CLS_ROW(9),
+    MP_CLS_SIZE(40)};
+_Static_assert(MP_NCLS == 41, "one row of four classes per doubling");
+
+static size_t class_size(int cls) { return mp__class_sizes[cls]; }
 
 static size_t class_align(int cls) {
   return cls % 4 == 0 ? class_size(cls) : MP_CLASS_ALIGN;
 }
 
-static void *pop(struct mp_blocks *b, int cls) {
+static void *block_pop(struct mp_blocks *b, int cls) {
   struct mp_free_block *f = b->head[cls];
   if (f != NULL) {
     b->head[cls] = f->next;
@@ -91,8 +86,8 @@ static void *pop(struct mp_blocks *b, int cls) {
 }
 
 /* A block in the cache is inaccessible to memory tools but for its link
- * word; pop() makes the whole block accessible again. */
-static void push(struct mp_blocks *b, int cls, void *p) {
+ * word; block_pop() makes the whole block accessible again. */
+static void block_push(struct mp_blocks *b, int cls, void *p) {
   struct mp_free_block *f = p;
   mp_track_undefined(f, sizeof *f);
   f->next = b->head[cls];
@@ -102,33 +97,30 @@ static void push(struct mp_blocks *b, int cls, void *p) {
 }
 
 int mp__block_class(const mp_pool_t *pool, size_t need, size_t align) {
-  return (pool->flags & MP_F_CACHED) ? class_of(need, align) : -1;
+  return (pool->flags & MP_F_CACHED) ? block_class_of(need, align) : -1;
 }
 
 size_t mp__class_size(int cls) { return class_size(cls); }
 
-void *mp__cache_get(int cls) {
-  void *b = pop(&front, cls);
-  if (b != NULL)
-    return b;
+void *mp__cache_get_slow(int cls) {
   mp__lock();
-  b = pop(&back, cls);
+  void *b = block_pop(&back, cls);
   mp__unlock();
   return b != NULL ? b : mp__os_alloc(class_size(cls), class_align(cls));
 }
 
-void mp__cache_put(int cls, void *b) {
+void mp__cache_put_slow(int cls, void *b) {
   size_t size = class_size(cls);
-  if (!front.hooked)
-    front.hooked = mp__on_thread_exit(&front);
-  if (front.hooked && front.bytes + size <= front_bound()) {
-    push(&front, cls, b);
+  if (!mp__front.hooked)
+    mp__front.hooked = mp__on_thread_exit(&mp__front);
+  if (mp__front.hooked && mp__front.bytes + size <= front_bound()) {
+    block_push(&mp__front, cls, b);
     return;
   }
   mp__lock();
   bool keep = back.bytes + size <= back_limit;
   if (keep)
-    push(&back, cls, b);
+    block_push(&back, cls, b);
   mp__unlock();
   if (!keep)
     mp__os_free(b, size, class_align(cls));
@@ -136,17 +128,17 @@ void mp__cache_put(int cls, void *b) {
 
 size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align) {
   if (pool->flags & MP_F_CACHED) {
-    int cls = class_of(need, align);
+    int cls = block_class_of(need, align);
     if (cls >= 0)
       return class_size(cls);
   }
   return MP_ALIGN_UP(need, MP_GRANULE);
 }
 
-void *mp__block_get(mp_pool_t *pool, size_t size, size_t align) {
+void *mp__block_get(const mp_pool_t *pool, size_t size, size_t align) {
   if (!(pool->flags & MP_F_CACHED))
     return pool->backing.alloc(pool->backing.ud, size, align);
-  int cls = class_of(size, align);
+  int cls = block_class_of(size, align);
   if (cls < 0 || class_size(cls) != size)
     return mp__os_alloc(size, align);
   return mp__cache_get(cls);
@@ -159,7 +151,7 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
     backing->free(backing->ud, b, size);
     return;
   }
-  int cls = class_of(size, align);
+  int cls = block_class_of(size, align);
   if (cls < 0 || class_size(cls) != size) {
     mp__os_free(b, size, align);
     return;
@@ -172,9 +164,9 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
 static void drain_locked(struct mp_blocks *from, size_t limit) {
   for (int cls = 0; cls < MP_NCLS; cls++) {
     void *b;
-    while ((b = pop(from, cls)) != NULL) {
+    while ((b = block_pop(from, cls)) != NULL) {
       if (from != &back && back.bytes + class_size(cls) <= limit)
-        push(&back, cls, b);
+        block_push(&back, cls, b);
       else
         mp__os_free(b, class_size(cls), class_align(cls));
     }
@@ -191,17 +183,17 @@ void mp__cache_thread_exit(void *arg) {
 
 void mpool_cache_flush(void) {
   mp__lock();
-  drain_locked(&front, 0);
+  drain_locked(&mp__front, 0);
   drain_locked(&back, 0);
   mp__unlock();
 }
 
 /* Frees blocks of `b`, largest classes first, until it holds at most `limit`
  * bytes.  Called with the lock held for the back. */
-static void trim(struct mp_blocks *b, size_t limit) {
+static void cache_trim(struct mp_blocks *b, size_t limit) {
   for (int cls = MP_NCLS - 1; cls >= 0 && b->bytes > limit; cls--) {
     void *p;
-    while (b->bytes > limit && (p = pop(b, cls)) != NULL)
+    while (b->bytes > limit && (p = block_pop(b, cls)) != NULL)
       mp__os_free(p, class_size(cls), class_align(cls));
   }
 }
@@ -210,9 +202,9 @@ int mpool_cache_set_limit(size_t bytes) {
   size_t fb = bytes < MP_TCACHE_LIMIT ? bytes : MP_TCACHE_LIMIT;
   mp__lock();
   back_limit = bytes;
-  atomic_store_explicit(&front_limit, fb, memory_order_relaxed);
-  trim(&back, bytes);
-  trim(&front, fb);
+  atomic_store_explicit(&mp__front_limit, fb, memory_order_relaxed);
+  cache_trim(&back, bytes);
+  cache_trim(&mp__front, fb);
   mp__unlock();
   return 0;
 }
@@ -224,8 +216,8 @@ int mpool_cache_stats(mpool_cache_stats_t *st) {
   }
   mpool_cache_stats_t s;
   s.size = sizeof s;
-  s.front_bytes = front.bytes;
-  s.front_limit = atomic_load_explicit(&front_limit, memory_order_relaxed);
+  s.front_bytes = mp__front.bytes;
+  s.front_limit = atomic_load_explicit(&mp__front_limit, memory_order_relaxed);
   mp__lock();
   s.back_bytes = back.bytes;
   s.back_limit = back_limit;

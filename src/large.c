@@ -9,7 +9,7 @@
  */
 #include "mp_internal.h"
 
-static struct mp_large *header_of(void *p) {
+static struct mp_large *large_header(void *p) {
   return (struct mp_large *)p - 1;
 }
 
@@ -59,7 +59,7 @@ void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
       cls >= 0 ? mp__cache_get(cls) : mp__block_get(pool, bsize, align);
 #endif
   unsigned char *p = base != NULL ? base + hdr : NULL;
-  struct mp_large *l = p != NULL ? header_of(p) : NULL;
+  struct mp_large *l = p != NULL ? large_header(p) : NULL;
   if (l != NULL)
     l->cls = cls;
   if (l == NULL || mp__index_add(pool, (uintptr_t)p) != 0) {

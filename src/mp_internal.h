@@ -422,7 +422,7 @@ void mp__set_window(mp_pool_t *pool);
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start);
 void mp__node_release(mp_pool_t *pool, struct mp_node *n);
-void *mp__node_get(mp_pool_t *pool);
+void *mp__node_get(const mp_pool_t *pool);
 void mp__node_put(mp_pool_t *pool, struct mp_node *n);
 void *mp__take_top(mp_pool_t *pool, size_t size);
 
@@ -465,9 +465,61 @@ size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align);
  * calls below skip the lookups the size-based ones make. */
 int mp__block_class(const mp_pool_t *pool, size_t need, size_t align);
 size_t mp__class_size(int cls);
-void *mp__cache_get(int cls);
-void mp__cache_put(int cls, void *b);
-void *mp__block_get(mp_pool_t *pool, size_t size, size_t align);
+void *mp__cache_get_slow(int cls);
+void mp__cache_put_slow(int cls, void *b);
+
+/* The calling thread's front of the block cache (cache.c): free blocks by
+ * class, popped and pushed inline below on every node and large block. */
+#define MP_CACHE_CLASSES 41
+struct mp_free_block {
+  struct mp_free_block *next;
+};
+struct mp_blocks {
+  struct mp_free_block *head[MP_CACHE_CLASSES];
+  size_t bytes;
+  bool hooked; /* front only: the thread-exit hook is armed */
+};
+#if defined(__GNUC__) || defined(__clang__)
+/* initial-exec: the front is reached without a call into the dynamic
+ * linker, as allocators' thread caches usually are. */
+#define MP_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define MP_TLS_MODEL
+#endif
+extern _Thread_local struct mp_blocks mp__front MP_TLS_MODEL;
+extern const size_t mp__class_sizes[MP_CACHE_CLASSES];
+extern atomic_size_t mp__front_limit;
+
+/* A block of class cls: the front's, else the back's or a new one. */
+static inline void *mp__cache_get(int cls) {
+  struct mp_free_block *f = mp__front.head[cls];
+  if (mp_likely(f != NULL)) {
+    mp__front.head[cls] = f->next;
+    mp__front.bytes -= mp__class_sizes[cls];
+    mp_track_undefined(f, mp__class_sizes[cls]);
+    return f;
+  }
+  return mp__cache_get_slow(cls);
+}
+
+/* Gives a block of class cls back: to the front while it has room. */
+static inline void mp__cache_put(int cls, void *b) {
+  size_t size = mp__class_sizes[cls];
+  if (mp_likely(mp__front.hooked &&
+                mp__front.bytes + size <=
+                    atomic_load_explicit(&mp__front_limit,
+                                         memory_order_relaxed))) {
+    struct mp_free_block *f = b;
+    mp_track_undefined(f, sizeof *f);
+    f->next = mp__front.head[cls];
+    mp__front.head[cls] = f;
+    mp__front.bytes += size;
+    mp_track_noaccess(f + 1, size - sizeof *f);
+    return;
+  }
+  mp__cache_put_slow(cls, b);
+}
+void *mp__block_get(const mp_pool_t *pool, size_t size, size_t align);
 void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
                    size_t size, size_t align);
 

@@ -23,6 +23,18 @@ void *mp_alloc(mp_pool_t *pool, size_t size) {
       pool->w.ptr = p + MP_ALIGN_UP(size, MP_GRANULE);
       return p;
     }
+    /* The window is at most pool->window wide, so it runs out every few
+     * KiB while the node still has room: a small request then moves it
+     * on here, without the slow path's checks. */
+    if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW)) {
+      size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
+      uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
+      if (rs <= top - (uintptr_t)p) {
+        pool->w.ptr = p + rs;
+        mp__set_window(pool);
+        return p;
+      }
+    }
   }
   return mp__alloc_slow(pool, size);
 }
@@ -31,7 +43,9 @@ void mp__set_window(mp_pool_t *pool) {
   uintptr_t ptr = (uintptr_t)pool->w.ptr;
   uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
   size_t room = top > ptr ? top - ptr : 0;
-  if (pool->flags & MP_F_NOWINDOW)
+  /* The inline path adds a compile-time size of up to MP__CONST_MAX to
+   * ptr before it compares: no window within that of the top. */
+  if ((pool->flags & MP_F_NOWINDOW) || top > UINTPTR_MAX - MP__CONST_MAX)
     room = 0;
   else if (room > pool->window)
     room = pool->window;
@@ -61,7 +75,7 @@ void mp__node_enter(mp_pool_t *pool, struct mp_node *n) {
   mp_track_noaccess(n->start, (size_t)(pool->top - n->start));
 }
 
-void *mp__node_get(mp_pool_t *pool) {
+void *mp__node_get(const mp_pool_t *pool) {
   return pool->node_cls >= 0
              ? mp__cache_get(pool->node_cls)
              : mp__block_get(pool, pool->node_size, pool->node_size);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "mp_internal.h"
+#include "mp_platform.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -122,47 +123,48 @@ static size_t struct_block(const mp_pool_t *pool) {
   return mp__block_size(pool, sizeof(mp_pool_t), MP_GRANULE);
 }
 
-mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
-  mp_options_t defaults;
-  if (opt == NULL) {
-    mp_options_init(&defaults);
-    opt = &defaults;
-  }
-  if (MP_SHARED_OPT(opt))
-    return mp__sh_create(opt);
-  /* Settle into the struct's head, then build the pool in place: the
-   * struct is mostly index slots, which only need zeroing once. */
-  mp_pool_t s;
-  s.flags = 0;
-  if (settle(opt, &s) != 0 || mp__life_settle(opt, &s) != 0 ||
-      mp__buf_settle(opt, &s) != 0)
-    return NULL;
-  mp__budget_settle(opt, &s);
-  mp__geometry(&s, s.node_size);
+/* Settles caller options into s: every check and every derived setting
+ * but what the new pool's own memory holds; 0, or -1 with errno. */
+static int settle_all(const mp_options_t *opt, mp_pool_t *s) {
+  s->flags = 0;
+  if (settle(opt, s) != 0 || mp__life_settle(opt, s) != 0 ||
+      mp__buf_settle(opt, s) != 0)
+    return -1;
+  mp__budget_settle(opt, s);
+  mp__geometry(s, s->node_size);
+  return 0;
+}
 
+/* Builds a pool from settled options s (under parent, with the caller's
+ * option flags for debug builds). */
+static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
+                        unsigned opt_flags) {
+  (void)opt_flags;
   /* An adaptive pool keeps its struct in a block of its own, so that a
    * reset may give back every node and change the node size.  The first
    * node (and that block) count against the pool's budget and its
    * ancestors'. */
-  bool apart = (s.flags & MP_F_ADAPT) != 0;
-  size_t first = s.node_size + (apart ? struct_block(&s) : 0);
-  mp_pool_t *above = s.bud.first;
-  if ((s.bud.limit != 0 && s.bud.limit < first) ||
+  bool apart = (s->flags & MP_F_ADAPT) != 0;
+  size_t first = s->node_size + (apart ? struct_block(s) : 0);
+  mp_pool_t *above = s->bud.first;
+  if ((s->bud.limit != 0 && s->bud.limit < first) ||
       (above != NULL && !mp__budget_take(above, first)))
     return mp__fail(ENOMEM);
   mp_pool_t *pool = NULL;
   struct mp_node *n = NULL;
-  if (apart && (pool = mp__block_get(&s, struct_block(&s), MP_GRANULE)) ==
-                   NULL)
+  if (apart && (pool = mp__block_get(s, struct_block(s),
+                                     MP_GRANULE)) == NULL)
     goto fail;
-  if ((n = mp__node_get(&s)) == NULL) {
+  if ((n = mp__node_get(s)) == NULL) {
     if (apart)
-      mp__block_put(&s.backing, s.flags, pool, struct_block(&s), MP_GRANULE);
+      mp__block_put(&s->backing, s->flags, pool, struct_block(s), MP_GRANULE);
     goto fail;
   }
   if (!apart)
-    pool = (mp_pool_t *)((unsigned char *)n + s.node_hdr);
-  memcpy(pool, &s, offsetof(mp_pool_t, index));
+    pool = (mp_pool_t *)((unsigned char *)n + s->node_hdr);
+  /* The settled head, then the fields that start empty: the struct is
+   * mostly index slots, which only need zeroing once. */
+  memcpy(pool, s, offsetof(mp_pool_t, index));
   pool->large = NULL;
   pool->reuse = NULL;
   pool->freed_bytes = 0;
@@ -174,16 +176,16 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   pool->counters.reserved = pool->counters.peak = first;
   atomic_init(&pool->bud.charged, 0);
   mp__budget_link(pool);
-  pool->adapt = s.adapt;
+  pool->adapt = s->adapt;
   pool->shared = NULL;
   mp__index_init(&pool->index);
   mp__node_init(pool, n,
-                apart ? (unsigned char *)n + s.node_hdr
+                apart ? (unsigned char *)n + s->node_hdr
                       : (unsigned char *)pool +
                             MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
   pool->first = n;
 #ifdef MP_DEBUG
-  mp__dbg_init(pool, opt->flags);
+  mp__dbg_init(pool, opt_flags);
 #endif
 #if defined(MP_HARDENED) || defined(MP_DEBUG)
   /* Keep the index from the start, so that no lookup ever has to walk
@@ -192,7 +194,7 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
 #endif
   mp__node_enter(pool, n);
   mp_track_create(pool);
-  mp__life_link(pool, opt->parent);
+  mp__life_link(pool, parent);
   return pool;
 
 fail:
@@ -201,12 +203,54 @@ fail:
   return mp__fail(ENOMEM);
 }
 
+mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
+  if (opt == NULL)
+    return mp_create_pool(0);
+  if (MP_SHARED_OPT(opt))
+    return mp__sh_create(opt);
+  mp_pool_t s;
+  if (settle_all(opt, &s) != 0)
+    return NULL;
+  return build(&s, opt->parent, opt->flags);
+}
+
+/* mp_create_pool() settles the same options for a node size every time,
+ * so the result is kept, one per power-of-two size: written once under
+ * the cache lock, published by a release store, then only read. */
+#define MP_MIN_SHIFT 10 /* log2(MP_MIN_NODE_SIZE) */
+#define MP_NSETTLED 17  /* MP_MIN_NODE_SIZE .. MP_MAX_NODE_SIZE */
+_Static_assert(MP_MIN_NODE_SIZE == (size_t)1 << MP_MIN_SHIFT, "min node");
+_Static_assert(MP_MAX_NODE_SIZE == (size_t)1 << (MP_MIN_SHIFT + MP_NSETTLED - 1),
+               "max node");
+static mp_pool_t settled[MP_NSETTLED];
+static atomic_bool settled_ok[MP_NSETTLED];
+
 mp_pool_t *mp_create_pool(size_t size) {
+  size_t node = size != 0 ? size : MP_DEFAULT_NODE_SIZE;
   mp_options_t opt;
+  if (node <= MP_MAX_NODE_SIZE) {
+    node = round_pow2(node < MP_MIN_NODE_SIZE ? MP_MIN_NODE_SIZE : node);
+    unsigned k = mp__floor_log2(node) - MP_MIN_SHIFT;
+    if (atomic_load_explicit(&settled_ok[k], memory_order_acquire))
+      return build(&settled[k], NULL, 0);
+    mp_options_init(&opt);
+    opt.node_size = size;
+    opt.large_threshold = 0; /* a quarter of this node size */
+    mp_pool_t s;
+    if (settle_all(&opt, &s) != 0)
+      return NULL;
+    mp__lock();
+    if (!atomic_load_explicit(&settled_ok[k], memory_order_relaxed)) {
+      memcpy(&settled[k], &s, sizeof s);
+      atomic_store_explicit(&settled_ok[k], true, memory_order_release);
+    }
+    mp__unlock();
+    return build(&s, NULL, 0);
+  }
   mp_options_init(&opt);
   opt.node_size = size;
-  opt.large_threshold = 0; /* a quarter of this node size */
-  return mp_create_pool_ex(&opt);
+  opt.large_threshold = 0;
+  return mp_create_pool_ex(&opt); /* fails: EINVAL */
 }
 
 void mp_reset_pool(mp_pool_t *pool) {

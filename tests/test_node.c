@@ -55,6 +55,63 @@ static void alloc_aligned_no_overlap(void **state) {
   assert_int_equal(t.live_blocks, 0);
 }
 
+static size_t large_blocks_of(mp_pool_t *p) {
+  mp_stats_t st;
+  st.size = sizeof st;
+  assert_int_equal(mp_stats(p, &st, 0), 0);
+  return st.large_blocks;
+}
+
+/* mp_alloc() with a size the compiler knows takes the header's
+ * constant-size path; with one it does not, the window's compare, then
+ * the library's refill of the window when it runs out inside a node.
+ * Mixed, they hand out aligned, disjoint memory from the pool's blocks,
+ * and a constant size above the threshold is still a large block. */
+static void inline_paths_agree(void **state) {
+  (void)state;
+  test_alloc_t t;
+  ta_init(&t);
+  mp_pool_t *p = ta_pool(&t, 4096);
+  static struct obj o[4000];
+  for (size_t i = 0; i < 4000; i++) {
+    size_t n;
+    switch (i % 4) {
+    case 0:
+      o[i].p = mp_alloc(p, 48);
+      n = 48;
+      break;
+    case 1:
+      o[i].p = mp_alloc(p, 16);
+      n = 16;
+      break;
+    case 2:
+      o[i].p = mp_alloc(p, 1);
+      n = 1;
+      break;
+    default:
+      n = 1 + next_rand() % 300;
+      o[i].p = mp_alloc(p, n);
+      break;
+    }
+    assert_non_null(o[i].p);
+    assert_true(is_aligned(o[i].p, alignof(max_align_t)));
+    assert_true(ta_contains(&t, o[i].p, n));
+    o[i].n = n;
+    o[i].tag = (unsigned char)(i * 5 + 3);
+    memset(o[i].p, o[i].tag, n);
+  }
+  check_objs(o, 4000);
+  assert_int_equal(large_blocks_of(p), 0);
+  void *big = mp_alloc(p, 3000); /* above a 4 KiB node's threshold */
+  assert_non_null(big);
+  assert_int_equal(large_blocks_of(p), 1);
+  assert_int_equal(mp_free(p, big), 0);
+  assert_int_equal(large_blocks_of(p), 0);
+  check_objs(o, 4000);
+  mp_destroy_pool(p);
+  assert_int_equal(t.live_blocks, 0);
+}
+
 /* Defect 2, directly: fill a node with unaligned bytes so that its free
  * space ends off the alignment, then ask for aligned memory. */
 static void aligned_after_unaligned_tail(void **state) {
@@ -292,6 +349,7 @@ int main(void) {
       cmocka_unit_test(memalign_bad_alignment),
       cmocka_unit_test(memalign_small_from_node),
       cmocka_unit_test(null_pool),
+      cmocka_unit_test(inline_paths_agree),
       cmocka_unit_test(threshold_edges),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
