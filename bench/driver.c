@@ -122,6 +122,7 @@ typedef struct opts {
   unsigned long long icount_requests;
   int reps;
   int quick;
+  const char *touch; /* "ends" or "lines", passed to every worker */
   mpb_params_t params;
   const char *env[32]; /* extra machine lines, KEY=VALUE */
   int nenv;
@@ -160,7 +161,9 @@ static void usage(FILE *f) {
       "  --env KEY=VALUE     add a line to the machine description\n"
       "  --seed N --requests N --burst N --churn-steps N --churn-live BYTES\n"
       "  --strings N --warmup N\n"
-      "                      workload sizes (see bench/README.md)\n",
+      "                      workload sizes (see bench/README.md)\n"
+      "  --touch ends|lines  how workloads touch each object: its first and\n"
+      "                      last byte (default), or a byte per 64\n",
       f);
 }
 
@@ -198,6 +201,7 @@ static void select_list(const char *opt, const char *list, int *flags,
 static void parse_args(int argc, char **argv) {
   mpb_params_default(&o.params);
   o.reps = 5;
+  o.touch = "ends";
   o.valgrind = "valgrind";
   o.icount_requests = 20000;
   int reps_set = 0;
@@ -230,7 +234,11 @@ static void parse_args(int argc, char **argv) {
       exit(2);
     }
     const char *v = argv[++i];
-    if (strcmp(a, "--reps") == 0) {
+    if (strcmp(a, "--touch") == 0) {
+      if (strcmp(v, "ends") != 0 && strcmp(v, "lines") != 0)
+        die("--touch wants ends or lines: %s", v);
+      o.touch = v;
+    } else if (strcmp(a, "--reps") == 0) {
       unsigned long long n = num_arg(a, v);
       if (n < 1 || n > MAX_REPS)
         die("--reps must be 1..%d", MAX_REPS);
@@ -407,7 +415,8 @@ static void run_worker(int p, const char *workload, run_out_t *out) {
                   a[1],          "--burst",       a[2],
                   "--churn-steps", a[3],          "--churn-live",
                   a[4],          "--strings",     a[5],
-                  "--warmup",    a[6],            NULL};
+                  "--warmup",    a[6],            "--touch",
+                  (char *)o.touch, NULL};
   char buf[1024];
   struct rusage ru;
   memset(&ru, 0, sizeof ru);
@@ -691,9 +700,12 @@ static void gather_machine(void) {
 
 static void print_table(FILE *f) {
   fprintf(f,
-          "\nmpool benchmark: median of %d repetition%s, peers interleaved; "
+          "\nmpool benchmark: median of %d repetition%s, peers interleaved, "
+          "objects touched at %s; "
           "x mpool = peer / mpool (>1: mpool is faster or smaller)\n\n",
-          o.reps, o.reps == 1 ? "" : "s");
+          o.reps, o.reps == 1 ? "" : "s",
+          strcmp(o.touch, "lines") == 0 ? "every 64th byte"
+                                        : "their first and last byte");
   fprintf(f, "%-8s %-12s %12s %8s %9s %8s %9s %9s  %s\n", "workload",
           "peer", "ns/op", "x mpool", "peak MiB", "x mpool", "floor MiB",
           "faults/op", "op");
@@ -865,10 +877,10 @@ static void write_json(void) {
           "\n  },\n  \"params\": {\"reps\": %d, \"seed\": %" PRIu64
           ", \"requests\": %zu, \"burst\": %zu, \"churn_steps\": %zu, "
           "\"churn_live_bytes\": %zu, \"strings\": %zu, \"warmup\": %zu, "
-          "\"quick\": %s},\n",
+          "\"touch\": \"%s\", \"quick\": %s},\n",
           o.reps, o.params.seed, o.params.requests, o.params.burst,
           o.params.churn_steps, o.params.churn_live, o.params.strings,
-          o.params.warmup, o.quick ? "true" : "false");
+          o.params.warmup, o.touch, o.quick ? "true" : "false");
   fputs("  \"results\": [", f);
   int first = 1;
   for (int w = 0; w < NWORK; w++) {
