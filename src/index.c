@@ -19,8 +19,7 @@
 #include <string.h>
 
 static size_t slot_of(uintptr_t key, size_t cap) {
-  uint64_t h = (uint64_t)(key >> 4) * UINT64_C(0x9E3779B97F4A7C15);
-  return (size_t)(h >> 32) & (cap - 1);
+  return mp__index_slot(key, cap);
 }
 
 void mp__index_init(struct mp_index *ix) {
@@ -76,19 +75,6 @@ int mp__index_add(mp_pool_t *pool, uintptr_t key) {
   return 0;
 }
 
-bool mp__index_has(const struct mp_index *ix, uintptr_t key) {
-  if (key == 0)
-    return false;
-  size_t i = slot_of(key, ix->cap);
-  for (;;) {
-    uintptr_t k = ix->slots[i];
-    if (k == key)
-      return true;
-    if (k == 0)
-      return false;
-    i = (i + 1) & (ix->cap - 1);
-  }
-}
 
 void mp__index_del(struct mp_index *ix, uintptr_t key) {
   if (!ix->built)

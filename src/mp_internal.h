@@ -336,7 +336,27 @@ static inline void *mp__fail(int err) {
 /* index.c */
 void mp__index_init(struct mp_index *ix);
 int mp__index_add(mp_pool_t *pool, uintptr_t key);
-bool mp__index_has(const struct mp_index *ix, uintptr_t key);
+
+/* The slot where an index search for key starts (Fibonacci hashing). */
+static inline size_t mp__index_slot(uintptr_t key, size_t cap) {
+  uint64_t h = (uint64_t)(key >> 4) * UINT64_C(0x9E3779B97F4A7C15);
+  return (size_t)(h >> 32) & (cap - 1);
+}
+
+/* Whether the index holds key (inline: every free asks). */
+static inline bool mp__index_has(const struct mp_index *ix, uintptr_t key) {
+  if (key == 0)
+    return false;
+  size_t i = mp__index_slot(key, ix->cap);
+  for (;;) {
+    uintptr_t k = ix->slots[i];
+    if (k == key)
+      return true;
+    if (k == 0)
+      return false;
+    i = (i + 1) & (ix->cap - 1);
+  }
+}
 void mp__index_del(struct mp_index *ix, uintptr_t key);
 void mp__index_free(mp_pool_t *pool);
 bool mp__index_build(mp_pool_t *pool);

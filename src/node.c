@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+static void *alloc_rest(mp_pool_t *pool, size_t size);
+
 /* The same compare and add as the header's inline mp__alloc_inline(), for
  * callers that reach the function. */
 void *mp_alloc(mp_pool_t *pool, size_t size) {
@@ -23,17 +25,25 @@ void *mp_alloc(mp_pool_t *pool, size_t size) {
       pool->w.ptr = p + MP_ALIGN_UP(size, MP_GRANULE);
       return p;
     }
-    /* The window is at most pool->window wide, so it runs out every few
-     * KiB while the node still has room: a small request then moves it
-     * on here, without the slow path's checks. */
+    /* A small request the window refused, in a pool whose every call
+     * may take this path (no window means a mode that needs the slow
+     * path's checks): a freed chunk of its exact size, else the node's
+     * bump space -- the window is at most pool->window wide, so it runs
+     * out every few KiB while the node still has room. */
     if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW)) {
       size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
+      if (pool->reuse != NULL) {
+        void *q = mp__reuse_pop(pool, rs);
+        if (q != NULL)
+          return q;
+      }
       uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
       if (rs <= top - (uintptr_t)p) {
         pool->w.ptr = p + rs;
         mp__set_window(pool);
         return p;
       }
+      return alloc_rest(pool, size);
     }
   }
   return mp__alloc_slow(pool, size);
@@ -206,6 +216,12 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
     if (p != NULL)
       return p;
   }
+  return alloc_rest(pool, size);
+}
+
+/* mp__alloc_slow() once the pool is known to be usable by this call and
+ * no exact chunk was at hand. */
+static void *alloc_rest(mp_pool_t *pool, size_t size) {
   if (!request_ok(pool, &size))
     return NULL;
   if (pool->flags & MP_F_HEADERS)

@@ -37,14 +37,14 @@
  * and write of a link, a size or a footer goes through these, which open
  * the word around the access. */
 
-static uintptr_t word_get(const void *at) {
+static MP_INLINE uintptr_t word_get(const void *at) {
   mp_track_open(at, sizeof(uintptr_t));
   uintptr_t v = *(const uintptr_t *)at;
   mp_track_close(at, sizeof(uintptr_t));
   return v;
 }
 
-static void word_set(void *at, uintptr_t v) {
+static MP_INLINE void word_set(void *at, uintptr_t v) {
   mp_track_open(at, sizeof(uintptr_t));
   *(uintptr_t *)at = v;
   mp_track_close(at, sizeof(uintptr_t));
@@ -60,25 +60,25 @@ static void word_set(void *at, uintptr_t v) {
 #define LINK_KEY(at) ((uintptr_t)0)
 #endif
 
-static struct mp_chunk *next_of(const struct mp_chunk *ch) {
+static MP_INLINE struct mp_chunk *next_of(const struct mp_chunk *ch) {
   return (struct mp_chunk *)(word_get(&ch->next) ^ LINK_KEY(&ch->next));
 }
 
-static struct mp_chunk *prev_of(const struct mp_chunk *ch) {
+static MP_INLINE struct mp_chunk *prev_of(const struct mp_chunk *ch) {
   return (struct mp_chunk *)(word_get(&ch->prev) ^ LINK_KEY(&ch->prev));
 }
 
-static void set_next(struct mp_chunk *ch, struct mp_chunk *v) {
+static MP_INLINE void set_next(struct mp_chunk *ch, struct mp_chunk *v) {
   word_set(&ch->next, (uintptr_t)v ^ LINK_KEY(&ch->next));
 }
 
-static void set_prev(struct mp_chunk *ch, struct mp_chunk *v) {
+static MP_INLINE void set_prev(struct mp_chunk *ch, struct mp_chunk *v) {
   word_set(&ch->prev, (uintptr_t)v ^ LINK_KEY(&ch->prev));
 }
 
 /* ---- size classes ---- */
 
-static unsigned class_of(size_t granules) {
+static MP_INLINE unsigned class_of(size_t granules) {
   if (granules <= MP_EXACT_CLASSES)
     return (unsigned)granules - 1;
   unsigned k = mp__floor_log2(granules); /* >= 6 */
@@ -94,25 +94,25 @@ static size_t class_low(unsigned c) {
 
 /* ---- bitmaps ---- */
 
-static uint64_t *fmap(const mp_pool_t *pool, struct mp_node *n) {
+static MP_INLINE uint64_t *fmap(const mp_pool_t *pool, struct mp_node *n) {
   (void)pool;
   return (uint64_t *)(n + 1);
 }
 
-static uint64_t *smap(const mp_pool_t *pool, struct mp_node *n) {
+static MP_INLINE uint64_t *smap(const mp_pool_t *pool, struct mp_node *n) {
   return fmap(pool, n) + pool->map_words;
 }
 
 
-static size_t gidx(const struct mp_node *n, uintptr_t x) {
+static MP_INLINE size_t gidx(const struct mp_node *n, uintptr_t x) {
   return (x - (uintptr_t)n) / G;
 }
 
-static bool bit_get(const uint64_t *m, size_t i) {
+static MP_INLINE bool bit_get(const uint64_t *m, size_t i) {
   return (m[i / 64] >> (i % 64)) & 1u;
 }
 
-static void bit_put(uint64_t *m, size_t i, bool on) {
+static MP_INLINE void bit_put(uint64_t *m, size_t i, bool on) {
   uint64_t b = (uint64_t)1 << (i % 64);
   m[i / 64] = on ? m[i / 64] | b : m[i / 64] & ~b;
 }
@@ -148,7 +148,8 @@ bool mp__reuse_any_free(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
 }
 #endif
 
-static bool free_at(const mp_pool_t *pool, struct mp_node *n, uintptr_t x) {
+static MP_INLINE bool free_at(const mp_pool_t *pool, struct mp_node *n,
+                               uintptr_t x) {
   return bit_get(fmap(pool, n), gidx(n, x));
 }
 
@@ -183,15 +184,16 @@ static void unmark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
 }
 
 /* Size of the free chunk that starts at a. */
-static size_t size_at(const mp_pool_t *pool, struct mp_node *n, uintptr_t a) {
+static MP_INLINE size_t size_at(const mp_pool_t *pool, struct mp_node *n,
+                                uintptr_t a) {
   return bit_get(smap(pool, n), gidx(n, a))
              ? G
              : (size_t)word_get(&((struct mp_chunk *)a)->size);
 }
 
 /* Start of the free chunk that ends at x. */
-static uintptr_t start_before(const mp_pool_t *pool, struct mp_node *n,
-                              uintptr_t x) {
+static MP_INLINE uintptr_t start_before(const mp_pool_t *pool,
+                                       struct mp_node *n, uintptr_t x) {
   return bit_get(smap(pool, n), gidx(n, x - G))
              ? x - G
              : x - (size_t)word_get((size_t *)x - 1);
@@ -231,7 +233,7 @@ static void check_links(const mp_pool_t *pool, struct mp_chunk *ch,
 }
 #endif
 
-static void unlink_chunk(mp_pool_t *pool, uintptr_t a, size_t size) {
+static MP_INLINE void unlink_chunk(mp_pool_t *pool, uintptr_t a, size_t size) {
   struct mp_reuse *r = pool->reuse;
   unsigned c = class_of(size / G);
   struct mp_chunk *ch = (struct mp_chunk *)a;
@@ -261,7 +263,7 @@ static void wipe_words(uintptr_t a, size_t size) {
 }
 
 /* Takes the free chunk [a, a + size) off its list and out of the maps. */
-static void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+static MP_INLINE void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                  size_t size) {
   unlink_chunk(pool, a, size);
   unmark(pool, n, a, a + size);
@@ -358,8 +360,10 @@ void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
   return NULL;
 }
 
-void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
-                     uintptr_t b) {
+/* mp__reuse_range() when the chunk may merge, meet the bump pointer, fill
+ * its node, or need the lists created first. */
+static MP_NOINLINE void range_general(mp_pool_t *pool, struct mp_node *n,
+                                      uintptr_t a, uintptr_t b) {
   if (control(pool) == NULL)
     return; /* no memory for the lists: the bytes wait for reset */
   pool->freed_bytes += b - a;
@@ -385,6 +389,22 @@ void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
     return;
   }
   add_chunk(pool, n, a, b);
+}
+
+void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                     uintptr_t b) {
+  /* The common case, decided from two bits of F: both neighbours are live
+   * (or the node's ends), the chunk is not the whole node and does not
+   * end at the bump pointer -- it goes onto its list as it is. */
+  uintptr_t start = (uintptr_t)n->start, end = mp__node_end(pool, n);
+  if (mp_likely(pool->reuse != NULL) && a > start && b < end &&
+      !free_at(pool, n, a - G) && !free_at(pool, n, b) &&
+      !(n == pool->current && b == (uintptr_t)pool->w.ptr)) {
+    pool->freed_bytes += b - a;
+    add_chunk(pool, n, a, b);
+    return;
+  }
+  range_general(pool, n, a, b);
 }
 
 void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e) {
