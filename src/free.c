@@ -23,7 +23,7 @@
 static bool small_ok(const mp_pool_t *pool, const struct mp_node *n,
                      const void *p, size_t size) {
   uintptr_t a = (uintptr_t)p;
-  return a >= (uintptr_t)n->start && size <= pool->max &&
+  return a >= mp__node_start(pool, n) && size <= pool->max &&
          size <= mp__node_end(pool, n) - a;
 }
 

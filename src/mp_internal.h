@@ -12,6 +12,10 @@
  *                           in quarantine (=4)
  *   MP_QUARANTINE_BYTES     debug builds: bytes each pool's quarantine
  *                           holds at most (=8 MiB)
+ *   MP_HOT_CLASSES          freed chunks of up to this many granules may
+ *                           wait in the hot cache (=32, 512 bytes; reuse.c)
+ *   MP_HOT_DEPTH            chunks the hot cache keeps per size (=8)
+ *   MP_HOT_BYTES            bytes the hot cache of a pool keeps (=32 KiB)
  *
  * Memory map of a pool:
  *   - nodes: blocks of pool->node_size bytes, aligned to that size, so the
@@ -59,6 +63,15 @@
 #endif
 #ifndef MP_TCACHE_LIMIT
 #define MP_TCACHE_LIMIT ((size_t)2 << 20)
+#endif
+#ifndef MP_HOT_CLASSES
+#define MP_HOT_CLASSES 32
+#endif
+#ifndef MP_HOT_DEPTH
+#define MP_HOT_DEPTH 8
+#endif
+#ifndef MP_HOT_BYTES
+#define MP_HOT_BYTES ((size_t)32 << 10)
 #endif
 #ifndef MP_QUARANTINE_RESETS
 #define MP_QUARANTINE_RESETS 4
@@ -112,7 +125,8 @@ struct mp_hdr {
   size_t offset; /* from the start of the object's memory to the object */
 };
 
-/* Bitmaps of one bit per granule in each node: F and S (reuse.c), and in
+/* Bitmaps of one bit per granule in each node: F and S (reuse.c; the two
+ * interleaved a 64-bit word at a time), and in
  * hardened builds G marking every granule of every free chunk (reuse.c)
  * and C marking every red-zone granule that holds a canary (harden.c).
  * The first MP_REUSE_MAPS are the free lists' and are cleared with them;
@@ -157,6 +171,12 @@ struct mp_chunk {
 struct mp_reuse {
   uint64_t nonempty[MP_CLASS_WORDS];
   struct mp_chunk *head[MP_NCLASSES];
+  /* The hot cache (reuse.c): freed chunks of k granules whose neighbours
+   * were live, newest first on hot[k - 1], linked through their first
+   * word, waiting off the lists. */
+  uintptr_t hot[MP_HOT_CLASSES];
+  unsigned char nhot[MP_HOT_CLASSES];
+  size_t hot_bytes;
 };
 
 struct mp_large {
@@ -366,6 +386,14 @@ struct mp_large *mp__large_scan(const mp_pool_t *pool, const void *p);
 /* Index keys: a node by its base with bit 0 set (bases are aligned to the
  * node size); a large block by its user pointer, always granule aligned. */
 #define MP_NODE_KEY(n) ((uintptr_t)(n) | 1u)
+
+/* The first usable byte of node n of this pool: its start field, which
+ * only the first node (holding the pool struct) needs to be read for. */
+static inline uintptr_t mp__node_start(const mp_pool_t *pool,
+                                       const struct mp_node *n) {
+  return n == pool->first ? (uintptr_t)n->start
+                          : (uintptr_t)n + pool->node_hdr;
+}
 
 /* The node that holds p, known to be in one of this pool's nodes. */
 static inline struct mp_node *mp__node_at(const mp_pool_t *pool,

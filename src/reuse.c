@@ -17,6 +17,22 @@
  * rounded up to its class's lower bound, as in TLSF, so the first chunk of
  * the class found always fits).
  *
+ * The hot cache: a freed chunk of up to MP_HOT_CLASSES granules whose
+ * neighbours are both live waits in a small array per size (MP_HOT_DEPTH
+ * deep, MP_HOT_BYTES a pool) instead of its list, and the next request of
+ * its size takes the newest: freeing and reusing it touch no other chunk
+ * (no list links to mend) and no F bits.  Such a chunk has S set on its
+ * first and last granule with F clear there -- S without F marks nothing
+ * else --, the next cached chunk of its size in its first word and its
+ * size in its second and its last word (the same word in a one-granule
+ * chunk).  Whatever would merge
+ * with it (a neighbour freed, a realloc growing, the bump pointer or top
+ * meeting it) first turns it into an ordinary free chunk, so the
+ * invariants below hold for cached chunks too and free memory still
+ * always merges.  Pools whose mode routes every call through the slow
+ * path, wiping pools, hardened builds and pools with an outstanding mark
+ * do not cache.
+ *
  * Invariants: no two free chunks touch; no chunk overlaps the current
  * node's free space [ptr, top), ends at ptr, or starts at top when top is
  * on a granule; F and S are clear everywhere else.  A freed object that ends at ptr goes back to the bump pointer
@@ -92,7 +108,13 @@ static size_t class_low(unsigned c) {
   return (size_t)(4 + (c - MP_EXACT_CLASSES) % 4) << (k - 2);
 }
 
-/* ---- bitmaps ---- */
+/* ---- bitmaps ----
+ *
+ * F and S are interleaved a word at a time (F word w, then S word w), so
+ * that the two bits of a granule share a cache line: a free or a reuse
+ * reads and writes one line of the node header, not two.  fmap() and
+ * smap() point at the first word of each; bit_get() and bit_put() step
+ * two words per 64 granules. */
 
 static MP_INLINE uint64_t *fmap(const mp_pool_t *pool, struct mp_node *n) {
   (void)pool;
@@ -100,21 +122,23 @@ static MP_INLINE uint64_t *fmap(const mp_pool_t *pool, struct mp_node *n) {
 }
 
 static MP_INLINE uint64_t *smap(const mp_pool_t *pool, struct mp_node *n) {
-  return fmap(pool, n) + pool->map_words;
+  return fmap(pool, n) + 1;
 }
 
+/* The word of F or S that holds granule i's bit. */
+#define MAP_WORD(i) ((i) / 64 * 2)
 
 static MP_INLINE size_t gidx(const struct mp_node *n, uintptr_t x) {
   return (x - (uintptr_t)n) / G;
 }
 
 static MP_INLINE bool bit_get(const uint64_t *m, size_t i) {
-  return (m[i / 64] >> (i % 64)) & 1u;
+  return (m[MAP_WORD(i)] >> (i % 64)) & 1u;
 }
 
 static MP_INLINE void bit_put(uint64_t *m, size_t i, bool on) {
   uint64_t b = (uint64_t)1 << (i % 64);
-  m[i / 64] = on ? m[i / 64] | b : m[i / 64] & ~b;
+  m[MAP_WORD(i)] = on ? m[MAP_WORD(i)] | b : m[MAP_WORD(i)] & ~b;
 }
 
 #ifdef MP_HARDENED
@@ -282,6 +306,110 @@ void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
   add_chunk(pool, n, a, b);
 }
 
+/* ---- the hot cache ---- */
+
+/* Whether granule x ends or starts a cached chunk (S without F). */
+static MP_INLINE bool cached_at(const mp_pool_t *pool, struct mp_node *n,
+                                uintptr_t x) {
+  size_t i = gidx(n, x);
+  return bit_get(smap(pool, n), i) && !bit_get(fmap(pool, n), i);
+}
+
+/* Whether granule x belongs to a free or a cached chunk's end: F or S. */
+static MP_INLINE bool taken_at(const mp_pool_t *pool, struct mp_node *n,
+                               uintptr_t x) {
+  size_t i = gidx(n, x);
+  return bit_get(fmap(pool, n), i) || bit_get(smap(pool, n), i);
+}
+
+/* Whether this pool may cache a chunk of k granules now. */
+static MP_INLINE bool hot_fits(const mp_pool_t *pool, size_t k) {
+  const struct mp_reuse *r = pool->reuse;
+  return !MP_HARD &&
+         !(pool->flags & (MP_F_NOWINDOW | MP_F_WIPE | MP_F_SHARED)) &&
+         k <= MP_HOT_CLASSES && r->nhot[k - 1] < MP_HOT_DEPTH &&
+         r->hot_bytes + k * G <= MP_HOT_BYTES && pool->life.marks == NULL;
+}
+
+/* Caches the free chunk [a, b) of node n (hot_fits() said yes). */
+static MP_INLINE void hot_put(mp_pool_t *pool, struct mp_node *n,
+                              uintptr_t a, uintptr_t b) {
+  struct mp_reuse *r = pool->reuse;
+  size_t c = (b - a) / G - 1;
+  bit_put(smap(pool, n), gidx(n, a), true);
+  bit_put(smap(pool, n), gidx(n, b - G), true);
+  word_set((void *)a, r->hot[c]);
+  word_set((uintptr_t *)a + 1, b - a);
+  word_set((size_t *)b - 1, b - a);
+  n->dirty = 1;
+  r->hot[c] = a;
+  r->nhot[c]++;
+  r->hot_bytes += b - a;
+}
+
+/* Clears the marks of the cached chunk [a, a + size) of node n. */
+static MP_INLINE void hot_unmark(mp_pool_t *pool, struct mp_node *n,
+                                 uintptr_t a, size_t size) {
+  bit_put(smap(pool, n), gidx(n, a), false);
+  bit_put(smap(pool, n), gidx(n, a + size - G), false);
+  pool->reuse->hot_bytes -= size;
+}
+
+/* The newest cached chunk of rs bytes, taken out of the cache, or NULL. */
+static MP_INLINE void *hot_pop(mp_pool_t *pool, size_t rs) {
+  struct mp_reuse *r = pool->reuse;
+  size_t k = rs / G;
+  if (k > MP_HOT_CLASSES || r->nhot[k - 1] == 0 || pool->life.marks != NULL)
+    return NULL;
+  uintptr_t a = r->hot[k - 1];
+  r->hot[k - 1] = word_get((void *)a);
+  r->nhot[k - 1]--;
+  hot_unmark(pool, (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size), a,
+             rs);
+  pool->reused_bytes += rs;
+  return (void *)a;
+}
+
+/* Turns the cached chunk [a, a + size) of node n into an ordinary free
+ * chunk on its list, for a caller about to merge it. */
+static void uncache(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                    size_t size) {
+  struct mp_reuse *r = pool->reuse;
+  size_t c = size / G - 1;
+  /* At most MP_HOT_DEPTH links to follow. */
+  uintptr_t prev = 0, cur = r->hot[c];
+  while (cur != 0 && cur != a) {
+    prev = cur;
+    cur = word_get((void *)cur);
+  }
+  if (cur == a) {
+    uintptr_t next = word_get((void *)a);
+    if (prev == 0)
+      r->hot[c] = next;
+    else
+      word_set((void *)prev, next);
+    r->nhot[c]--;
+  }
+  hot_unmark(pool, n, a, size);
+  add_chunk(pool, n, a, a + size);
+}
+
+/* Uncaches the cached chunk that ends at x (granule aligned), if any. */
+static MP_INLINE void uncache_before(mp_pool_t *pool, struct mp_node *n,
+                                     uintptr_t x) {
+  if (x > (uintptr_t)n->start && cached_at(pool, n, x - G)) {
+    size_t size = (size_t)word_get((size_t *)x - 1);
+    uncache(pool, n, x - size, size);
+  }
+}
+
+/* Uncaches the cached chunk that starts at x (granule aligned), if any. */
+static MP_INLINE void uncache_at(mp_pool_t *pool, struct mp_node *n,
+                                 uintptr_t x) {
+  if (x < mp__node_end(pool, n) && cached_at(pool, n, x))
+    uncache(pool, n, x, (size_t)word_get((uintptr_t *)x + 1));
+}
+
 /* The free lists, created on first use.  Tails of nodes left before then
  * become chunks now, so that no free space is lost to the late start. */
 static struct mp_reuse *control(mp_pool_t *pool) {
@@ -320,6 +448,9 @@ void *mp__reuse_pop(mp_pool_t *pool, size_t rs) {
   size_t k = rs / G;
   if (r == NULL || k > MP_EXACT_CLASSES || pool->life.marks != NULL)
     return NULL;
+  void *hot = hot_pop(pool, rs);
+  if (hot != NULL)
+    return hot;
   struct mp_chunk *ch = r->head[k - 1];
   if (ch == NULL)
     return NULL;
@@ -367,6 +498,8 @@ static MP_NOINLINE void range_general(mp_pool_t *pool, struct mp_node *n,
   if (control(pool) == NULL)
     return; /* no memory for the lists: the bytes wait for reset */
   pool->freed_bytes += b - a;
+  uncache_before(pool, n, a);
+  uncache_at(pool, n, b);
   uintptr_t start = (uintptr_t)n->start, end = mp__node_end(pool, n);
   if (a > start && free_at(pool, n, a - G)) {
     uintptr_t c = start_before(pool, n, a);
@@ -393,15 +526,19 @@ static MP_NOINLINE void range_general(mp_pool_t *pool, struct mp_node *n,
 
 void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                      uintptr_t b) {
-  /* The common case, decided from two bits of F: both neighbours are live
-   * (or the node's ends), the chunk is not the whole node and does not
-   * end at the bump pointer -- it goes onto its list as it is. */
-  uintptr_t start = (uintptr_t)n->start, end = mp__node_end(pool, n);
+  /* The common case, decided from the bits beside the chunk: both
+   * neighbours are live (or the node's ends), the chunk is not the whole
+   * node and does not end at the bump pointer -- it goes into the hot
+   * cache, or onto its list, as it is. */
+  uintptr_t start = mp__node_start(pool, n), end = mp__node_end(pool, n);
   if (mp_likely(pool->reuse != NULL) && a > start && b < end &&
-      !free_at(pool, n, a - G) && !free_at(pool, n, b) &&
+      !taken_at(pool, n, a - G) && !taken_at(pool, n, b) &&
       !(n == pool->current && b == (uintptr_t)pool->w.ptr)) {
     pool->freed_bytes += b - a;
-    add_chunk(pool, n, a, b);
+    if (hot_fits(pool, (b - a) / G))
+      hot_put(pool, n, a, b);
+    else
+      add_chunk(pool, n, a, b);
     return;
   }
   range_general(pool, n, a, b);
@@ -411,6 +548,8 @@ void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e) {
   pool->freed_bytes += e - (uintptr_t)pool->top;
   /* A chunk right above joins the free space too -- only when e is on a
    * granule: otherwise the rest of e's granule may hold a live object. */
+  if (pool->reuse != NULL && e % G == 0)
+    uncache_at(pool, n, e);
   if (pool->reuse != NULL && e % G == 0 && e < mp__node_end(pool, n) &&
       free_at(pool, n, e)) {
     size_t sz = size_at(pool, n, e);
@@ -423,8 +562,10 @@ void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e) {
 
 bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
                     uintptr_t nb) {
-  if (pool->reuse == NULL || ob >= mp__node_end(pool, n) ||
-      !free_at(pool, n, ob))
+  if (pool->reuse == NULL || ob >= mp__node_end(pool, n))
+    return false;
+  uncache_at(pool, n, ob);
+  if (!free_at(pool, n, ob))
     return false;
   size_t sz = size_at(pool, n, ob);
   if (ob + sz < nb)
@@ -460,7 +601,7 @@ void mp__reuse_destroy(mp_pool_t *pool) {
 
 size_t mp__reuse_free_bytes(const mp_pool_t *pool) {
   const struct mp_reuse *r = pool->reuse;
-  size_t bytes = 0;
+  size_t bytes = r != NULL ? r->hot_bytes : 0;
   for (unsigned c = 0; r != NULL && c < MP_NCLASSES; c++) {
     for (const struct mp_chunk *ch = r->head[c]; ch != NULL;
          ch = next_of(ch)) {
@@ -485,7 +626,7 @@ void mp__reuse_forget(mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
   uintptr_t up = MP_ALIGN_UP(hi, G);
   size_t i = gidx(n, (uintptr_t)n->start), last = gidx(n, up);
   while (i < last) {
-    uint64_t word = f[i / 64] >> (i % 64);
+    uint64_t word = f[MAP_WORD(i)] >> (i % 64);
     if (word == 0) {
       i = (i / 64 + 1) * 64;
       continue;
@@ -514,6 +655,9 @@ void mp__reuse_settle(mp_pool_t *pool) {
   uintptr_t p = (uintptr_t)pool->w.ptr, t = (uintptr_t)pool->top;
   if (pool->reuse == NULL)
     return;
+  uncache_before(pool, n, p);
+  if (t % G == 0)
+    uncache_at(pool, n, t);
   if (p > (uintptr_t)n->start && free_at(pool, n, p - G)) {
     uintptr_t c = start_before(pool, n, p);
     take(pool, n, c, p - c);
@@ -557,6 +701,28 @@ static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
   return true;
 }
 
+/* A cached chunk of class c at a: marked as such, its sizes stored, and
+ * placed as the invariants want. */
+static bool hot_ok(const mp_pool_t *pool, uintptr_t a, unsigned c) {
+  struct mp_node *n = mp__node_of(pool, (void *)a);
+  size_t size = (c + 1) * G;
+  if (n == NULL || a % G != 0 || a < (uintptr_t)n->start)
+    return false;
+  uintptr_t b = a + size, end = mp__node_end(pool, n);
+  if (b > end || !cached_at(pool, n, a) || !cached_at(pool, n, b - G) ||
+      word_get((uintptr_t *)a + 1) != size ||
+      word_get((size_t *)b - 1) != size)
+    return false;
+  if (a > (uintptr_t)n->start && taken_at(pool, n, a - G))
+    return false; /* touches a free or cached neighbour on the left */
+  if (b < end && taken_at(pool, n, b))
+    return false; /* or on the right */
+  if (n == pool->current && b >= (uintptr_t)pool->w.ptr &&
+      a <= (uintptr_t)pool->top)
+    return false; /* touches or overlaps the free space */
+  return true;
+}
+
 bool mp__check(const mp_pool_t *pool) {
   if (pool->w.ptr > pool->w.end || pool->w.end > pool->top)
     return false;
@@ -579,12 +745,29 @@ bool mp__check(const mp_pool_t *pool) {
       prev = ch;
     }
   }
+  size_t hot = 0;
+  for (unsigned c = 0; r != NULL && c < MP_HOT_CLASSES; c++) {
+    if (r->nhot[c] > MP_HOT_DEPTH)
+      return false;
+    unsigned count = 0;
+    for (uintptr_t a = r->hot[c]; a != 0; a = word_get((void *)a)) {
+      if (++count > r->nhot[c] || !hot_ok(pool, a, c))
+        return false;
+      hot += (c + 1) * G;
+    }
+    if (count != r->nhot[c])
+      return false;
+  }
+  if (r != NULL && hot != r->hot_bytes)
+    return false;
   size_t bits = 0;
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
     if (n->next != NULL && n->next->prev != n)
       return false;
+    if (mp__node_start(pool, n) != (uintptr_t)n->start)
+      return false; /* mp__node_start() reads only the first node's */
     for (size_t w = 0; r != NULL && w < pool->map_words; w++) {
-      uint64_t f = fmap(pool, n)[w];
+      uint64_t f = fmap(pool, n)[2 * w];
       while (f) {
         bits++;
         f &= f - 1;
