@@ -1,13 +1,19 @@
 /*
  * Fuzz target: decodes the input into a bounded sequence of calls over up
- * to four pools (roots with assorted options, children of them) and checks
- * every live object against a model after each step.
+ * to four pools (roots with assorted options, pools with a byte budget or
+ * on a caller buffer, children of them) and checks every live object
+ * against a model after each step.
  *
  * Checked after every step: each live object still holds its own byte
- * pattern (so no allocation, free, realloc or reset scribbled on it), is
- * aligned as promised, and overlaps no other live object; every cleanup has
- * run exactly as often as the model says (0 or 1 times); mp_stats() of the
- * pools on the counting allocator adds up to what that allocator holds.  At
+ * pattern (so no allocation, free, realloc, reset or rewind scribbled on
+ * it), is aligned as promised, overlaps no other live object, and lies in
+ * its pool's buffer when the pool may not overflow; every cleanup has run
+ * exactly as often as the model says (0 or 1 times); mp_stats() of the
+ * pools on the counting allocator adds up to what that allocator holds;
+ * every budgeted pool's budget_used equals what it and its descendants
+ * hold and never exceeds its budget.  Marks are modelled by the order of
+ * events: a rewind drops what was made on the pool after the mark (objects,
+ * children, which are destroyed, and cleanups, which must have run).  At
  * the end every pool is destroyed and the counting allocator must hold
  * nothing.  A failure prints what went wrong and aborts.
  *
@@ -37,6 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_LIVE_BYTES ((size_t)64 << 10)
 #define MAX_OBJ_SIZE ((size_t)24 << 10)
 #define TA_MAX_BLOCKS 256
+#define MAX_MARKS 8
+#define MAX_STALE 8
+#define BUF_BYTES ((size_t)72 << 10)
 
 #define CHECK(cond)                                                            \
   do {                                                                         \
@@ -133,15 +142,28 @@ typedef struct {
   size_t size;  /* bytes requested */
   size_t align; /* promised alignment */
   unsigned seed;
+  unsigned long tick; /* when it was made (or last moved or resized) */
 } obj_t;
+
+typedef struct {
+  mp_mark_t *m;
+  unsigned long tick; /* everything made later goes at its rewind */
+} mark_t;
 
 typedef struct {
   mp_pool_t *pool; /* NULL: empty slot */
   int parent;      /* slot of the parent, or -1 */
   int headers, uses_ta;
+  int limited;  /* it or an ancestor has a budget or a buffer: ENOMEM */
+  size_t budget; /* its own budget, or 0 */
+  unsigned char *buf; /* the buffer it must stay in (no overflow), or NULL */
+  size_t buf_size;
+  unsigned long tick; /* when it was created */
   size_t align; /* the pool's alignment */
   mp_objpool_t *op;
   size_t op_size, op_align;
+  mark_t marks[MAX_MARKS]; /* outstanding, oldest first */
+  int nmarks;
 } slot_t;
 
 /* A cleanup's data lives in its pool: the cleanup checks it is intact. */
@@ -154,6 +176,7 @@ typedef struct {
   int slot; /* -1: not registered (any more) */
   mp_cleanup_t *h;
   int expect; /* times it must have run */
+  unsigned long tick;
 } cleanup_t;
 
 static slot_t slots[MAX_SLOTS];
@@ -163,6 +186,24 @@ static int ran[MAX_CLEANUPS];
 static int ncls;
 static size_t live_bytes;
 static unsigned next_seed;
+static unsigned long tick; /* counts the events marks order */
+static mp_mark_t *stale[MAX_STALE]; /* marks dropped by rewinds and resets */
+static int nstale;
+static long oom_calls, oom_before; /* on_oom calls: all, and before the op */
+static unsigned char bufmem[MAX_SLOTS][BUF_BYTES];
+
+/* Every pool's out-of-memory hook (children inherit it): counts, and reads
+ * the pool's statistics, as the hook may. */
+static void on_oom(mp_pool_t *pool, size_t size, void *ud) {
+  CHECK(ud == &oom_calls && size > 0);
+  mp_stats_t st = {.size = sizeof st};
+  CHECK(mp_stats(pool, &st, 0) == 0);
+  oom_calls++;
+}
+
+static void drop_mark(mp_mark_t *m) {
+  stale[nstale++ % MAX_STALE] = m;
+}
 
 static unsigned char pat(unsigned seed, size_t i) {
   return (unsigned char)(seed + i * 31u + (i >> 8));
@@ -203,6 +244,7 @@ static obj_t *new_obj(int slot, enum kind k, void *p, size_t size,
       o->size = size;
       o->align = align;
       o->seed = next_seed++ * 0x9e3779b9u >> 7;
+      o->tick = ++tick;
       live_bytes += size;
       return o;
     }
@@ -236,6 +278,9 @@ static void forget_pool_memory(int s) {
       cls[i].expect++;
     }
   slots[s].op = NULL;
+  for (int i = 0; i < slots[s].nmarks; i++)
+    drop_mark(slots[s].marks[i].m);
+  slots[s].nmarks = 0;
 }
 
 /* Slot s was destroyed (by a call on it or on an ancestor). */
@@ -264,8 +309,12 @@ static void check_all(void) {
   int n = 0;
   for (int i = 0; i < MAX_OBJS; i++) {
     if (objs[i].slot >= 0) {
-      CHECK(slots[objs[i].slot].pool != NULL);
+      const slot_t *sl = &slots[objs[i].slot];
+      CHECK(sl->pool != NULL);
       verify(&objs[i]);
+      if (sl->buf != NULL) /* a buffer pool without overflow stays in it */
+        CHECK(objs[i].p >= sl->buf && objs[i].size <= sl->buf_size &&
+              (size_t)(objs[i].p - sl->buf) <= sl->buf_size - objs[i].size);
       live[n++] = &objs[i];
     }
   }
@@ -292,15 +341,31 @@ static void check_all(void) {
     }
   }
   CHECK(reserved == ta.live_bytes);
+  /* Budgets: exact, and never crossed. */
+  for (int s = 0; s < MAX_SLOTS; s++) {
+    if (slots[s].pool != NULL && slots[s].budget != 0) {
+      mp_stats_t st = {.size = sizeof st};
+      CHECK(mp_stats(slots[s].pool, &st, MP_STATS_CHILDREN) == 0);
+      CHECK(st.budget == slots[s].budget);
+      CHECK(st.budget_used <= st.budget);
+      CHECK(st.budget_used == st.bytes_reserved);
+    }
+  }
 }
 
 /* A NULL result must come with ENOMEM from a pool on the counting
- * allocator: every request the fuzzer makes is otherwise valid. */
-static void check_fail(int s, int err) {
-  CHECK(slots[s].uses_ta);
+ * allocator, under a budget or on a buffer (every request the fuzzer makes
+ * is otherwise valid), and the hook must have heard of it. */
+static void check_fail_nohook(int s, int err) {
+  CHECK(slots[s].uses_ta || slots[s].limited);
   if (err != ENOMEM)
     fprintf(stderr, "fuzz_ops: errno %d\n", err);
   CHECK(err == ENOMEM);
+}
+
+static void check_fail(int s, int err) {
+  check_fail_nohook(s, err);
+  CHECK(oom_calls > oom_before);
 }
 
 static int pick_slot(reader_t *r) {
@@ -348,6 +413,8 @@ static void op_create(reader_t *r) {
     o.flags |= MP_POOL_ADAPTIVE | MP_POOL_WIPE;
   o.large_threshold = (f & 32) ? 300 : 0;
   o.allocator = (f & 64) ? &ta.a : NULL;
+  o.on_oom = on_oom;
+  o.oom_ud = &oom_calls;
   errno = 0;
   mp_pool_t *p = mp_create_pool_ex(&o);
   if (p == NULL) {
@@ -355,7 +422,7 @@ static void op_create(reader_t *r) {
     return;
   }
   slots[s] = (slot_t){.pool = p, .parent = -1, .headers = (f & 16) != 0,
-                      .uses_ta = o.allocator != NULL,
+                      .uses_ta = o.allocator != NULL, .tick = ++tick,
                       .align = o.alignment ? o.alignment : _Alignof(max_align_t)};
   if (slots[s].align < 16)
     slots[s].align = 16;
@@ -370,7 +437,7 @@ static void op_child(reader_t *r) {
     return;
   mp_pool_t *c;
   int headers = 0;
-  size_t align = 16;
+  size_t align = 16, budget = 0;
   errno = 0;
   if (f & 1) {
     c = mp_create_child(slots[ps].pool, (f & 2) ? 1024 : 0);
@@ -386,17 +453,80 @@ static void op_child(reader_t *r) {
     if (f & 64)
       o.flags |= MP_POOL_WIPE;
     o.allocator = (f & 16) && slots[ps].uses_ta ? &ta.a : NULL;
+    if (f & 128) /* a budget of its own: a few nodes */
+      o.budget = budget = o.node_size * (3 + (f & 3));
     headers = (f & 8) != 0;
     align = (f & 4) ? 64 : 16;
     c = mp_create_pool_ex(&o);
   }
   if (c == NULL) {
-    check_fail(ps, errno);
+    /* The hook is called only when an ancestor's budget is crossed. */
+    CHECK(slots[ps].uses_ta || slots[ps].limited);
+    CHECK(errno == ENOMEM);
     return;
   }
   CHECK(mp_pool_parent(c) == slots[ps].pool);
   slots[s] = (slot_t){.pool = c, .parent = ps, .headers = headers,
-                      .uses_ta = slots[ps].uses_ta, .align = align};
+                      .uses_ta = slots[ps].uses_ta,
+                      .limited = slots[ps].limited || budget != 0,
+                      .budget = budget, .buf = slots[ps].buf,
+                      .buf_size = slots[ps].buf_size, .tick = ++tick,
+                      .align = align};
+}
+
+/* A root pool with a byte budget, on a caller buffer, or both. */
+static void op_create_limited(reader_t *r) {
+  int s = free_slot();
+  unsigned f = rd8(r), g = rd8(r), h = rd8(r);
+  if (s < 0)
+    return;
+  static const size_t nodes[] = {0, 1024, 2048, 4096};
+  mp_options_t o;
+  mp_options_init(&o);
+  o.node_size = nodes[(f >> 2) & 3];
+  o.flags = (f & 16) ? MP_POOL_SIZE_HEADERS : 0;
+  if (f & 32)
+    o.flags |= MP_POOL_ADAPTIVE | MP_POOL_WIPE;
+  o.large_threshold = (f & 128) ? 300 : 0;
+  o.on_oom = on_oom;
+  o.oom_ud = &oom_calls;
+  unsigned kind = f & 3; /* budget, buffer, buffer + overflow, both */
+  if (kind == 0 || kind == 3)
+    o.budget = ((size_t)g + 1) * 1024;
+  if (kind != 0) {
+    o.buffer = bufmem[s] + (h & 63); /* any alignment */
+    o.buffer_size = MP_MIN_BUFFER_SIZE + (size_t)g * 256;
+    if (o.buffer_size > BUF_BYTES - 64)
+      o.buffer_size = BUF_BYTES - 64;
+    if (o.node_size == 0 || (h & 64))
+      o.node_size = 0; /* sized from the buffer */
+    if (kind == 2)
+      o.flags |= MP_POOL_BUFFER_OVERFLOW; /* to the C library */
+  }
+  /* The counting allocator only where no buffer is: its accounting check
+   * sums the bytes pools reserve, buffer nodes included. */
+  o.allocator = (f & 64) && kind == 0 ? &ta.a : NULL;
+  errno = 0;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  if (p == NULL) {
+    if (errno == EINVAL) /* a buffer too small for one node */
+      CHECK(o.buffer != NULL &&
+            o.buffer_size < 2 * o.node_size + MP_MIN_BUFFER_SIZE);
+    else /* a budget below the first node, or the allocator failed */
+      CHECK(errno == ENOMEM && (o.budget != 0 || o.allocator != NULL));
+    return;
+  }
+  slots[s] = (slot_t){.pool = p, .parent = -1, .headers = (f & 16) != 0,
+                      .uses_ta = o.allocator != NULL, .limited = 1,
+                      .budget = o.budget, .tick = ++tick,
+                      .align = _Alignof(max_align_t) < 16
+                                   ? 16
+                                   : _Alignof(max_align_t)};
+  if (kind == 1 || kind == 3) {
+    slots[s].buf = o.buffer;
+    slots[s].buf_size = o.buffer_size;
+  }
+  CHECK(mp_pool_parent(p) == NULL);
 }
 
 static void op_alloc(reader_t *r, unsigned code) {
@@ -530,6 +660,7 @@ static void op_realloc(reader_t *r, int unsized) {
     o->align = slots[s].align;
   o->kind = o->kind == K_NALLOC ? K_NALLOC : K_ALLOC;
   o->seed = next_seed++ * 0x9e3779b9u >> 7;
+  o->tick = ++tick; /* may now lie after an outstanding mark */
   fill(o);
 }
 
@@ -594,7 +725,7 @@ static void op_cleanup(reader_t *r) {
     check_fail(s, errno);
     return;
   }
-  cls[ncls++] = (cleanup_t){.slot = s, .h = h, .expect = 0};
+  cls[ncls++] = (cleanup_t){.slot = s, .h = h, .expect = 0, .tick = ++tick};
 }
 
 static void op_objpool(reader_t *r) {
@@ -658,6 +789,82 @@ static void op_destroy(reader_t *r) {
   mp_destroy_pool(p);
 }
 
+static void op_mark(reader_t *r) {
+  int s = pick_slot(r);
+  if (s < 0 || slots[s].nmarks == MAX_MARKS)
+    return;
+  errno = 0;
+  mp_mark_t *m = mp_mark(slots[s].pool);
+  if (m == NULL) {
+    check_fail(s, errno);
+    return;
+  }
+  for (int i = 0; i < slots[s].nmarks; i++)
+    CHECK(slots[s].marks[i].m != m);
+  slots[s].marks[slots[s].nmarks++] = (mark_t){.m = m, .tick = ++tick};
+}
+
+/* Rewinds to one of the pool's outstanding marks: drops the later marks,
+ * the objects made on the pool after it, its children created after it
+ * (destroyed, their cleanups run) and its cleanups registered after it
+ * (run).  Objects from before it, and children from before it with all
+ * they hold, are untouched; check_all() verifies them. */
+static void op_rewind(reader_t *r) {
+  int s = pick_slot(r);
+  unsigned f = rd8(r);
+  if (s < 0 || slots[s].nmarks == 0)
+    return;
+  slot_t *sl = &slots[s];
+  int k = (int)(f % (unsigned)sl->nmarks);
+  unsigned long t = sl->marks[k].tick;
+  for (int c = 0; c < MAX_SLOTS; c++)
+    if (slots[c].pool != NULL && slots[c].parent == s && slots[c].tick > t)
+      forget_subtree(c);
+  for (int i = 0; i < MAX_OBJS; i++)
+    if (objs[i].slot == s && (objs[i].tick > t || objs[i].kind == K_OBJ))
+      drop_obj(&objs[i]); /* objects of an object pool: see below */
+  for (int i = 0; i < ncls; i++)
+    if (cls[i].slot == s && cls[i].tick > t) {
+      cls[i].slot = -1;
+      cls[i].expect++;
+    }
+  /* The object pool's free list may now point at released memory: forget
+   * it (its memory stays the pool's) and the objects it handed out. */
+  sl->op = NULL;
+  mp_mark_t *m = sl->marks[k].m;
+  for (int i = k; i < sl->nmarks; i++)
+    drop_mark(sl->marks[i].m);
+  sl->nmarks = k;
+  CHECK(mp_rewind(sl->pool, m) == 0);
+}
+
+/* Rewinds to a mark the pool does not hold: one dropped by a rewind or a
+ * reset, or another pool's.  Refused with EINVAL, nothing changed. */
+static void op_bad_rewind(reader_t *r) {
+  int s = pick_slot(r);
+  unsigned f = rd8(r);
+  /* Hardened and debug builds abort on these (tests/test_hardened.c). */
+  if (s < 0 ||
+      (mpool_build_flags() & (MPOOL_BUILD_HARDENED | MPOOL_BUILD_DEBUG)))
+    return;
+  mp_mark_t *m = NULL;
+  if (f & 1) {
+    int c = (int)((f >> 1) % MAX_SLOTS);
+    if (c != s && slots[c].pool != NULL && slots[c].nmarks > 0)
+      m = slots[c].marks[(f >> 3) % (unsigned)slots[c].nmarks].m;
+  } else if (nstale > 0) {
+    m = stale[(f >> 1) % (unsigned)(nstale < MAX_STALE ? nstale : MAX_STALE)];
+  }
+  if (m == NULL)
+    return;
+  for (int i = 0; i < slots[s].nmarks; i++)
+    if (slots[s].marks[i].m == m)
+      return; /* a new mark at a dropped one's address: a valid mark */
+  errno = 0;
+  CHECK(mp_rewind(slots[s].pool, m) == -1);
+  CHECK(errno == EINVAL);
+}
+
 static void op_fail(reader_t *r) {
   unsigned f = rd8(r);
   ta.fail_at = (f & 128) ? -1 : ta.calls + (long)(f & 15);
@@ -679,9 +886,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ncls = 0;
   live_bytes = 0;
   next_seed = 1;
+  tick = 0;
+  nstale = 0;
+  oom_calls = 0;
 
   for (cur_op = 0; cur_op < MAX_OPS && r.p < r.end; cur_op++) {
     unsigned code = rd8(&r);
+    oom_before = oom_calls;
     switch (code % 16) {
     case 0: op_create(&r); break;
     case 1: op_child(&r); break;
@@ -696,7 +907,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 12: op_reset(&r); break;
     case 13: op_destroy(&r); break;
     case 14: op_fail(&r); break;
-    default: op_alloc(&r, code >> 4); break;
+    default: /* 15: the newer operations in the upper half */
+      switch (code >> 4) {
+      case 8: case 9: case 10: op_mark(&r); break;
+      case 11: case 12: op_rewind(&r); break;
+      case 13: op_bad_rewind(&r); break;
+      case 14: case 15: op_create_limited(&r); break;
+      default: op_alloc(&r, code >> 4); break;
+      }
+      break;
     }
     check_all();
   }

@@ -240,7 +240,10 @@ typedef struct mp_options_s {
    *  use or free other pools that are not ancestors or descendants of this
    *  one; it must not call any function that changes this pool or its
    *  relatives (no allocation, free, reset or destroy), and it must not
-   *  longjmp out.  Not called when creating a pool fails. */
+   *  longjmp out.  Creating a child whose first node would cross an
+   *  ancestor's budget calls the hook of that ancestor (the nearest such
+   *  one), as on_oom(ancestor, size, its oom_ud) with the bytes the child
+   *  needed; other failures to create a pool call no hook. */
   void (*on_oom)(mp_pool_t *pool, size_t size, void *ud);
   /** Passed to on_oom as `ud` (=NULL). */
   void *oom_ud;

@@ -135,18 +135,26 @@ static void uncarve(void *p, size_t size) {
 }
 #endif
 
-void *mp__os_alloc(size_t size, size_t align) {
+/* A block from the system; carved only if `carve_ok`, for callers that
+ * give the alignment back to mp__os_free(). */
+static void *os_alloc(size_t size, size_t align, bool carve_ok) {
   void *p = NULL;
   atomic_fetch_add_explicit(&os_alloc_calls, 1, memory_order_relaxed);
 #ifdef MAP_ANONYMOUS
   if (size >= MP_MMAP_THRESHOLD)
     return map_aligned(size, align);
-  if (carvable(size, align))
+  if (carve_ok && carvable(size, align))
     return carve(size);
+#else
+  (void)carve_ok;
 #endif
   if (posix_memalign(&p, align, size) != 0)
     return NULL;
   return p;
+}
+
+void *mp__os_alloc(size_t size, size_t align) {
+  return os_alloc(size, align, true);
 }
 
 void mp__os_free(void *p, size_t size, size_t align) {
@@ -166,15 +174,17 @@ void mp__os_free(void *p, size_t size, size_t align) {
   free(p);
 }
 
+/* The C library's aligned allocation as a backing allocator, for the
+ * pools that reach it through mp_allocator_t (a buffer pool's overflow):
+ * its free is told no alignment, so nothing it hands out is carved. */
 static void *default_alloc(void *ud, size_t size, size_t align) {
   (void)ud;
-  return mp__os_alloc(size, align);
+  return os_alloc(size, align, false);
 }
 
 static void default_free(void *ud, void *p, size_t size) {
   (void)ud;
-  /* Blocks the pools ask for by size alone are not carved ones. */
-  mp__os_free(p, size, MP_GRANULE);
+  mp__os_free(p, size, MP_GRANULE); /* never a carved block */
 }
 
 const mp_allocator_t mp__default_allocator = {default_alloc, default_free,

@@ -118,6 +118,17 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
   return 0;
 }
 
+/* The first pool of the budget chain from `first` up that has no room for
+ * n more bytes (the nearest one if others took its room meanwhile). */
+static mp_pool_t *crossed_budget(mp_pool_t *first, size_t n) {
+  for (mp_pool_t *q = first; q != NULL; q = q->bud.up) {
+    size_t cur = atomic_load_explicit(&q->bud.charged, memory_order_relaxed);
+    if (n > q->bud.limit || cur > q->bud.limit - n)
+      return q;
+  }
+  return first;
+}
+
 /* Bytes of the block an adaptive pool keeps its struct in. */
 static size_t struct_block(const mp_pool_t *pool) {
   return mp__block_size(pool, sizeof(mp_pool_t), MP_GRANULE);
@@ -147,9 +158,14 @@ static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
   bool apart = (s->flags & MP_F_ADAPT) != 0;
   size_t first = s->node_size + (apart ? struct_block(s) : 0);
   mp_pool_t *above = s->bud.first;
-  if ((s->bud.limit != 0 && s->bud.limit < first) ||
-      (above != NULL && !mp__budget_take(above, first)))
+  if (s->bud.limit != 0 && s->bud.limit < first)
     return mp__fail(ENOMEM);
+  if (above != NULL && !mp__budget_take(above, first)) {
+    /* An ancestor ran out of budget: its hook hears of it, as for any
+     * other request over its budget. */
+    mp__oom(crossed_budget(above, first), first);
+    return NULL;
+  }
   mp_pool_t *pool = NULL;
   struct mp_node *n = NULL;
   if (apart && (pool = mp__block_get(s, struct_block(s),

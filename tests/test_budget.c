@@ -152,9 +152,56 @@ static void children_draw_on_parent(void **state) {
   /* A child cannot even be created over the parent's budget. */
   mp_pool_t *fill = budget_pool(p, 32768, 0, NULL);
   assert_non_null(fill);
+  int before = h.calls;
   mp_pool_t *more = budget_pool(p, 32768, 0, NULL);
   assert_null(more);
   assert_int_equal(errno, ENOMEM);
+  assert_int_equal(h.calls, before + 1); /* the parent's hook heard of it */
+  assert_ptr_equal(h.last_pool, p);
+  assert_int_equal(h.last_size, 32768);
+  mp_destroy_pool(p);
+}
+
+/* Creating a child whose first node would cross an ancestor's budget calls
+ * the hook of that ancestor, with the ancestor and the bytes the child
+ * needed; the child's own hook and its parent's are not called, and a
+ * child whose own budget is below one node fails without a hook. */
+static void child_over_budget_calls_hook(void **state) {
+  (void)state;
+  struct hook h = {0}, hc = {0};
+  mp_pool_t *p = budget_pool(NULL, 4096, 3 * 4096, &h);
+  assert_non_null(p);
+  mp_pool_t *c = budget_pool(p, 4096, 0, &hc); /* no budget of its own */
+  assert_non_null(c);
+  mp_pool_t *g = budget_pool(c, 4096, 0, NULL); /* p's budget now full */
+  assert_non_null(g);
+  assert_int_equal(stats(p, 0).budget_used, 3 * 4096);
+  errno = 0;
+  assert_null(budget_pool(c, 4096, 0, NULL));
+  assert_int_equal(errno, ENOMEM);
+  assert_int_equal(h.calls, 1);
+  assert_ptr_equal(h.last_pool, p);
+  assert_int_equal(h.last_size, 4096);
+  assert_int_equal(h.used_seen, 3 * 4096); /* nothing was taken */
+  assert_int_equal(hc.calls, 0);
+  errno = 0;
+  assert_null(mp_create_child(g, 1024)); /* a grandchild of c: the same */
+  assert_int_equal(errno, ENOMEM);
+  assert_int_equal(h.calls, 2);
+  assert_int_equal(h.last_size, MP_MIN_NODE_SIZE);
+  assert_int_equal(hc.calls, 0);
+  /* A budget below the child's own first node: no hook. */
+  mp_destroy_pool(g);
+  errno = 0;
+  assert_null(budget_pool(c, 4096, 1024, &hc));
+  assert_int_equal(errno, ENOMEM);
+  assert_int_equal(h.calls, 2);
+  assert_int_equal(hc.calls, 0);
+  /* Once there is room again, creation succeeds and calls nothing. */
+  g = mp_create_child(c, 4096);
+  assert_non_null(g);
+  assert_int_equal(h.calls, 2);
+  assert_int_equal(stats(p, 0).budget_used, 3 * 4096);
   mp_destroy_pool(p);
 }
 
@@ -305,6 +352,7 @@ int main(void) {
       cmocka_unit_test(limit_hit),
       cmocka_unit_test(zero_and_tiny),
       cmocka_unit_test(children_draw_on_parent),
+      cmocka_unit_test(child_over_budget_calls_hook),
       cmocka_unit_test(frees_and_resets_give_back),
       cmocka_unit_test(shared_pool_budget),
       cmocka_unit_test(children_on_threads),

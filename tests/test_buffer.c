@@ -186,6 +186,44 @@ static void overflow_to_allocator(void **state) {
   assert_int_equal(t.live_bytes, 0);
 }
 
+/* Overflow to the C library (no allocator given) with nodes of a page
+ * and more: such nodes, aligned to their size, must go back the way they
+ * came (they were once freed as ordinary heap blocks and crashed). */
+static void overflow_to_c_library(void **state) {
+  (void)state;
+  static unsigned char buf[16384];
+  for (size_t node = 4096; node <= 65536; node *= 4) {
+    mp_options_t o;
+    mp_options_init(&o);
+    o.node_size = node;
+    o.large_threshold = 0;
+    o.buffer = buf;
+    o.buffer_size = node == 4096 ? sizeof buf : MP_MIN_BUFFER_SIZE;
+    o.flags = MP_POOL_BUFFER_OVERFLOW;
+    if (node > 4096) /* a buffer too small for the node: the struct only */
+      o.flags |= MP_POOL_ADAPTIVE;
+    mp_pool_t *p = mp_create_pool_ex(&o);
+    if (p == NULL) { /* the buffer holds no node of this size */
+      assert_int_equal(errno, EINVAL);
+      o.buffer_size = sizeof buf;
+      o.node_size = 4096;
+      p = mp_create_pool_ex(&o);
+    }
+    assert_non_null(p);
+    for (int i = 0; i < 200; i++) { /* many nodes past the buffer */
+      unsigned char *q = mp_alloc(p, 500);
+      assert_non_null(q);
+      memset(q, i, 500);
+    }
+    mp_stats_t st = {.size = sizeof st};
+    assert_int_equal(mp_stats(p, &st, 0), 0);
+    assert_true(st.bytes_reserved > sizeof buf); /* it overflowed */
+    mp_reset_pool(p);
+    assert_non_null(mp_alloc(p, 100));
+    mp_destroy_pool(p); /* gives the overflow nodes back */
+  }
+}
+
 /* Children take their memory from the parent's buffer; a child may have a
  * buffer of its own. */
 static void children_share_the_buffer(void **state) {
@@ -340,6 +378,7 @@ int main(void) {
       cmocka_unit_test(static_buffer),
       cmocka_unit_test(reuse_inside_buffer),
       cmocka_unit_test(overflow_to_allocator),
+      cmocka_unit_test(overflow_to_c_library),
       cmocka_unit_test(children_share_the_buffer),
       cmocka_unit_test(shared_buffer_pool),
       cmocka_unit_test(children_on_threads),

@@ -5,6 +5,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include "test_fork.h"
 #include "test_util.h"
 
 #include <limits.h>
@@ -164,7 +165,10 @@ static void sizes(void **state) {
  * mp_free_sized. */
 static void resize_sizes(void **state) {
   (void)state;
-  SKIP_IF_HARDENED();
+  if (mpool_build_flags() & MPOOL_BUILD_DEBUG) { /* checks every size */
+    print_message("skipped: a debug build aborts on a wrong size\n");
+    skip();
+  }
   mp_pool_t *p = mp_create_pool(0);
   volatile size_t big = SIZE_MAX;
   void *x = mp_alloc(p, 8), *l = mp_alloc(p, 100000);
@@ -183,8 +187,10 @@ static void resize_sizes(void **state) {
   assert_null(mp_allocf(p, NULL, 0, 0)); /* free of NULL: nothing */
   assert_int_equal(errno, 0);
   void *y = mp_alloc(p, 8);
-  FAILS_INT(mp_free_sized(p, y, big), EINVAL);
-  FAILS_INT(mp_free_sized(p, y, 100000), EINVAL);
+  if (!bad_frees_abort()) { /* hardened: test_hardened */
+    FAILS_INT(mp_free_sized(p, y, big), EINVAL);
+    FAILS_INT(mp_free_sized(p, y, 100000), EINVAL);
+  }
   assert_int_equal(mp_free_sized(p, y, 8), 0);
   assert_int_equal(mp_free_sized(p, NULL, 8), 0);
   assert_int_equal(mp_free(p, NULL), 0);
@@ -348,6 +354,158 @@ static void other_calls(void **state) {
   mp_destroy_pool(p);
 }
 
+/* Row "a destroyed pool, a child after its parent's reset": undefined,
+ * and AddressSanitizer builds, which poison released pool memory, report
+ * it (other builds cannot check it without reading freed memory). */
+static void reset_destroyed(void *arg) {
+  mp_pool_t *p = arg;
+  mp_destroy_pool(p);
+  mp_reset_pool(p);
+}
+
+static void destroy_orphan(void *arg) {
+  mp_pool_t *p = arg;
+  mp_pool_t *c = mp_create_child(p, 0);
+  mp_reset_pool(p);
+  mp_destroy_pool(c);
+}
+
+static void stale_pool_reported(void **state) {
+  (void)state;
+  if (!(mpool_build_flags() & MPOOL_BUILD_ASAN)) {
+    print_message("skipped: only AddressSanitizer builds see it\n");
+    skip();
+  }
+  void (*const bugs[])(void *) = {reset_destroyed, destroy_orphan};
+  for (size_t i = 0; i < sizeof bugs / sizeof bugs[0]; i++) {
+    mp_pool_t *p = mp_create_pool(0);
+    assert_non_null(p);
+    child_result_t r;
+    assert_int_equal(run_child(bugs[i], p, &r), 0);
+    assert_true(child_failed(&r));
+    assert_non_null(strstr(r.err, "AddressSanitizer: use-after-poison"));
+    mp_destroy_pool(p); /* the parent's copy was never touched */
+  }
+}
+
+/* Row "an object put twice": the object pool hands it out twice. */
+static void objpool_double_put(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(0);
+  mp_objpool_t *op = mp_objpool_create(p, 32, 0);
+  assert_non_null(op);
+  void *a = mp_objpool_get(op);
+  assert_non_null(a);
+  assert_int_equal(mp_objpool_put(op, a), 0);
+  assert_int_equal(mp_objpool_put(op, a), 0);
+  assert_ptr_equal(mp_objpool_get(op), a);
+  assert_ptr_equal(mp_objpool_get(op), a);
+  mp_destroy_pool(p);
+}
+
+static int first_ran, second_ran;
+static void first_fn(void *d) { (void)d; first_ran++; }
+static void second_fn(void *d) { (void)d; second_ran++; }
+
+/* Row "a handle whose record a later mp_cleanup_add reused": the old
+ * handle is the new cleanup's. */
+static void cleanup_record_reused(void **state) {
+  (void)state;
+  first_ran = second_ran = 0;
+  mp_pool_t *p = mp_create_pool(0);
+  mp_cleanup_t *c1 = mp_cleanup_add(p, first_fn, NULL);
+  assert_non_null(c1);
+  assert_int_equal(mp_cleanup_remove(p, c1), 0);
+  mp_cleanup_t *c2 = mp_cleanup_add(p, second_fn, NULL);
+  assert_ptr_equal(c2, c1); /* the record is reused */
+  assert_int_equal(mp_cleanup_run(p, c1), 0); /* runs the new one */
+  assert_int_equal(first_ran, 0);
+  assert_int_equal(second_ran, 1);
+  mp_destroy_pool(p);
+  assert_int_equal(second_ran, 1); /* ran once */
+}
+
+/* Row "result longer than INT_MAX": a width past INT_MAX, which
+ * vsnprintf() refuses at once (counting 2 GiB of output would take
+ * seconds). */
+static void printf_too_long(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(0);
+  const char *volatile fmt = "%2147483648d"; /* not checked at compile time */
+  char *(*volatile pf)(mp_pool_t *, const char *, ...) = mp_printf;
+  FAILS(pf(p, fmt, 1), EOVERFLOW);
+  assert_string_equal(mp_printf(p, "%d", 7), "7"); /* still usable */
+  mp_destroy_pool(p);
+}
+
+/* Row "st->size larger than the library's struct": the library fills its
+ * fields, zeroes the rest up to st->size, and says how much it filled. */
+static void stats_size_larger(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(0);
+  union {
+    mp_stats_t st;
+    unsigned char bytes[sizeof(mp_stats_t) + 64];
+  } u;
+  memset(&u, 0xff, sizeof u);
+  u.st.size = sizeof u;
+  assert_int_equal(mp_stats(p, &u.st, 0), 0);
+  assert_int_equal(u.st.size, sizeof(mp_stats_t));
+  for (size_t i = sizeof(mp_stats_t); i < sizeof u; i++)
+    assert_int_equal(u.bytes[i], 0);
+  assert_true(u.st.nodes >= 1);
+  mp_destroy_pool(p);
+}
+
+/* Rows of mp_check, mp_pool_handoff, mp_set_site, mpool_build_flags and
+ * the block cache calls. */
+static void debug_and_library_calls(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(0), *q = mp_create_pool(0);
+  char local = 0;
+  char *x = mp_alloc(q, 8);
+  char *l = mp_alloc(p, 100000);
+  FAILS_INT(mp_check(NULL, &local), EINVAL);
+  assert_int_equal(mp_check(p, NULL), MP_PTR_UNKNOWN);
+  assert_int_equal(mp_check(p, &local), MP_PTR_UNKNOWN);
+  assert_int_equal(mp_check(p, x), MP_PTR_UNKNOWN); /* another pool's */
+  assert_int_equal(mp_check(p, l + 50000), MP_PTR_LIVE);
+  assert_int_equal(mp_free(p, l), 0);
+  /* A freed large block: stale while a debug build keeps it in its
+   * quarantine, unknown elsewhere. */
+  assert_int_equal(mp_check(p, l), (mpool_build_flags() & MPOOL_BUILD_DEBUG)
+                                       ? MP_PTR_STALE
+                                       : MP_PTR_UNKNOWN);
+  FAILS_INT(mp_pool_handoff(NULL), EINVAL);
+  assert_int_equal(mp_pool_handoff(p), 0);
+  assert_non_null(mp_alloc(p, 8)); /* the next caller owns it */
+  mp_set_site(NULL, -1); /* clears the site; never an error */
+  mp_set_site("edge.c", INT_MAX);
+  assert_non_null(mp_alloc(p, 8));
+  unsigned known = MPOOL_BUILD_HARDENED | MPOOL_BUILD_VALGRIND |
+                   MPOOL_BUILD_ASAN | MPOOL_BUILD_DEBUG;
+  assert_int_equal(mpool_build_flags() & ~known, 0);
+  mpool_cache_stats_t cs;
+  FAILS_INT(mpool_cache_stats(NULL), EINVAL);
+  cs.size = MPOOL_CACHE_STATS_MIN_SIZE - 1;
+  FAILS_INT(mpool_cache_stats(&cs), EINVAL);
+  cs.size = MPOOL_CACHE_STATS_MIN_SIZE;
+  assert_int_equal(mpool_cache_stats(&cs), 0);
+  assert_int_equal(cs.size, MPOOL_CACHE_STATS_MIN_SIZE);
+  /* Every bound is valid: 0 turns the cache off, SIZE_MAX unbounds it. */
+  assert_int_equal(mpool_cache_set_limit(0), 0);
+  cs.size = sizeof cs;
+  assert_int_equal(mpool_cache_stats(&cs), 0);
+  assert_int_equal(cs.back_limit, 0);
+  assert_int_equal(cs.back_bytes, 0);
+  assert_int_equal(mpool_cache_set_limit(SIZE_MAX), 0);
+  assert_int_equal(mpool_cache_stats(&cs), 0);
+  assert_int_equal(cs.back_limit, SIZE_MAX);
+  assert_int_equal(mpool_cache_set_limit((size_t)64 << 20), 0); /* default */
+  mp_destroy_pool(q);
+  mp_destroy_pool(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hdr_memalign_near_node_size),
@@ -359,6 +517,12 @@ int main(void) {
       cmocka_unit_test(create_options),
       cmocka_unit_test(foreign_and_double),
       cmocka_unit_test(other_calls),
+      cmocka_unit_test(stale_pool_reported),
+      cmocka_unit_test(objpool_double_put),
+      cmocka_unit_test(cleanup_record_reused),
+      cmocka_unit_test(printf_too_long),
+      cmocka_unit_test(stats_size_larger),
+      cmocka_unit_test(debug_and_library_calls),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

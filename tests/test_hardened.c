@@ -81,6 +81,7 @@ static void foreign_free_sized_aborts(void **state) {
   mp_destroy_pool(b.pool);
 }
 
+/* mp_free() of b->p (a large block, or any pointer). */
 static void free_large(void *arg) {
   struct bug *b = arg;
   (void)mp_free(b->pool, b->p);
@@ -99,6 +100,141 @@ static void double_free_large_aborts(void **state) {
            (void *)b.p, (void *)b.pool);
   expect_abort(free_large, &b, line);
   mp_destroy_pool(b.pool);
+}
+
+/* Row "double free of a small object, pool with size headers". */
+static void header_double_free_aborts(void **state) {
+  (void)state;
+  struct bug b;
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SIZE_HEADERS;
+  b.pool = mp_create_pool_ex(&o);
+  assert_non_null(b.pool);
+  b.p = mp_alloc(b.pool, 40);
+  b.q = mp_alloc(b.pool, 40); /* keeps p off the bump pointer */
+  assert_int_equal(mp_free(b.pool, b.p), 0);
+  char line[200];
+  snprintf(line, sizeof line, "mpool: mp_free: double free of %p (pool %p)\n",
+           (void *)b.p, (void *)b.pool);
+  expect_abort(free_large, &b, line);
+  mp_destroy_pool(b.pool);
+}
+
+static void allocf_free_one(void *arg) {
+  struct bug *b = arg;
+  (void)mp_allocf(b->pool, b->p, 8, 0);
+}
+
+/* Rows "foreign pointer" of mp_free and mp_allocf: heap and stack memory,
+ * and a pointer inside a large block. */
+static void foreign_free_aborts(void **state) {
+  (void)state;
+  struct bug b;
+  unsigned char local[32];
+  unsigned char *heap = malloc(64);
+  assert_non_null(heap);
+  b.pool = mp_create_pool(0);
+  unsigned char *large = mp_alloc(b.pool, 100000);
+  assert_non_null(large);
+  /* Stack and heap memory, a pointer inside a large block, and the pool's
+   * own struct (in its first node, before the objects). */
+  unsigned char *bad[] = {local, heap, large + 16, (unsigned char *)b.pool};
+  char line[200];
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    b.p = bad[i];
+    snprintf(line, sizeof line,
+             "mpool: mp_free: free of a pointer the pool does not own: %p "
+             "(pool %p)\n",
+             (void *)b.p, (void *)b.pool);
+    expect_abort(free_large, &b, line);
+    snprintf(line, sizeof line,
+             "mpool: mp_free_sized: free of a pointer the pool does not own: "
+             "%p (pool %p)\n",
+             (void *)b.p, (void *)b.pool);
+    expect_abort(allocf_free_one, &b, line); /* nsize 0 frees */
+  }
+  free(heap);
+  mp_destroy_pool(b.pool);
+}
+
+static void free_sized_large(void *arg) {
+  struct bug *b = arg;
+  (void)mp_free_sized(b->pool, b->p, 10000);
+}
+
+/* Row "double free of a large block" of mp_free_sized. */
+static void double_free_sized_large_aborts(void **state) {
+  (void)state;
+  struct bug b;
+  b.pool = mp_create_pool(4096);
+  b.p = mp_alloc(b.pool, 10000);
+  assert_int_equal(mp_free_sized(b.pool, b.p, 10000), 0);
+  char line[200];
+  snprintf(line, sizeof line,
+           "mpool: mp_free_sized: free of a pointer the pool does not own: "
+           "%p (pool %p)\n",
+           (void *)b.p, (void *)b.pool);
+  expect_abort(free_sized_large, &b, line);
+  mp_destroy_pool(b.pool);
+}
+
+static void free_sized_impossible(void *arg) {
+  struct bug *b = arg;
+  (void)mp_free_sized(b->pool, b->p, (size_t)(uintptr_t)b->q);
+}
+
+/* Row "SIZE_MAX, or a size larger than any small object can have": no
+ * object of the pool starts at p with that size. */
+static void impossible_size_aborts(void **state) {
+  (void)state;
+  struct bug b;
+  b.pool = mp_create_pool(0);
+  b.p = mp_alloc(b.pool, 8);
+  assert_non_null(mp_alloc(b.pool, 8));
+  char line[200];
+  snprintf(line, sizeof line,
+           "mpool: mp_free_sized: free of a pointer the pool does not own: "
+           "%p (pool %p)\n",
+           (void *)b.p, (void *)b.pool);
+  b.q = (unsigned char *)(uintptr_t)SIZE_MAX;
+  expect_abort(free_sized_impossible, &b, line);
+  b.q = (unsigned char *)(uintptr_t)100000;
+  expect_abort(free_sized_impossible, &b, line);
+  mp_destroy_pool(b.pool);
+}
+
+/* The rows where a hardened build reports as a release build does:
+ * resizing a foreign pointer, mp_free() twice of a small object in a pool
+ * without size headers. */
+static void bad_resizes_fail(void **state) {
+  (void)state;
+  assert_true(mpool_build_flags() & MPOOL_BUILD_HARDENED);
+  mp_pool_t *p = mp_create_pool(0), *q = mp_create_pool(0);
+  char stack[32];
+  void *x = mp_alloc(p, 8), *l = mp_alloc(p, 100000);
+  errno = 0;
+  assert_null(mp_realloc(p, stack, 8, 16));
+  assert_int_equal(errno, EINVAL);
+  errno = 0;
+  assert_null(mp_realloc(q, x, 8, 16));
+  assert_int_equal(errno, EINVAL);
+  errno = 0;
+  assert_null(mp_realloc_unsized(p, stack, 16));
+  assert_int_equal(errno, EINVAL);
+  errno = 0;
+  assert_null(mp_realloc_unsized(q, l, 16));
+  assert_int_equal(errno, EINVAL);
+  errno = 0;
+  assert_null(mp_realloc_unsized(p, x, 16)); /* small, no headers */
+  assert_int_equal(errno, EINVAL);
+  errno = 0;
+  assert_null(mp_allocf(q, x, 8, 16));
+  assert_int_equal(errno, EINVAL);
+  assert_int_equal(mp_free(p, x), 0); /* does nothing: twice is harmless */
+  assert_int_equal(mp_free(p, x), 0);
+  mp_destroy_pool(q);
+  mp_destroy_pool(p);
 }
 
 static void corrupt_link_then_free(void *arg) {
@@ -502,6 +638,11 @@ int main(void) {
       cmocka_unit_test(double_free_into_bump_space_aborts),
       cmocka_unit_test(foreign_free_sized_aborts),
       cmocka_unit_test(double_free_large_aborts),
+      cmocka_unit_test(header_double_free_aborts),
+      cmocka_unit_test(foreign_free_aborts),
+      cmocka_unit_test(double_free_sized_large_aborts),
+      cmocka_unit_test(impossible_size_aborts),
+      cmocka_unit_test(bad_resizes_fail),
       cmocka_unit_test(corrupted_free_list_aborts),
       cmocka_unit_test(corrupted_node_header_aborts),
       cmocka_unit_test(corrupted_large_header_aborts),
