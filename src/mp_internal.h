@@ -559,6 +559,9 @@ int mp__life_reset(mp_pool_t *pool);
 int mp__life_destroy(mp_pool_t *pool);
 void mp__life_rewind(mp_pool_t *pool, uint64_t seq);
 
+/* mark.c: forgets every outstanding mark (a reset or destroy). */
+void mp__marks_drop(mp_pool_t *pool);
+
 /* shared.c: pools many threads use at once (MP_POOL_SHARED).  A shared
  * pool's handle is a struct of its own whose window is always empty and
  * whose flags say MP_F_SHARED; each public entry point that reaches pool

@@ -1,8 +1,8 @@
 /*
  * AddressSanitizer cooperation: pool memory outside live objects is
- * poisoned, so ASan reports uses after reset, after free and overflows into
- * the red zone after an object.  Each bug runs in a child process; in
- * builds without ASan the tests skip themselves.
+ * poisoned, so ASan reports uses after reset, rewind and free, and
+ * overflows into the red zone after an object.  Each bug runs in a child
+ * process; in builds without ASan the tests skip themselves.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -45,6 +45,34 @@ static void use_after_reset_reported(void **state) {
   SKIP_UNLESS_ASAN();
   child_result_t r;
   assert_int_equal(run_child(use_after_reset, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+}
+
+/* A rewind gives back what came after the mark: the rest of the mark's
+ * node (arg NULL) and the nodes entered since (arg &in_later_node). */
+static int in_later_node;
+
+static void use_after_rewind(void *arg) {
+  mp_pool_t *p = mp_create_pool(1024);
+  unsigned char *keep = mp_alloc(p, 32);
+  mp_mark_t *m = mp_mark(p);
+  unsigned char *a = mp_alloc(p, 32);
+  for (int i = 0; i < 40; i++) /* into nodes entered after the mark */
+    (void)mp_alloc(p, 100);
+  unsigned char *later = mp_alloc(p, 32);
+  keep[0] = a[0] = later[0] = 1;
+  mp_rewind(p, m);
+  sink = keep[0]; /* made before the mark: still there */
+  sink = arg == NULL ? a[0] : later[0];
+}
+
+static void use_after_rewind_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(use_after_rewind, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+  assert_int_equal(run_child(use_after_rewind, &in_later_node, &r), 0);
   expect_report(&r, "use-after-poison");
 }
 
@@ -144,6 +172,16 @@ static void library_paths_are_clean(void **state) {
     assert_string_equal(s, round == 0 ? "round-0" : round == 1 ? "round-1"
                                                                : "round-2");
     assert_string_equal(mp_strdup(p, "x"), "x");
+    /* What a rewind keeps stays usable, and so does what it gives back
+     * once it is handed out again. */
+    mp_mark_t *m = mp_mark(p);
+    assert_non_null(m);
+    for (int i = 0; i < 32; i++)
+      memset(mp_alloc(p, 90), 2, 90);
+    assert_int_equal(mp_rewind(p, m), 0);
+    memset(v[1], 3, 200);
+    for (int i = 0; i < 32; i++)
+      memset(mp_alloc(p, 90), 4, 90);
     mp_reset_pool(p);
   }
   mp_destroy_pool(p);
@@ -152,6 +190,7 @@ static void library_paths_are_clean(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(use_after_reset_reported),
+      cmocka_unit_test(use_after_rewind_reported),
       cmocka_unit_test(use_after_free_sized_reported),
       cmocka_unit_test(use_after_free_large_reported),
       cmocka_unit_test(overflow_into_red_zone_reported),

@@ -23,6 +23,14 @@ int main(int argc, char **argv) {
     a[0] = 1;
     mp_reset_pool(p);
     sink = a[0];
+  } else if (strcmp(mode, "use-after-rewind") == 0) {
+    unsigned char *keep = mp_alloc(p, 32);
+    mp_mark_t *m = mp_mark(p);
+    unsigned char *a = mp_alloc(p, 32);
+    keep[0] = a[0] = 1;
+    mp_rewind(p, m);
+    sink = keep[0]; /* made before the mark: still there */
+    sink = a[0];
   } else if (strcmp(mode, "use-after-free") == 0) {
     unsigned char *a = mp_alloc(p, 64);
     unsigned char *b = mp_alloc(p, 64);
