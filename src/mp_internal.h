@@ -9,7 +9,8 @@
  *                           a block of its own with a checked red zone,
  *                           call sites, quarantine, ownership (debug.c)
  *   MP_QUARANTINE_RESETS    debug builds: resets a released block stays
- *                           in quarantine (=4)
+ *                           in quarantine (=4; page-protected without a
+ *                           memory tool when it holds a page or more)
  *   MP_QUARANTINE_BYTES     debug builds: bytes each pool's quarantine
  *                           holds at most (=8 MiB)
  *
@@ -178,7 +179,7 @@ struct mp_large {
   unsigned char small;    /* a request at or below the pool's threshold */
   unsigned char internal; /* the library's own record: no leak report */
   unsigned char why;      /* in quarantine: MP_Q_FREE, _RESET or _REWIND */
-  unsigned char shrunk;   /* made smaller by mp_realloc() in place */
+  unsigned char bits;     /* MP_DBG_SHRUNK, MP_DBG_GUARDED */
 #endif
 };
 
@@ -485,7 +486,8 @@ __attribute__((noreturn, cold, format(printf, 2, 3)))
 void mp__dbg_fail(const char *fn, const char *fmt, ...);
 void mp__dbg_init(mp_pool_t *pool, unsigned opt_flags);
 void mp__dbg_own(mp_pool_t *pool, const char *fn);
-size_t mp__dbg_block_size(size_t hdr, size_t size);
+size_t mp__dbg_block_layout(const mp_pool_t *pool, size_t size, size_t *hdr,
+                            size_t *align);
 void *mp__dbg_block_get(mp_pool_t *pool, size_t size, size_t align);
 void mp__dbg_block_put(mp_pool_t *pool, void *b, size_t size, size_t align);
 void mp__dbg_on_alloc(struct mp_large *l, bool small);
