@@ -94,6 +94,34 @@ static void use_after_free_sized_reported(void **state) {
   expect_report(&r, "use-after-poison");
 }
 
+/* With size headers mp_free() frees a small object: the object and its
+ * header (arg &at_header) are poisoned. */
+static int at_header;
+
+static void use_after_free_headers(void *arg) {
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SIZE_HEADERS;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  unsigned char *a = mp_alloc(p, 48);
+  unsigned char *b = mp_alloc(p, 48); /* a is not the newest */
+  a[0] = b[0] = 1;
+  mp_free(p, a);
+  sink = arg == NULL ? a[8] : a[-1]; /* the object, or its header */
+}
+
+static void use_after_free_headers_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(use_after_free_headers, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+  if (mpool_build_flags() & MPOOL_BUILD_DEBUG)
+    return; /* a block each: its header is the library's, not poisoned */
+  assert_int_equal(run_child(use_after_free_headers, &at_header, &r), 0);
+  expect_report(&r, "use-after-poison");
+}
+
 static void use_after_free_large(void *arg) {
   (void)arg;
   mp_pool_t *p = mp_create_pool(4096);
@@ -192,6 +220,7 @@ int main(void) {
       cmocka_unit_test(use_after_reset_reported),
       cmocka_unit_test(use_after_rewind_reported),
       cmocka_unit_test(use_after_free_sized_reported),
+      cmocka_unit_test(use_after_free_headers_reported),
       cmocka_unit_test(use_after_free_large_reported),
       cmocka_unit_test(overflow_into_red_zone_reported),
       cmocka_unit_test(use_after_destroy_reported),
