@@ -1109,7 +1109,10 @@ MP_API int mp_report(const mp_pool_t *pool, FILE *out);
  * red zone that is checked when the object is freed, reset or destroyed;
  * keep released memory in a quarantine (MP_QUARANTINE_RESETS = 4 resets,
  * at most 8 MiB per pool), poisoned for AddressSanitizer and Valgrind and
- * checked for writes when it leaves; check the size passed to
+ * checked for writes when it leaves (without those tools, the pages of
+ * objects of a page or more from the default allocator are protected
+ * meanwhile, so a stale read or write of them raises SIGSEGV; a stale read
+ * of a smaller object is not caught); check the size passed to
  * mp_free_sized() and mp_realloc(); abort on double frees and foreign
  * pointers; and check that each call that changes an ordinary pool comes
  * from the thread that owns it.  Every failed check prints one line on

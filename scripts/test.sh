@@ -3,7 +3,8 @@
 # suite against the shared library built source by source (MPOOL_UNITY=OFF),
 # clang with ASan+UBSan, clang with TSan,
 # Valgrind memcheck (plain, and with the library's mempool client requests),
-# a hardened build and a debug build with ASan+UBSan (each replays the fuzz
+# a hardened build, a debug build with ASan+UBSan and one without a memory
+# tool, where quarantined pages are protected (each replays the fuzz
 # corpus); fuzzes for two
 # minutes (fuzz/run.sh); then checks the shared library's exported symbols,
 # builds programs against an installed copy (scripts/consumer-test.sh) and
@@ -45,6 +46,7 @@ config valgrind gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_TEST_VALGRIND=ON -DMPOOL_TE
 config valgrind-mempool gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_VALGRIND=ON -DMPOOL_TEST_VALGRIND=ON
 config hardened gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_HARDENED=ON
 config debug clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON -DMPOOL_SANITIZE=address,undefined
+config debug-plain gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON
 
 # Coverage-guided fuzzing of the whole API for two minutes (the corpus in
 # fuzz/corpus is also replayed by CTest in every configuration above).

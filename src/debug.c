@@ -15,7 +15,11 @@
  * reset or destroyed.  Freed, reset and rewound objects go to the pool's
  * quarantine (oldest first), filled with another pattern and poisoned for
  * the memory tools, for MP_QUARANTINE_RESETS resets and at most
- * MP_QUARANTINE_BYTES bytes; the pattern is checked when they leave.  Each
+ * MP_QUARANTINE_BYTES bytes; the pattern is checked when they leave.
+ * Without a memory tool, the block of an object of a page or more is laid
+ * out page by page and its object's pages are protected while it is in
+ * quarantine, so a stale read faults; a stale read of a smaller object
+ * goes unseen (a stale write is found by the pattern check).  Each
  * failed check prints one line naming the mpool function and the pointer,
  * then aborts:
  *   mpool: mp_free_sized: overflow past the end of 0x5600a0 (24 bytes,
@@ -119,9 +123,31 @@ void mp__dbg_own(mp_pool_t *pool, const char *fn) {
 
 /* ---- blocks ---- */
 
-size_t mp__dbg_block_size(size_t hdr, size_t size) {
+/* Header bits (struct mp_large .bits). */
+#define MP_DBG_SHRUNK 1u  /* made smaller by mp_realloc() in place */
+#define MP_DBG_GUARDED 2u /* in quarantine with its pages protected */
+
+/* Whether quarantined blocks are page-protected: only without a memory
+ * tool, which sees stale accesses itself (and whose leak scan of the heap
+ * at exit must not fault on them), and only for blocks from the system,
+ * whose whole pages no one else uses. */
+static bool guarding(const mp_pool_t *pool) {
+  return !MP_TRACK_ON && (pool->flags & MP_F_CACHED) != 0;
+}
+
+size_t mp__dbg_block_layout(const mp_pool_t *pool, size_t size, size_t *hdr,
+                            size_t *align) {
+  size_t page = mp__os_page_size();
   /* size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
-  return hdr + MP_ALIGN_UP(size, MP_GRANULE) + MP_GRANULE;
+  if (!guarding(pool) || size < page)
+    return *hdr + MP_ALIGN_UP(size, MP_GRANULE) + MP_GRANULE;
+  /* An object of a page or more starts on a page, its header alone on the
+   * page before, and its red zone runs to a page end: in quarantine all
+   * the object's pages can be protected while the header stays readable.
+   * Both are powers of two: the larger is a multiple of the other. */
+  *hdr = *align > page ? *align : page;
+  *align = *hdr;
+  return *hdr + MP_ALIGN_UP(MP_ALIGN_UP(size, MP_GRANULE) + MP_GRANULE, page);
 }
 
 void *mp__dbg_block_get(mp_pool_t *pool, size_t size, size_t align) {
@@ -130,6 +156,9 @@ void *mp__dbg_block_get(mp_pool_t *pool, size_t size, size_t align) {
   return pool->backing.alloc(pool->backing.ud, size, align);
 }
 
+/* align is the one requested: for a page-granular block it differs from
+ * the one the block was taken with, which mp__os_free() only compares
+ * with the size (block sizes exceed both). */
 void mp__dbg_block_put(mp_pool_t *pool, void *b, size_t size, size_t align) {
   mp_track_undefined(b, size);
   if (pool->flags & MP_F_CACHED)
@@ -172,7 +201,7 @@ void mp__dbg_on_alloc(struct mp_large *l, bool small) {
   site.internal = false;
   l->small = small;
   l->why = 0;
-  l->shrunk = 0;
+  l->bits = 0;
   fill((unsigned char *)(l + 1) + l->size, end_of(l), CANARY);
 }
 
@@ -192,7 +221,7 @@ void mp__dbg_shrink(mp_pool_t *pool, struct mp_large *l, size_t new_size) {
   l->size = new_size;
   fill(p + new_size, end_of(l), CANARY);
   l->small = new_size <= pool->max;
-  l->shrunk = 1;
+  l->bits |= MP_DBG_SHRUNK;
   site.file = NULL; /* the call allocated nothing */
   site.line = 0;
 }
@@ -201,7 +230,7 @@ void mp__dbg_check_size(const struct mp_large *l, size_t size, const char *fn) {
   if (size == 0)
     size = 1; /* as allocated */
   /* After an in-place shrink, release builds accept the old size too. */
-  if (size != l->size && !(l->shrunk && size > l->size)) {
+  if (size != l->size && !((l->bits & MP_DBG_SHRUNK) && size > l->size)) {
     char buf[256];
     mp__dbg_fail(fn,
                  "size %zu does not match %p (requested with %zu bytes, "
@@ -216,12 +245,42 @@ static const char *why_name(int why) {
   return why == MP_Q_RESET ? "reset" : why == MP_Q_REWIND ? "rewind" : "free";
 }
 
+/* The whole pages of a block after its header: [*lo, *hi), maybe empty. */
+static void guard_range(const struct mp_large *l, uintptr_t *lo,
+                        uintptr_t *hi) {
+  size_t page = mp__os_page_size();
+  *lo = MP_ALIGN_UP((uintptr_t)(l + 1), page);
+  *hi = MP_ALIGN_DOWN((uintptr_t)end_of(l), page);
+}
+
+/* Protects a block's pages as it enters quarantine, where that is done. */
+static void guard(const mp_pool_t *pool, struct mp_large *l) {
+  uintptr_t lo, hi;
+  guard_range(l, &lo, &hi);
+  if (guarding(pool) && hi > lo &&
+      mp__os_protect((void *)lo, (size_t)(hi - lo), false))
+    l->bits |= MP_DBG_GUARDED;
+}
+
+/* Lifts the protection as a block leaves quarantine. */
+static void unguard(struct mp_large *l, const char *fn) {
+  if (!(l->bits & MP_DBG_GUARDED))
+    return;
+  uintptr_t lo, hi;
+  guard_range(l, &lo, &hi);
+  if (!mp__os_protect((void *)lo, (size_t)(hi - lo), true))
+    mp__dbg_fail(fn, "cannot make the quarantined block %p accessible again",
+                 (void *)(l + 1));
+  l->bits &= (unsigned char)~MP_DBG_GUARDED;
+}
+
 static void evict(mp_pool_t *pool, struct mp_large *l, const char *fn) {
   struct mp_debug *d = &pool->dbg;
   d->q_head = l->next;
   if (d->q_head == NULL)
     d->q_tail = NULL;
   d->q_bytes -= l->block_size;
+  unguard(l, fn);
   unsigned char *p = (unsigned char *)(l + 1);
   if (differs(p, end_of(l), QUARANTINE) != NULL) {
     char buf[256];
@@ -259,6 +318,7 @@ void mp__dbg_release(mp_pool_t *pool, struct mp_large *l, int why,
     return;
   }
   fill(p, end_of(l), QUARANTINE); /* still held, and counted */
+  guard(pool, l);
   l->why = (unsigned char)why;
   l->seq = pool->epoch;
   l->next = NULL;

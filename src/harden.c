@@ -275,6 +275,29 @@ void mp__canary_sweep_all(const mp_pool_t *pool, const char *fn) {
     mp__canary_sweep(pool, n, (uintptr_t)n->start, mp__node_end(pool, n), fn);
 }
 
+/* Whether granule g of node n is a live small object's red zone. */
+static bool rz_live(const mp_pool_t *pool, struct mp_node *n, uintptr_t g) {
+  size_t i = cidx(n, g);
+  return (cmap(pool, n)[i / 64] >> (i % 64)) & 1u;
+}
+
+/* A free whose canary does not verify: whether p is inside an object
+ * rather than at its start (no live object ends where [p, p + size)
+ * would, and the granule before p is neither a red zone nor free), so
+ * that the report names the pointer instead of the canary.  Asked only on
+ * the way to an abort: a valid free pays nothing for it.  A start pointer
+ * with a wrong size whose object follows padding never made a free chunk
+ * reads the same; an interior pointer whose size ends exactly at its
+ * object's end passes the canary and is not caught. */
+static bool inside_object(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                          uintptr_t e) {
+  if ((pool->flags & MP_F_HEADERS) || a <= (uintptr_t)n->start)
+    return false; /* a header, or the node's first granule, before it */
+  if (rz_live(pool, n, rz_of(e)))
+    return false;
+  return !rz_live(pool, n, a - G) && !mp__reuse_any_free(pool, n, a - G, a);
+}
+
 /* Before a small object [p, p + size) of node n is freed: its granules
  * must not be free already, in a free chunk or in the bump space. */
 void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
@@ -308,7 +331,14 @@ void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
   b = MP_ALIGN_UP(e, MP_GRANULE) + MP_RZ;
   if (mp__reuse_any_free(pool, n, a, b))
     mp__hard_fail(fn, "double free of", p, pool);
-  mp__canary_take(pool, n, p, size, fn);
+  if (!canary_ok(e))
+    mp__hard_fail(fn,
+                  inside_object(pool, n, a, e)
+                      ? "free of a pointer the pool does not own:"
+                      : "corrupted canary after",
+                  p, pool);
+  size_t i = cidx(n, rz_of(e)); /* as mp__canary_take(), checked above */
+  cmap(pool, n)[i / 64] &= ~((uint64_t)1 << (i % 64));
 }
 
 #endif /* MP_HARDENED */

@@ -37,9 +37,11 @@ void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
   size_t hdr = MP_ALIGN_UP(sizeof(struct mp_large), align);
   /* size <= MP_MAX_ALLOC_SIZE and hdr <= MP_MAX_NODE_SIZE: no wrap. */
 #ifdef MP_DEBUG
-  /* Exact size, not from the cache: the memory tools see the block end. */
+  /* Not from the cache, and exact size (page-granular for large objects
+   * without memory tools): the tools see the block end. */
   int cls = -1;
-  size_t bsize = mp__dbg_block_size(hdr, size);
+  size_t balign = align;
+  size_t bsize = mp__dbg_block_layout(pool, size, &hdr, &balign);
 #else
   (void)small;
   /* The object, then its red zone (MP_RZ: a canary in hardened builds). */
@@ -53,7 +55,7 @@ void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
     return NULL;
   }
 #ifdef MP_DEBUG
-  unsigned char *base = mp__dbg_block_get(pool, bsize, align);
+  unsigned char *base = mp__dbg_block_get(pool, bsize, balign);
 #else
   unsigned char *base =
       cls >= 0 ? mp__cache_get(cls) : mp__block_get(pool, bsize, align);

@@ -221,7 +221,7 @@ int mp__life_reset(mp_pool_t *pool) {
   /* The spare records and marks live in the memory the reset is about to
    * rewind. */
   life->spare = NULL;
-  life->marks = NULL;
+  mp__marks_drop(pool);
   life->busy = false;
   return 0;
 }

@@ -13,6 +13,12 @@
  * lists and no node goes back to the cache (reuse.c), so everything made
  * after the mark lies where the rewind can see it.
  *
+ * The memory a rewind gives back becomes inaccessible to the memory tools
+ * (mp_track.h), as after a reset: the rest of the mark's node and the
+ * nodes entered since are poisoned, and under memcheck each mark is a
+ * mempool holding the node objects made after it, destroyed by the
+ * rewind.
+ *
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "mp_internal.h"
@@ -37,6 +43,57 @@ static void wipe_after(mp_pool_t *pool, const struct mp_mark_s *m) {
   }
 }
 
+#ifdef MP_VALGRIND
+/* Whether p lies in what a rewind to m gives back: the mark's node from
+ * its position to its top, and the nodes entered after it. */
+static bool released_by(const mp_pool_t *pool, const struct mp_mark_s *m,
+                        const void *p) {
+  const struct mp_node *at = mp__node_at(pool, p);
+  uintptr_t a = (uintptr_t)p;
+  if (at == m->node)
+    return a >= (uintptr_t)m->ptr && a < (uintptr_t)m->top;
+  for (const struct mp_node *n = m->node->next; n != NULL; n = n->next)
+    if (n == at)
+      return true;
+  return false;
+}
+
+const void *mp__track_pool(const mp_pool_t *pool, const void *p) {
+  /* Large blocks, every object of a debug build among them, are released
+   * one by one: they stay chunks of the pool. */
+  if (MP_DBG || pool->life.marks == NULL || mp__node_of(pool, p) == NULL)
+    return pool;
+  /* Each mark's range holds those of the marks taken after it. */
+  for (const struct mp_mark_s *m = pool->life.marks; m != NULL; m = m->prev)
+    if (released_by(pool, m, p))
+      return m;
+  return pool;
+}
+#endif
+
+/* Drops the marks from the newest down to `last` (all of them when NULL)
+ * for the memory tools. */
+static void untrack_marks(mp_pool_t *pool, const struct mp_mark_s *last) {
+  for (struct mp_mark_s *m = pool->life.marks; m != NULL; m = m->prev) {
+    mp_track_unmark(pool, m);
+    if (m == last)
+      break;
+  }
+}
+
+void mp__marks_drop(mp_pool_t *pool) {
+  if (MP_TRACK_ON)
+    untrack_marks(pool, NULL);
+  pool->life.marks = NULL;
+}
+
+/* Makes what a rewind to m gives back in nodes inaccessible. */
+static void poison_after(mp_pool_t *pool, const struct mp_mark_s *m) {
+  mp_track_noaccess(m->ptr, (size_t)(m->top - m->ptr));
+  for (struct mp_node *n = m->node->next; n != NULL; n = n->next)
+    mp_track_noaccess(n->start, mp__node_end(pool, n) - (uintptr_t)n->start);
+}
+
 mp_mark_t *mp_mark(mp_pool_t *pool) {
   if (pool == NULL)
     return mp__fail(EINVAL);
@@ -59,6 +116,7 @@ mp_mark_t *mp_mark(mp_pool_t *pool) {
   m->events = pool->life.events;
   m->left = pool->adapt.left;
   pool->life.marks = m;
+  mp_track_mark(pool, m);
   return m;
 }
 
@@ -84,6 +142,10 @@ int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
   mp__adapt_sample(pool);
   mp__life_rewind(pool, m->events);
   MP_HARD_FN(pool, "mp_rewind"); /* a cleanup may have called others */
+  /* Ends the node objects made after m, before the release of the large
+   * blocks, which in debug builds hold the later marks' records. */
+  if (MP_TRACK_ON)
+    untrack_marks(pool, m);
 #ifdef MP_HARDENED
   /* The canaries of everything made after the mark: bump objects above
    * its position in its node, and all in the nodes entered since. */
@@ -105,6 +167,8 @@ int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
   mp__reuse_forget(pool, n, (uintptr_t)m->ptr, (uintptr_t)m->top);
   if (MP_WIPING(pool)) /* after the forgets, which read the chunks */
     wipe_after(pool, m);
+  if (MP_TRACK_ON)
+    poison_after(pool, m);
   pool->adapt.left = m->left;
   pool->current = n;
   pool->w.ptr = m->ptr;

@@ -9,7 +9,8 @@
  *                           a block of its own with a checked red zone,
  *                           call sites, quarantine, ownership (debug.c)
  *   MP_QUARANTINE_RESETS    debug builds: resets a released block stays
- *                           in quarantine (=4)
+ *                           in quarantine (=4; page-protected without a
+ *                           memory tool when it holds a page or more)
  *   MP_QUARANTINE_BYTES     debug builds: bytes each pool's quarantine
  *                           holds at most (=8 MiB)
  *   MP_HOT_CLASSES          freed chunks of up to this many granules may
@@ -198,7 +199,7 @@ struct mp_large {
   unsigned char small;    /* a request at or below the pool's threshold */
   unsigned char internal; /* the library's own record: no leak report */
   unsigned char why;      /* in quarantine: MP_Q_FREE, _RESET or _REWIND */
-  unsigned char shrunk;   /* made smaller by mp_realloc() in place */
+  unsigned char bits;     /* MP_DBG_SHRUNK, MP_DBG_GUARDED */
 #endif
 };
 
@@ -585,7 +586,8 @@ __attribute__((noreturn, cold, format(printf, 2, 3)))
 void mp__dbg_fail(const char *fn, const char *fmt, ...);
 void mp__dbg_init(mp_pool_t *pool, unsigned opt_flags);
 void mp__dbg_own(mp_pool_t *pool, const char *fn);
-size_t mp__dbg_block_size(size_t hdr, size_t size);
+size_t mp__dbg_block_layout(const mp_pool_t *pool, size_t size, size_t *hdr,
+                            size_t *align);
 void *mp__dbg_block_get(mp_pool_t *pool, size_t size, size_t align);
 void mp__dbg_block_put(mp_pool_t *pool, void *b, size_t size, size_t align);
 void mp__dbg_on_alloc(struct mp_large *l, bool small);
@@ -658,6 +660,9 @@ void mp__life_link(mp_pool_t *pool, mp_pool_t *parent);
 int mp__life_reset(mp_pool_t *pool);
 int mp__life_destroy(mp_pool_t *pool);
 void mp__life_rewind(mp_pool_t *pool, uint64_t seq);
+
+/* mark.c: forgets every outstanding mark (a reset or destroy). */
+void mp__marks_drop(mp_pool_t *pool);
 
 /* shared.c: pools many threads use at once (MP_POOL_SHARED).  A shared
  * pool's handle is a struct of its own whose window is always empty and

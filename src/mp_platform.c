@@ -1,5 +1,6 @@
 /*
- * Host glue: aligned allocation, the cache lock, thread-exit hooks.
+ * Host glue: aligned allocation, page protection, the cache lock,
+ * thread-exit hooks.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -35,6 +36,12 @@ static size_t page_size(void) {
     atomic_store_explicit(&cached, ps, memory_order_relaxed);
   }
   return ps;
+}
+
+size_t mp__os_page_size(void) { return page_size(); }
+
+bool mp__os_protect(void *p, size_t n, bool access) {
+  return mprotect(p, n, access ? PROT_READ | PROT_WRITE : PROT_NONE) == 0;
 }
 
 #ifdef MAP_ANONYMOUS

@@ -16,6 +16,13 @@ void mp__os_free(void *p, size_t size, size_t align);
 /* How many times mp__os_alloc() has been called (for tests). */
 size_t mp__os_alloc_calls(void);
 
+/* The size of a page of memory. */
+size_t mp__os_page_size(void);
+/* Makes the whole pages [p, p + n) of a block from mp__os_alloc()
+ * inaccessible (access false) or readable and writable again.  Returns
+ * false if the host cannot (the pages are then as they were). */
+bool mp__os_protect(void *p, size_t n, bool access);
+
 /* A process-wide lock for the shared block cache. */
 void mp__lock(void);
 void mp__unlock(void);

@@ -319,6 +319,7 @@ void mp_destroy_pool(mp_pool_t *pool) {
 void mp__pool_free(mp_pool_t *pool) {
   if (pool->flags & MP_F_INNER)
     mp__sh_release(pool);
+  mp__marks_drop(pool); /* their records may be released below */
 #ifdef MP_HARDENED
   mp__canary_sweep_all(pool, pool->fn);
   const char *fn = pool->fn; /* a parent's reset or destroy, or this */

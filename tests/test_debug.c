@@ -487,6 +487,72 @@ static void write_after_free_aborts(void **state) {
   mp_destroy_pool(b.pool);
 }
 
+/* Stale reads: blocks of a page or more are page-aligned in quarantine
+ * and, without a memory tool, protected, so a read after reset or free
+ * faults at once; under AddressSanitizer the tool reports it. */
+static volatile unsigned char sink;
+
+struct stale {
+  mp_pool_t *pool;
+  unsigned char *p;
+  size_t at;    /* the byte read */
+  int via_free; /* released by mp_free() rather than a reset */
+};
+
+static void read_stale(void *arg) {
+  struct stale *s = arg;
+  if (s->via_free)
+    (void)mp_free(s->pool, s->p);
+  else
+    mp_reset_pool(s->pool);
+  sink = s->p[s->at];
+}
+
+static void stale_read_of_large_block_faults(void **state) {
+  (void)state;
+  SKIP_UNLESS_DEBUG();
+  if (mpool_build_flags() & MPOOL_BUILD_VALGRIND) {
+    print_message("skipped: memcheck reports these when it runs\n");
+    skip();
+  }
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  struct stale s;
+  s.pool = mp_create_pool(0);
+  s.p = mp_alloc(s.pool, 3 * page);
+  assert_non_null(s.p);
+  memset(s.p, 7, 3 * page);
+  const size_t at[] = {0, 100, 3 * page - 1};
+  for (int via_free = 0; via_free < 2; via_free++) {
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+      s.at = at[i];
+      s.via_free = via_free;
+      child_result_t r;
+      assert_int_equal(run_child(read_stale, &s, &r), 0);
+      if (asan_build()) {
+        if (!child_failed(&r) || strstr(r.err, "AddressSanitizer") == NULL)
+          fail_msg("expected an AddressSanitizer report; status %d, "
+                   "stderr \"%s\"",
+                   r.status, r.err);
+      } else if (!WIFSIGNALED(r.status) || WTERMSIG(r.status) != SIGSEGV) {
+        fail_msg("byte %zu after %s: expected SIGSEGV; status %d, stderr "
+                 "\"%s\"",
+                 s.at, via_free ? "mp_free" : "mp_reset_pool", r.status, r.err);
+      }
+    }
+  }
+  /* The protection is lifted as the block leaves quarantine: the pool and
+   * the memory go on working. */
+  for (int i = 0; i < 6; i++) {
+    unsigned char *q = mp_alloc(s.pool, 2 * page + 5);
+    assert_non_null(q);
+    memset(q, i, 2 * page + 5);
+    if (i % 2 == 0)
+      assert_int_equal(mp_free(s.pool, q), 0);
+    mp_reset_pool(s.pool);
+  }
+  mp_destroy_pool(s.pool);
+}
+
 /* Thread ownership: another thread's pool used without a handoff. */
 static void *make_pool(void *arg) {
   struct bug *b = arg;
@@ -562,6 +628,7 @@ int main(void) {
       cmocka_unit_test(overflow_past_end_aborts),
       cmocka_unit_test(write_after_reset_aborts),
       cmocka_unit_test(write_after_free_aborts),
+      cmocka_unit_test(stale_read_of_large_block_faults),
       cmocka_unit_test(use_without_handoff_aborts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

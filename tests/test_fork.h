@@ -26,7 +26,9 @@ typedef struct {
 } child_result_t;
 
 /* Runs bug(arg) in a child whose stderr goes to r->err; the child exits 0
- * if bug returns.  Returns 0, or -1 if the child could not be run. */
+ * if bug returns.  The child dies of the signals a fault raises (cmocka's
+ * handlers for them, inherited, would carry on with the next test in the
+ * child).  Returns 0, or -1 if the child could not be run. */
 static int run_child(void (*bug)(void *), void *arg, child_result_t *r) {
   int fd[2];
   memset(r, 0, sizeof *r);
@@ -40,6 +42,10 @@ static int run_child(void (*bug)(void *), void *arg, child_result_t *r) {
   if (pid == 0) {
     close(fd[0]);
     dup2(fd[1], 2);
+    signal(SIGSEGV, SIG_DFL);
+    signal(SIGBUS, SIG_DFL);
+    signal(SIGILL, SIG_DFL);
+    signal(SIGFPE, SIG_DFL);
     bug(arg);
     _exit(0);
   }

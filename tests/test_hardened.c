@@ -81,6 +81,36 @@ static void foreign_free_sized_aborts(void **state) {
   mp_destroy_pool(b.pool);
 }
 
+static void free_sized_interior(void *arg) {
+  struct bug *b = arg;
+  (void)mp_free_sized(b->pool, b->q, 64); /* inside p, with p's size */
+}
+
+/* A pointer inside a live object, granule-aligned, with the object's
+ * size: no object ends where it would, and the granule before it is
+ * neither a red zone nor free, so it is no object's start. */
+static void interior_free_sized_aborts(void **state) {
+  (void)state;
+  struct bug b;
+  b.pool = mp_create_pool(0);
+  assert_non_null(mp_alloc(b.pool, 64));
+  b.p = mp_alloc(b.pool, 64);
+  assert_non_null(mp_alloc(b.pool, 64));
+  memset(b.p, 0x44, 64);
+  char line[200];
+  const size_t offsets[] = {16, 32};
+  for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+    b.q = b.p + offsets[i];
+    snprintf(line, sizeof line,
+             "mpool: mp_free_sized: free of a pointer the pool does not own: "
+             "%p (pool %p)\n",
+             (void *)b.q, (void *)b.pool);
+    expect_abort(free_sized_interior, &b, line);
+  }
+  assert_int_equal(mp_free_sized(b.pool, b.p, 64), 0); /* the real one */
+  mp_destroy_pool(b.pool);
+}
+
 /* mp_free() of b->p (a large block, or any pointer). */
 static void free_large(void *arg) {
   struct bug *b = arg;
@@ -637,6 +667,7 @@ int main(void) {
       cmocka_unit_test(double_free_sized_aborts),
       cmocka_unit_test(double_free_into_bump_space_aborts),
       cmocka_unit_test(foreign_free_sized_aborts),
+      cmocka_unit_test(interior_free_sized_aborts),
       cmocka_unit_test(double_free_large_aborts),
       cmocka_unit_test(header_double_free_aborts),
       cmocka_unit_test(foreign_free_aborts),

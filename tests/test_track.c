@@ -1,8 +1,8 @@
 /*
  * AddressSanitizer cooperation: pool memory outside live objects is
- * poisoned, so ASan reports uses after reset, after free and overflows into
- * the red zone after an object.  Each bug runs in a child process; in
- * builds without ASan the tests skip themselves.
+ * poisoned, so ASan reports uses after reset, rewind and free, and
+ * overflows into the red zone after an object.  Each bug runs in a child
+ * process; in builds without ASan the tests skip themselves.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -48,6 +48,34 @@ static void use_after_reset_reported(void **state) {
   expect_report(&r, "use-after-poison");
 }
 
+/* A rewind gives back what came after the mark: the rest of the mark's
+ * node (arg NULL) and the nodes entered since (arg &in_later_node). */
+static int in_later_node;
+
+static void use_after_rewind(void *arg) {
+  mp_pool_t *p = mp_create_pool(1024);
+  unsigned char *keep = mp_alloc(p, 32);
+  mp_mark_t *m = mp_mark(p);
+  unsigned char *a = mp_alloc(p, 32);
+  for (int i = 0; i < 40; i++) /* into nodes entered after the mark */
+    (void)mp_alloc(p, 100);
+  unsigned char *later = mp_alloc(p, 32);
+  keep[0] = a[0] = later[0] = 1;
+  mp_rewind(p, m);
+  sink = keep[0]; /* made before the mark: still there */
+  sink = arg == NULL ? a[0] : later[0];
+}
+
+static void use_after_rewind_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(use_after_rewind, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+  assert_int_equal(run_child(use_after_rewind, &in_later_node, &r), 0);
+  expect_report(&r, "use-after-poison");
+}
+
 static void use_after_free_sized(void *arg) {
   (void)arg;
   mp_pool_t *p = mp_create_pool(0);
@@ -63,6 +91,34 @@ static void use_after_free_sized_reported(void **state) {
   SKIP_UNLESS_ASAN();
   child_result_t r;
   assert_int_equal(run_child(use_after_free_sized, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+}
+
+/* With size headers mp_free() frees a small object: the object and its
+ * header (arg &at_header) are poisoned. */
+static int at_header;
+
+static void use_after_free_headers(void *arg) {
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SIZE_HEADERS;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  unsigned char *a = mp_alloc(p, 48);
+  unsigned char *b = mp_alloc(p, 48); /* a is not the newest */
+  a[0] = b[0] = 1;
+  mp_free(p, a);
+  sink = arg == NULL ? a[8] : a[-1]; /* the object, or its header */
+}
+
+static void use_after_free_headers_reported(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  child_result_t r;
+  assert_int_equal(run_child(use_after_free_headers, NULL, &r), 0);
+  expect_report(&r, "use-after-poison");
+  if (mpool_build_flags() & MPOOL_BUILD_DEBUG)
+    return; /* a block each: its header is the library's, not poisoned */
+  assert_int_equal(run_child(use_after_free_headers, &at_header, &r), 0);
   expect_report(&r, "use-after-poison");
 }
 
@@ -144,6 +200,16 @@ static void library_paths_are_clean(void **state) {
     assert_string_equal(s, round == 0 ? "round-0" : round == 1 ? "round-1"
                                                                : "round-2");
     assert_string_equal(mp_strdup(p, "x"), "x");
+    /* What a rewind keeps stays usable, and so does what it gives back
+     * once it is handed out again. */
+    mp_mark_t *m = mp_mark(p);
+    assert_non_null(m);
+    for (int i = 0; i < 32; i++)
+      memset(mp_alloc(p, 90), 2, 90);
+    assert_int_equal(mp_rewind(p, m), 0);
+    memset(v[1], 3, 200);
+    for (int i = 0; i < 32; i++)
+      memset(mp_alloc(p, 90), 4, 90);
     mp_reset_pool(p);
   }
   mp_destroy_pool(p);
@@ -152,7 +218,9 @@ static void library_paths_are_clean(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(use_after_reset_reported),
+      cmocka_unit_test(use_after_rewind_reported),
       cmocka_unit_test(use_after_free_sized_reported),
+      cmocka_unit_test(use_after_free_headers_reported),
       cmocka_unit_test(use_after_free_large_reported),
       cmocka_unit_test(overflow_into_red_zone_reported),
       cmocka_unit_test(use_after_destroy_reported),

@@ -23,6 +23,14 @@ int main(int argc, char **argv) {
     a[0] = 1;
     mp_reset_pool(p);
     sink = a[0];
+  } else if (strcmp(mode, "use-after-rewind") == 0) {
+    unsigned char *keep = mp_alloc(p, 32);
+    mp_mark_t *m = mp_mark(p);
+    unsigned char *a = mp_alloc(p, 32);
+    keep[0] = a[0] = 1;
+    mp_rewind(p, m);
+    sink = keep[0]; /* made before the mark: still there */
+    sink = a[0];
   } else if (strcmp(mode, "use-after-free") == 0) {
     unsigned char *a = mp_alloc(p, 64);
     unsigned char *b = mp_alloc(p, 64);
@@ -43,7 +51,25 @@ int main(int argc, char **argv) {
     (void)mp_alloc(p, 100);
     p = NULL; /* the pool is never destroyed */
     return 0;
-  } else if (strcmp(mode, "clean") != 0) {
+  } else if (strcmp(mode, "clean") == 0) {
+    /* Marks, rewinds, resizes in place and frees, without a bug: memcheck
+     * checks its mempools at each resize. */
+    for (int round = 0; round < 3; round++) {
+      unsigned char *keep = mp_alloc(p, 40);
+      mp_mark_t *m = mp_mark(p);
+      for (int i = 0; i < 300; i++)
+        memset(mp_alloc(p, 64), 1, 64);
+      mp_rewind(p, m);
+      unsigned char *a = mp_alloc(p, 40);
+      memset(a, 2, 40);
+      a = mp_realloc(p, a, 40, 400); /* the newest: grows in place */
+      memset(a, 3, 400);
+      memset(keep, 4, 40);
+      mp_free_sized(p, a, 400);
+      if (round == 1)
+        mp_reset_pool(p);
+    }
+  } else {
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
   }
