@@ -15,7 +15,7 @@ mkdir -p "$out/corpus"
 "$cc" -std=c11 -O1 -g -Wall -Wextra -Wpedantic -Werror \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -fno-omit-frame-pointer -Iinclude -Isrc \
-  src/*.c fuzz/fuzz_ops.c -o "$out/fuzz_ops" -lpthread
+  src/mpool_unity.c fuzz/fuzz_ops.c -o "$out/fuzz_ops" -lpthread
 echo "fuzz: running $out/fuzz_ops for ${secs}s"
 "$out/fuzz_ops" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
   -max_total_time="$secs" -print_final_stats=1 \
