@@ -657,7 +657,10 @@ MP_API int mp_objpool_put(mp_objpool_t *op, void *obj);
  * While a mark is outstanding (taken and not yet rewound to, until the next
  * reset), allocations do not take memory from the free lists and no node
  * returns to the block cache, so that the rewind finds everything; memory
- * freed meanwhile is reused once no mark is left.
+ * freed meanwhile is reused once no mark is left.  mp_realloc() of an
+ * object made before an outstanding mark grows it in place only where that
+ * stays clear of the mark's position; otherwise the object moves, and the
+ * moved object, like any other, counts as made after the mark.
  * ---------------------------------------------------------------------- */
 
 /** A mark, which lives in the pool's own memory. */

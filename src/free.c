@@ -270,6 +270,8 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
   }
   if (nb == ob)
     return true;
+  if (pool->life.marks != NULL && mp__mark_crossed(pool, n, a, nb))
+    return false; /* it moves: a rewind would give the tail away */
   if (n == pool->current && ob == (uintptr_t)pool->w.ptr &&
       nb <= MP_ALIGN_DOWN((uintptr_t)pool->top, G)) {
     pool->w.ptr = (unsigned char *)nb;

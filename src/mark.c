@@ -94,6 +94,14 @@ static void poison_after(mp_pool_t *pool, const struct mp_mark_s *m) {
     mp_track_noaccess(n->start, mp__node_end(pool, n) - (uintptr_t)n->start);
 }
 
+bool mp__mark_crossed(const mp_pool_t *pool, const struct mp_node *n,
+                      uintptr_t a, uintptr_t nb) {
+  for (const struct mp_mark_s *m = pool->life.marks; m != NULL; m = m->prev)
+    if (m->node == n && a < (uintptr_t)m->ptr && nb > (uintptr_t)m->ptr)
+      return true;
+  return false;
+}
+
 mp_mark_t *mp_mark(mp_pool_t *pool) {
   if (pool == NULL)
     return mp__fail(EINVAL);

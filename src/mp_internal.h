@@ -492,6 +492,11 @@ bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
 void mp__reuse_reset(mp_pool_t *pool);
 void mp__reuse_destroy(mp_pool_t *pool);
 bool mp__check(const mp_pool_t *pool);
+/* mark.c: whether the object at a in node n, grown to end at nb, would
+ * reach across the position of an outstanding mark (memory a rewind gives
+ * back while the object lives on). */
+bool mp__mark_crossed(const mp_pool_t *pool, const struct mp_node *n,
+                      uintptr_t a, uintptr_t nb);
 size_t mp__reuse_free_bytes(const mp_pool_t *pool);
 void mp__reuse_forget(mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
                       uintptr_t hi);

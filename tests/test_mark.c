@@ -48,6 +48,60 @@ static void rewind_releases_what_came_after(void **state) {
   assert_int_equal(t.live_blocks, 0);
 }
 
+/* A pool whose current node has `room` bytes left at the bump pointer,
+ * right after *x (64 bytes), and a listed free chunk before *x: a mark
+ * taken now gets its record from that chunk, so *x ends exactly at the
+ * mark's position. */
+static mp_pool_t *object_at_mark(unsigned char **x, size_t room) {
+  mp_pool_t *p = mp_create_pool(4096);
+  assert_non_null(p);
+  void *a = mp_alloc(p, 600); /* too big for the hot cache: listed */
+  assert_non_null(mp_alloc(p, 16)); /* keeps a's chunk apart from x */
+  *x = mp_alloc(p, 64);
+  assert_non_null(a);
+  assert_non_null(*x);
+  assert_int_equal(mp_free_sized(p, a, 600), 0);
+  uintptr_t end = ((uintptr_t)*x & ~(uintptr_t)4095) + 4096;
+  size_t left = end - ((uintptr_t)*x + 64);
+  assert_true(left > room);
+  while (left > room) { /* from the top, in pieces below the threshold */
+    size_t n = left - room < 512 ? left - room : 512;
+    assert_non_null(mp_nalloc(p, n));
+    left -= n;
+  }
+  return p;
+}
+
+/* An object made before a mark does not grow in place across the mark's
+ * position, at the bump pointer or into a chunk freed after the mark: a
+ * rewind gives that memory back, and the next allocation would share it
+ * with the object.  It moves instead, into memory made after the mark. */
+static void realloc_does_not_cross_a_mark(void **state) {
+  (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
+  SKIP_UNLESS_EXACT_LAYOUT();
+  for (int via_chunk = 0; via_chunk < 2; via_chunk++) {
+    unsigned char *x;
+    mp_pool_t *p = object_at_mark(&x, 32);
+    mp_mark_t *m = mp_mark(p);
+    assert_non_null(m);
+    if (via_chunk) { /* a chunk right after x, freed after the mark */
+      void *w = mp_alloc(p, 16);
+      assert_ptr_equal(w, x + 64);
+      assert_non_null(mp_alloc(p, 16));
+      assert_int_equal(mp_free_sized(p, w, 16), 0);
+    }
+    unsigned char *y = mp_realloc(p, x, 64, 80);
+    assert_non_null(y);
+    assert_ptr_not_equal(y, x); /* moved: made after the mark */
+    memset(y, 0xaa, 80);
+    assert_int_equal(mp_rewind(p, m), 0);
+    assert_true(mp__check(p));
+    mp_destroy_pool(p);
+  }
+}
+
+
 static int ran[8];
 static void note(void *data) { ran[(intptr_t)data]++; }
 
@@ -202,6 +256,7 @@ int main(void) {
       cmocka_unit_test(rewind_releases_what_came_after),
       cmocka_unit_test(rewind_runs_later_cleanups_and_children),
       cmocka_unit_test(nested_and_stale),
+      cmocka_unit_test(realloc_does_not_cross_a_mark),
       cmocka_unit_test(model_with_marks),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
