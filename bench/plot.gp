@@ -36,7 +36,7 @@ set key off
 
 # one colour per peer, same in every panel; mpool stands out
 peercolor(i) = (i == 0) ? 0xc0392b : \
-               word("0x2e86c1 0x5dade2 0x85c1e9 0x28b463 0x7d3c98 0x566573 0x909497 0xb3b6b7", int(i))+0
+               word("0x2e86c1 0x5dade2 0x85c1e9 0x28b463 0x7d3c98 0x566573 0x909497 0xb3b6b7 0xd68910 0xf5b041 0x117a65 0xa569bd", int(i))+0
 
 set multiplot layout 2, n title sprintf("mpool benchmark, median of %s repetition(s), lower is better\n%s", reps, machine)
 do for [i=1:n] {
