@@ -6,7 +6,7 @@
 # a hardened build, a debug build with ASan+UBSan and one without a memory
 # tool, where quarantined pages are protected (each replays the fuzz
 # corpus); fuzzes for two
-# minutes (fuzz/run.sh); then checks the shared library's exported symbols,
+# minutes (fuzz/run.sh, with and without ASan); then checks the shared library's exported symbols,
 # builds programs against an installed copy (scripts/consumer-test.sh) and
 # runs the benchmark briefly (bench/run.sh --quick; figures not judged).
 # Build trees go to build-test/<config>.  Exits non-zero on any failure.
@@ -49,15 +49,20 @@ config debug clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON -DMPOOL_SANITIZE=ad
 config debug-plain gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON
 
 # Coverage-guided fuzzing of the whole API for two minutes (the corpus in
-# fuzz/corpus is also replayed by CTest in every configuration above).
-echo "=== fuzzing (fuzz/run.sh 120)"
-if bash fuzz/run.sh 120 >"$out/fuzz.log" 2>&1; then
-  grep -a '^stat::' "$out/fuzz.log" || true
-  echo "fuzzing: ok"
-else
-  tail -n 60 "$out/fuzz.log"
-  failed+=("fuzzing")
-fi
+# fuzz/corpus is also replayed by CTest in every configuration above):
+# 80 s under ASan+UBSan, then 40 s under UBSan alone, where the library
+# keeps the fast paths that ASan's red zones turn off.
+for pass in "address,undefined 80" "undefined 40"; do
+  set -- $pass
+  echo "=== fuzzing (FUZZ_SANITIZE=$1 fuzz/run.sh $2)"
+  if FUZZ_SANITIZE=$1 bash fuzz/run.sh "$2" >"$out/fuzz.log" 2>&1; then
+    grep -a '^stat::' "$out/fuzz.log" || true
+    echo "fuzzing ($1): ok"
+  else
+    tail -n 60 "$out/fuzz.log"
+    failed+=("fuzzing ($1)")
+  fi
+done
 
 echo "=== exported symbols"
 lib=$(ls "$out"/gcc-release/libmpool.so.*.*.* | head -n 1)
