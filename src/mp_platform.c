@@ -71,19 +71,22 @@ static void *map_aligned(size_t size, size_t align) {
  * MP_MMAP_THRESHOLD, aligned to their size -- are carved from 2 MiB
  * regions: the C library's aligned allocation would spend up to the
  * alignment again on each (half as much memory again, measured with 16 KiB
- * nodes).  A carved block that leaves the process goes on a list for its
- * size with its pages given back (MADV_DONTNEED), so address space is
- * reused rather than split into ever more mappings. */
+ * nodes).  A carved block that leaves the process has its pages given back
+ * (MADV_DONTNEED) and its address kept in a table for its size, so address
+ * space is reused rather than split into ever more mappings.  The table
+ * lies outside the blocks: a link stored in a block would fault a fresh
+ * page back in and keep it resident. */
 #define MP_REGION_SIZE ((size_t)2 << 20)
 #define MP_CARVE_SHIFTS 64
 
 struct mp_carved {
-  struct mp_carved *next;
+  void **addr; /* released blocks of this size, last released last */
+  size_t count, cap;
 };
 
 static pthread_mutex_t carve_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *region_ptr, *region_end;
-static struct mp_carved *carved_free[MP_CARVE_SHIFTS];
+static struct mp_carved carved_free[MP_CARVE_SHIFTS];
 static size_t regions_mapped;
 #define MP_REGIONS_BEFORE_HUGE 8
 
@@ -97,11 +100,11 @@ static bool carvable(size_t size, size_t align) {
 static void *carve(size_t size) {
   unsigned k = mp__floor_log2(size); /* size is a power of two */
   pthread_mutex_lock(&carve_lock);
-  struct mp_carved *c = carved_free[k];
-  if (c != NULL) {
-    carved_free[k] = c->next;
+  struct mp_carved *c = &carved_free[k];
+  if (c->count > 0) {
+    void *b = c->addr[--c->count];
     pthread_mutex_unlock(&carve_lock);
-    return c;
+    return b;
   }
   uintptr_t p = MP_ALIGN_UP((uintptr_t)region_ptr, size);
   if (region_ptr == NULL || p + size > (uintptr_t)region_end) {
@@ -132,12 +135,24 @@ static void *carve(size_t size) {
 }
 
 static void uncarve(void *p, size_t size) {
-  (void)madvise(p, size, MADV_DONTNEED);
-  struct mp_carved *c = p;
   unsigned k = mp__floor_log2(size); /* size is a power of two */
+  /* Before the block is in the table, where another thread may take it. */
+  (void)madvise(p, size, MADV_DONTNEED);
   pthread_mutex_lock(&carve_lock);
-  c->next = carved_free[k];
-  carved_free[k] = c;
+  struct mp_carved *c = &carved_free[k];
+  if (c->count == c->cap) {
+    size_t cap = c->cap != 0 ? 2 * c->cap : 64;
+    void **a = cap <= SIZE_MAX / sizeof *a ? realloc(c->addr, cap * sizeof *a)
+                                           : NULL;
+    if (a == NULL) { /* no room to remember it: give the range back */
+      pthread_mutex_unlock(&carve_lock);
+      munmap(p, size);
+      return;
+    }
+    c->addr = a;
+    c->cap = cap;
+  }
+  c->addr[c->count++] = p;
   pthread_mutex_unlock(&carve_lock);
 }
 #endif
