@@ -291,12 +291,16 @@ struct mp_pool_s {
   size_t freed_bytes;     /* bytes given back by mp_free_sized & co */
   size_t reused_bytes;    /* bytes handed out again from free lists */
   size_t requested;       /* MP_F_COUNT: sizes asked for since reset */
-  struct mp_index index;
   struct mp_life life;
   struct mp_counters counters;
   struct mp_adapt adapt;
   struct mp_shared *shared; /* MP_F_INNER only: the handle (shared.c) */
   uint64_t epoch;           /* resets so far */
+  /* A new pool copies everything above from its settled options
+   * (pool.c); the index is mostly inline slots that need no copy, and the
+   * build-dependent members come after it, so that code built without
+   * their macros (tests that read the index) agrees on where it is. */
+  struct mp_index index;
 #ifdef MP_DEBUG
   struct mp_debug dbg;
 #endif

@@ -137,12 +137,17 @@ static size_t struct_block(const mp_pool_t *pool) {
 /* Settles caller options into s: every check and every derived setting
  * but what the new pool's own memory holds; 0, or -1 with errno. */
 static int settle_all(const mp_options_t *opt, mp_pool_t *s) {
-  s->flags = 0;
+  /* Everything a new pool starts with but its own addresses: zero, then
+   * the settled options, so that creation is one copy. */
+  memset(s, 0, offsetof(mp_pool_t, index));
   if (settle(opt, s) != 0 || mp__life_settle(opt, s) != 0 ||
       mp__buf_settle(opt, s) != 0)
     return -1;
   mp__budget_settle(opt, s);
   mp__geometry(s, s->node_size);
+  size_t first = s->node_size +
+                 ((s->flags & MP_F_ADAPT) ? struct_block(s) : 0);
+  s->counters.reserved = s->counters.peak = first;
   return 0;
 }
 
@@ -178,22 +183,11 @@ static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
   }
   if (!apart)
     pool = (mp_pool_t *)((unsigned char *)n + s->node_hdr);
-  /* The settled head, then the fields that start empty: the struct is
-   * mostly index slots, which only need zeroing once. */
+  /* Everything but the index, settled and zeroed as a new pool starts:
+   * the struct is mostly index slots, which need no zeroing. */
   memcpy(pool, s, offsetof(mp_pool_t, index));
-  pool->large = NULL;
-  pool->reuse = NULL;
-  pool->freed_bytes = 0;
-  pool->reused_bytes = 0;
-  pool->requested = 0;
   MP_HARD_FN(pool, "mp_create_pool");
-  pool->epoch = 0;
-  memset(&pool->life, 0, sizeof pool->life);
-  pool->counters.reserved = pool->counters.peak = first;
-  atomic_init(&pool->bud.charged, 0);
   mp__budget_link(pool);
-  pool->adapt = s->adapt;
-  pool->shared = NULL;
   mp__index_init(&pool->index);
   mp__node_init(pool, n,
                 apart ? (unsigned char *)n + s->node_hdr
