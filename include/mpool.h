@@ -537,6 +537,10 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  * allocations from the same pool in O(1), merges with free neighbours, and a
  * node that becomes entirely free returns to the block cache.  Freeing the
  * most recent allocation gives its bytes straight back to the bump pointer.
+ * A small object (16 to 512 bytes) freed between two live ones may wait in a
+ * short per-size cache for the next request of its size (at most 32 KiB a
+ * pool); it still merges the moment a neighbour is freed or an object next
+ * to it grows with mp_realloc().
  * Reset forgets every free list.  Freeing is precise for objects from
  * mp_alloc(), mp_calloc() and mp_memalign(); for one from mp_nalloc() it is
  * precise when it is the most recent mp_nalloc(), otherwise the 16-byte
