@@ -942,9 +942,12 @@ MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
                                                   const void *p, size_t n);
 
 /**
- * A string formatted as by snprintf().  When the result fits in the free
- * space of the pool's current node it is formatted once, in place;
- * otherwise it is measured, allocated and formatted a second time.
+ * A string formatted as by snprintf(), with the same result.  Plain text,
+ * %%, %s, %c, %d and %i (with l or ll) and %u, %x, %X (with l, ll or z)
+ * are formatted by the library itself; any other format goes to
+ * vsnprintf().  When the result fits in the free space of the pool's
+ * current node it is formatted once, in place; otherwise it is measured,
+ * allocated and formatted a second time.
  * @return the string, or NULL with errno EINVAL (pool or fmt is NULL),
  *         EOVERFLOW (longer than INT_MAX), ENOMEM, or the errno of a
  *         failing vsnprintf() (such as EILSEQ).

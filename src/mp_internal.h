@@ -496,6 +496,12 @@ bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
 void mp__reuse_reset(mp_pool_t *pool);
 void mp__reuse_destroy(mp_pool_t *pool);
 bool mp__check(const mp_pool_t *pool);
+/* format.c: formats as vsnprintf(dst, cap, fmt, ap) would and stores the
+ * full length in *len, when fmt holds only the conversions format.c knows;
+ * otherwise false, with dst's contents unspecified (ap must be a copy: it
+ * is read either way). */
+bool mp__format(char *dst, size_t cap, const char *fmt, va_list ap,
+                size_t *len);
 /* mark.c: whether the object at a in node n, grown to end at nb, would
  * reach across the position of an outstanding mark (memory a rewind gives
  * back while the object lives on). */

@@ -28,6 +28,7 @@
 #include "buffer.c"
 #include "cache.c"
 #include "debug.c"
+#include "format.c"
 #include "free.c"
 #include "harden.c"
 #include "index.c"

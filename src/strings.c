@@ -5,7 +5,8 @@
  * the current node's free space.  mp_vprintf() formats straight into that
  * free space [ptr, top) and, when the result fits, moves it up against top
  * and commits it as mp_nalloc() would: one formatting pass and one move of
- * the result, instead of a measuring pass and a formatting pass.
+ * the result, instead of a measuring pass and a formatting pass.  The
+ * common conversions are formatted by format.c, the rest by vsnprintf().
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -66,7 +67,19 @@ char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
   if (MP_TRACK_ON || MP_DBG)
     room = NULL, avail = 0;
   errno = 0;
-  int len = vsnprintf(room, avail, fmt, ap);
+  size_t flen;
+  int len;
+  va_list fast;
+  va_copy(fast, ap);
+  bool known = mp__format(room, avail, fmt, fast, &flen);
+  va_end(fast);
+  if (known) {
+    len = flen <= INT_MAX ? (int)flen : -1; /* as vsnprintf() fails */
+    if (len < 0)
+      errno = EOVERFLOW;
+  } else {
+    len = vsnprintf(room, avail, fmt, ap);
+  }
   char *s = NULL;
   if (len < 0) {
     if (MP_WIPING(pool) && room != NULL)
