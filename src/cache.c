@@ -59,7 +59,8 @@ static int block_class_of(size_t need, size_t align) {
 /* Class c holds blocks of 2^(10 + c/4) bytes plus c%4 quarters of that:
  * a table, since block_pop() and block_push() need the size on every call. */
 #define MP_CLS_BASE(c) ((size_t)1 << (MP_CLS_MIN_SHIFT + (c) / 4))
-#define MP_CLS_SIZE(c) (MP_CLS_BASE(c) + (size_t)((c) % 4) * (MP_CLS_BASE(c) / 4))
+#define MP_CLS_SIZE(c)                                                         \
+  (MP_CLS_BASE(c) + (size_t)((c) % 4) * (MP_CLS_BASE(c) / 4))
 #define MP_CLS_ROW(k)                                                          \
   MP_CLS_SIZE(4 * (k)), MP_CLS_SIZE(4 * (k) + 1), MP_CLS_SIZE(4 * (k) + 2),    \
       MP_CLS_SIZE(4 * (k) + 3)

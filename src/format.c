@@ -6,11 +6,12 @@
  * own formatters avoid).
  *
  * It knows plain text, %%, %s, %c, %d and %i with no length modifier, l
- * or ll, and %u %x %X with those or z -- no flags, width or precision.  Anything else,
- * and a NULL %s (whose output the C library chooses), is left to
- * vsnprintf(): mp__format() then says so, having written some of dst and
- * read some of its va_list, which the caller passes a copy of and formats
- * again with vsnprintf() -- so the output is always vsnprintf()'s.
+ * or ll, and %u %x %X with those or z -- no flags, width or precision.
+ * Anything else, and a NULL %s (whose output the C library chooses), is
+ * left to vsnprintf(): mp__format() then says so, having written some of
+ * dst and read some of its va_list, which the caller passes a copy of and
+ * formats again with vsnprintf() -- so the output is always
+ * vsnprintf()'s.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */

@@ -230,7 +230,8 @@ mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
 #define MP_MIN_SHIFT 10 /* log2(MP_MIN_NODE_SIZE) */
 #define MP_NSETTLED 17  /* MP_MIN_NODE_SIZE .. MP_MAX_NODE_SIZE */
 _Static_assert(MP_MIN_NODE_SIZE == (size_t)1 << MP_MIN_SHIFT, "min node");
-_Static_assert(MP_MAX_NODE_SIZE == (size_t)1 << (MP_MIN_SHIFT + MP_NSETTLED - 1),
+_Static_assert(MP_MAX_NODE_SIZE ==
+                   (size_t)1 << (MP_MIN_SHIFT + MP_NSETTLED - 1),
                "max node");
 static mp_pool_t settled[MP_NSETTLED];
 static atomic_bool settled_ok[MP_NSETTLED];
