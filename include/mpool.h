@@ -1239,6 +1239,13 @@ MP_API int mpool_version(void);
  *  "Debugging" above).  Addresses and byte counts differ from other
  *  builds. */
 #define MPOOL_BUILD_DEBUG 0x10u
+/** mpool_build_flags() bit: built with CMake option MPOOL_HUGE_PAGES=OFF,
+ *  so node regions never ask for transparent huge pages.  By default a
+ *  process that has carved 16 MiB of nodes lets its later 2 MiB node
+ *  regions use them (one page fault per 2 MiB), which helps on most
+ *  machines and costs on some virtual machines where huge pages are slow
+ *  to come by. */
+#define MPOOL_BUILD_NO_HUGE_PAGES 0x20u
 
 /**
  * Tells how the library was built: the MPOOL_BUILD_* bits of the checks it

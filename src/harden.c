@@ -49,6 +49,9 @@ unsigned mpool_build_flags(void) {
 #if defined(MP_DEBUG)
   f |= MPOOL_BUILD_DEBUG;
 #endif
+#if defined(MP_NO_HUGE_PAGES)
+  f |= MPOOL_BUILD_NO_HUGE_PAGES;
+#endif
   return f;
 }
 

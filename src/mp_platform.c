@@ -87,8 +87,10 @@ struct mp_carved {
 static pthread_mutex_t carve_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *region_ptr, *region_end;
 static struct mp_carved carved_free[MP_CARVE_SHIFTS];
+#if defined(MADV_HUGEPAGE) && !defined(MP_NO_HUGE_PAGES)
 static size_t regions_mapped;
 #define MP_REGIONS_BEFORE_HUGE 8
+#endif
 
 /* Under a memory tool, nodes come from the C library, whose blocks the
  * tool sees (a leaked pool is then reported as leaked memory). */
@@ -113,11 +115,11 @@ static void *carve(size_t size) {
       pthread_mutex_unlock(&carve_lock);
       return NULL;
     }
-#ifdef MADV_HUGEPAGE
+#if defined(MADV_HUGEPAGE) && !defined(MP_NO_HUGE_PAGES)
     /* Once the process has carved a few regions, it is a big user of
      * nodes: later regions ask for transparent huge pages, one fault per
      * 2 MiB instead of 512.  Small programs keep 4 KiB pages and their
-     * small footprint. */
+     * small footprint.  (CMake MPOOL_HUGE_PAGES=OFF: never.) */
     if (++regions_mapped > MP_REGIONS_BEFORE_HUGE)
       (void)madvise(r, MP_REGION_SIZE, MADV_HUGEPAGE);
 #endif

@@ -9,6 +9,7 @@
 #include "mp_platform.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -93,6 +94,54 @@ static void released_blocks_stay_released(void **state) {
   assert_int_equal(mpool_cache_set_limit((size_t)64 << 20), 0);
 }
 
+/* Whether the mapping that holds p asks for transparent huge pages (its
+ * VmFlags in /proc/self/smaps has "hg"); -1 if that cannot be read. */
+static int asks_huge_pages(const void *p) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (f == NULL)
+    return -1;
+  char line[512];
+  int in = 0, found = -1;
+  uintptr_t a = (uintptr_t)p;
+  while (fgets(line, sizeof line, f) != NULL) {
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+      in = a >= lo && a < hi;
+    } else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+      found = strstr(line, " hg") != NULL;
+      break;
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+/* A process that has carved 16 MiB of nodes lets later node regions use
+ * transparent huge pages, unless built with MPOOL_HUGE_PAGES=OFF (which
+ * mpool_build_flags() reports). */
+static void huge_pages_as_built(void **state) {
+  (void)state;
+#ifdef MPOOL_TEST_NO_HUGE_PAGES
+  const int off = 1;
+#else
+  const int off = 0;
+#endif
+  assert_int_equal((mpool_build_flags() & MPOOL_BUILD_NO_HUGE_PAGES) != 0,
+                   off);
+  SKIP_IF_DEBUG_LAYOUT();
+  SKIP_UNLESS_EXACT_LAYOUT(); /* memory tools get nodes from the C library */
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  void *last = NULL;
+  for (int i = 0; i < 24 * 64 * 5; i++) /* 24 MiB of nodes, 5 a node */
+    assert_non_null(last = mp_alloc(p, 3000));
+  int hg = asks_huge_pages(last);
+  mp_destroy_pool(p);
+  if (hg < 0)
+    skip(); /* no /proc/self/smaps here */
+  assert_int_equal(hg, !off);
+}
+
 #define THREADS 4
 #define HANDOFF 64
 
@@ -151,6 +200,7 @@ int main(void) {
       cmocka_unit_test(flush_then_refill),
       cmocka_unit_test(bounded_front),
       cmocka_unit_test(released_blocks_stay_released),
+      cmocka_unit_test(huge_pages_as_built),
       cmocka_unit_test(threads_migrate_blocks),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
