@@ -483,7 +483,8 @@ static void debug_and_library_calls(void **state) {
   mp_set_site("edge.c", INT_MAX);
   assert_non_null(mp_alloc(p, 8));
   unsigned known = MPOOL_BUILD_HARDENED | MPOOL_BUILD_VALGRIND |
-                   MPOOL_BUILD_ASAN | MPOOL_BUILD_DEBUG;
+                   MPOOL_BUILD_ASAN | MPOOL_BUILD_DEBUG |
+                   MPOOL_BUILD_NO_HUGE_PAGES;
   assert_int_equal(mpool_build_flags() & ~known, 0);
   mpool_cache_stats_t cs;
   FAILS_INT(mpool_cache_stats(NULL), EINVAL);
