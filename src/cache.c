@@ -30,13 +30,9 @@ _Static_assert(MP_NCLS == MP_CACHE_CLASSES, "the header's class count");
 _Thread_local struct mp_blocks mp__front MP_TLS_MODEL;
 static struct mp_blocks back;
 static size_t back_limit = MP_DEFAULT_CACHE_LIMIT;
-atomic_size_t mp__front_limit = MP_TCACHE_LIMIT;
-
 /* Bytes each thread's front may hold: MP_TCACHE_LIMIT, or less when
  * mpool_cache_set_limit() set a smaller bound. */
-static size_t front_bound(void) {
-  return atomic_load_explicit(&mp__front_limit, memory_order_relaxed);
-}
+atomic_size_t mp__front_limit = MP_TCACHE_LIMIT;
 
 /* The class that holds `need` bytes at `align`, or -1 if none does. */
 static int block_class_of(size_t need, size_t align) {
@@ -57,7 +53,8 @@ static int block_class_of(size_t need, size_t align) {
 }
 
 /* Class c holds blocks of 2^(10 + c/4) bytes plus c%4 quarters of that:
- * a table, since block_pop() and block_push() need the size on every call. */
+ * a table, since mp__blocks_pop() and mp__blocks_push() need the size on
+ * every call. */
 #define MP_CLS_BASE(c) ((size_t)1 << (MP_CLS_MIN_SHIFT + (c) / 4))
 #define MP_CLS_SIZE(c)                                                         \
   (MP_CLS_BASE(c) + (size_t)((c) % 4) * (MP_CLS_BASE(c) / 4))
@@ -76,27 +73,6 @@ static size_t class_align(int cls) {
   return cls % 4 == 0 ? class_size(cls) : MP_CLASS_ALIGN;
 }
 
-static void *block_pop(struct mp_blocks *b, int cls) {
-  struct mp_free_block *f = b->head[cls];
-  if (f != NULL) {
-    b->head[cls] = f->next;
-    b->bytes -= class_size(cls);
-    mp_track_undefined(f, class_size(cls));
-  }
-  return f;
-}
-
-/* A block in the cache is inaccessible to memory tools but for its link
- * word; block_pop() makes the whole block accessible again. */
-static void block_push(struct mp_blocks *b, int cls, void *p) {
-  struct mp_free_block *f = p;
-  mp_track_undefined(f, sizeof *f);
-  f->next = b->head[cls];
-  b->head[cls] = f;
-  b->bytes += class_size(cls);
-  mp_track_noaccess(f + 1, class_size(cls) - sizeof *f);
-}
-
 int mp__block_class(const mp_pool_t *pool, size_t need, size_t align) {
   return (pool->flags & MP_F_CACHED) ? block_class_of(need, align) : -1;
 }
@@ -105,7 +81,7 @@ size_t mp__class_size(int cls) { return class_size(cls); }
 
 void *mp__cache_get_slow(int cls) {
   mp__lock();
-  void *b = block_pop(&back, cls);
+  void *b = mp__blocks_pop(&back, cls);
   mp__unlock();
   return b != NULL ? b : mp__os_alloc(class_size(cls), class_align(cls));
 }
@@ -114,14 +90,14 @@ void mp__cache_put_slow(int cls, void *b) {
   size_t size = class_size(cls);
   if (!mp__front.hooked)
     mp__front.hooked = mp__on_thread_exit(&mp__front);
-  if (mp__front.hooked && mp__front.bytes + size <= front_bound()) {
-    block_push(&mp__front, cls, b);
+  if (mp__front_takes(cls)) {
+    mp__blocks_push(&mp__front, cls, b);
     return;
   }
   mp__lock();
   bool keep = back.bytes + size <= back_limit;
   if (keep)
-    block_push(&back, cls, b);
+    mp__blocks_push(&back, cls, b);
   mp__unlock();
   if (!keep)
     mp__os_free(b, size, class_align(cls));
@@ -165,9 +141,9 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
 static void drain_locked(struct mp_blocks *from, size_t limit) {
   for (int cls = 0; cls < MP_NCLS; cls++) {
     void *b;
-    while ((b = block_pop(from, cls)) != NULL) {
+    while ((b = mp__blocks_pop(from, cls)) != NULL) {
       if (from != &back && back.bytes + class_size(cls) <= limit)
-        block_push(&back, cls, b);
+        mp__blocks_push(&back, cls, b);
       else
         mp__os_free(b, class_size(cls), class_align(cls));
     }
@@ -194,7 +170,7 @@ void mpool_cache_flush(void) {
 static void cache_trim(struct mp_blocks *b, size_t limit) {
   for (int cls = MP_NCLS - 1; cls >= 0 && b->bytes > limit; cls--) {
     void *p;
-    while (b->bytes > limit && (p = block_pop(b, cls)) != NULL)
+    while (b->bytes > limit && (p = mp__blocks_pop(b, cls)) != NULL)
       mp__os_free(p, class_size(cls), class_align(cls));
   }
 }

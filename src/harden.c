@@ -226,6 +226,14 @@ void mp__canary_put(const mp_pool_t *pool, struct mp_node *n, void *p,
   }
 }
 
+/* Forgets the canary after an object of node n ending at e (its red-zone
+ * granule's bit in C). */
+static void canary_forget(const mp_pool_t *pool, struct mp_node *n,
+                          uintptr_t e) {
+  size_t i = cidx(n, rz_of(e));
+  cmap(pool, n)[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
 /* Checks the canary of the object [p, p + size) and forgets it, before the
  * object is freed or resized. */
 void mp__canary_take(const mp_pool_t *pool, struct mp_node *n, const void *p,
@@ -237,10 +245,8 @@ void mp__canary_take(const mp_pool_t *pool, struct mp_node *n, const void *p,
   uintptr_t e = (uintptr_t)p + size;
   if (!canary_ok(e))
     mp__hard_fail(fn, "corrupted canary after", p, pool);
-  if (n != NULL) {
-    size_t i = cidx(n, rz_of(e));
-    cmap(pool, n)[i / 64] &= ~((uint64_t)1 << (i % 64));
-  }
+  if (n != NULL)
+    canary_forget(pool, n, e);
 }
 
 /* Checks and forgets every canary recorded in the granules [lo, hi) of
@@ -340,8 +346,7 @@ void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
                       ? "free of a pointer the pool does not own:"
                       : "corrupted canary after",
                   p, pool);
-  size_t i = cidx(n, rz_of(e)); /* as mp__canary_take(), checked above */
-  cmap(pool, n)[i / 64] &= ~((uint64_t)1 << (i % 64));
+  canary_forget(pool, n, e);
 }
 
 #endif /* MP_HARDENED */

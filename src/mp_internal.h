@@ -554,34 +554,48 @@ extern _Thread_local struct mp_blocks mp__front MP_TLS_MODEL;
 extern const size_t mp__class_sizes[MP_CACHE_CLASSES];
 extern atomic_size_t mp__front_limit;
 
+/* The newest block of class cls in b, or NULL. */
+static inline void *mp__blocks_pop(struct mp_blocks *b, int cls) {
+  struct mp_free_block *f = b->head[cls];
+  if (f != NULL) {
+    b->head[cls] = f->next;
+    b->bytes -= mp__class_sizes[cls];
+    mp_track_undefined(f, mp__class_sizes[cls]);
+  }
+  return f;
+}
+
+/* A block in the cache is inaccessible to memory tools but for its link
+ * word; mp__blocks_pop() makes the whole block accessible again. */
+static inline void mp__blocks_push(struct mp_blocks *b, int cls, void *p) {
+  struct mp_free_block *f = p;
+  mp_track_undefined(f, sizeof *f);
+  f->next = b->head[cls];
+  b->head[cls] = f;
+  b->bytes += mp__class_sizes[cls];
+  mp_track_noaccess(f + 1, mp__class_sizes[cls] - sizeof *f);
+}
+
 /* A block of class cls: the front's, else the back's or a new one. */
 static inline void *mp__cache_get(int cls) {
-  struct mp_free_block *f = mp__front.head[cls];
-  if (mp_likely(f != NULL)) {
-    mp__front.head[cls] = f->next;
-    mp__front.bytes -= mp__class_sizes[cls];
-    mp_track_undefined(f, mp__class_sizes[cls]);
-    return f;
-  }
-  return mp__cache_get_slow(cls);
+  void *b = mp__blocks_pop(&mp__front, cls);
+  return mp_likely(b != NULL) ? b : mp__cache_get_slow(cls);
+}
+
+/* Whether the front, with its thread-exit hook armed, has room for a
+ * block of class cls. */
+static inline bool mp__front_takes(int cls) {
+  return mp__front.hooked &&
+         mp__front.bytes + mp__class_sizes[cls] <=
+             atomic_load_explicit(&mp__front_limit, memory_order_relaxed);
 }
 
 /* Gives a block of class cls back: to the front while it has room. */
 static inline void mp__cache_put(int cls, void *b) {
-  size_t size = mp__class_sizes[cls];
-  if (mp_likely(mp__front.hooked &&
-                mp__front.bytes + size <=
-                    atomic_load_explicit(&mp__front_limit,
-                                         memory_order_relaxed))) {
-    struct mp_free_block *f = b;
-    mp_track_undefined(f, sizeof *f);
-    f->next = mp__front.head[cls];
-    mp__front.head[cls] = f;
-    mp__front.bytes += size;
-    mp_track_noaccess(f + 1, size - sizeof *f);
-    return;
-  }
-  mp__cache_put_slow(cls, b);
+  if (mp_likely(mp__front_takes(cls)))
+    mp__blocks_push(&mp__front, cls, b);
+  else
+    mp__cache_put_slow(cls, b);
 }
 void *mp__block_get(const mp_pool_t *pool, size_t size, size_t align);
 void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,

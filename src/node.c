@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+static void *refused(mp_pool_t *pool, size_t size);
 static void *alloc_rest(mp_pool_t *pool, size_t size);
 
 /* The same compare and add as the header's inline mp__alloc_inline(), for
@@ -25,26 +26,9 @@ void *mp_alloc(mp_pool_t *pool, size_t size) {
       pool->w.ptr = p + MP_ALIGN_UP(size, MP_GRANULE);
       return p;
     }
-    /* A small request the window refused, in a pool whose every call
-     * may take this path (no window means a mode that needs the slow
-     * path's checks): a freed chunk of its exact size, else the node's
-     * bump space -- the window is at most pool->window wide, so it runs
-     * out every few KiB while the node still has room. */
-    if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW)) {
-      size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
-      if (pool->reuse != NULL) {
-        void *q = mp__reuse_pop(pool, rs);
-        if (q != NULL)
-          return q;
-      }
-      uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
-      if (rs <= top - (uintptr_t)p) {
-        pool->w.ptr = p + rs;
-        mp__set_window(pool);
-        return p;
-      }
-      return alloc_rest(pool, size);
-    }
+    /* A pool with a window needs none of the slow path's checks. */
+    if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW))
+      return refused(pool, size);
   }
   return mp__alloc_slow(pool, size);
 }
@@ -209,12 +193,29 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
     return mp__sh_alloc(pool, size);
   MP_OWN(pool, "mp_alloc");
   MP_HARD_FN(pool, "mp_alloc");
-  /* In a pool with a window, a small request the window refused does not
-   * fit the bump space: a freed chunk of its exact size comes first. */
-  if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW)) {
-    void *p = mp__reuse_pop(pool, MP_ALIGN_UP(size, MP_GRANULE));
-    if (p != NULL)
-      return p;
+  if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW))
+    return refused(pool, size);
+  return alloc_rest(pool, size);
+}
+
+/* A small request (1..window bytes) the fast window refused, in a pool
+ * with a window: a freed chunk of its exact size comes first, then the
+ * node's bump space -- the window is at most pool->window wide, so it
+ * runs out every few KiB while the node still has room -- then the rest
+ * of the slow path. */
+static void *refused(mp_pool_t *pool, size_t size) {
+  size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
+  if (pool->reuse != NULL) {
+    void *q = mp__reuse_pop(pool, rs);
+    if (q != NULL)
+      return q;
+  }
+  unsigned char *p = pool->w.ptr;
+  uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
+  if (rs <= top - (uintptr_t)p) {
+    pool->w.ptr = p + rs;
+    mp__set_window(pool);
+    return p;
   }
   return alloc_rest(pool, size);
 }

@@ -161,7 +161,7 @@ static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
    * node (and that block) count against the pool's budget and its
    * ancestors'. */
   bool apart = (s->flags & MP_F_ADAPT) != 0;
-  size_t first = s->node_size + (apart ? struct_block(s) : 0);
+  size_t first = s->counters.reserved; /* the node, and that block */
   mp_pool_t *above = s->bud.first;
   if (s->bud.limit != 0 && s->bud.limit < first)
     return mp__fail(ENOMEM);
@@ -238,30 +238,30 @@ static atomic_bool settled_ok[MP_NSETTLED];
 
 mp_pool_t *mp_create_pool(size_t size) {
   size_t node = size != 0 ? size : MP_DEFAULT_NODE_SIZE;
-  mp_options_t opt;
-  if (node <= MP_MAX_NODE_SIZE) {
+  bool keep = node <= MP_MAX_NODE_SIZE; /* else settling fails: EINVAL */
+  unsigned k = 0;
+  if (keep) {
     node = round_pow2(node < MP_MIN_NODE_SIZE ? MP_MIN_NODE_SIZE : node);
-    unsigned k = mp__floor_log2(node) - MP_MIN_SHIFT;
+    k = mp__floor_log2(node) - MP_MIN_SHIFT;
     if (atomic_load_explicit(&settled_ok[k], memory_order_acquire))
       return build(&settled[k], NULL, 0);
-    mp_options_init(&opt);
-    opt.node_size = size;
-    opt.large_threshold = 0; /* a quarter of this node size */
-    mp_pool_t s;
-    if (settle_all(&opt, &s) != 0)
-      return NULL;
+  }
+  mp_options_t opt;
+  mp_options_init(&opt);
+  opt.node_size = size;
+  opt.large_threshold = 0; /* a quarter of this node size */
+  mp_pool_t s;
+  if (settle_all(&opt, &s) != 0)
+    return NULL;
+  if (keep) {
     mp__lock();
     if (!atomic_load_explicit(&settled_ok[k], memory_order_relaxed)) {
       memcpy(&settled[k], &s, sizeof s);
       atomic_store_explicit(&settled_ok[k], true, memory_order_release);
     }
     mp__unlock();
-    return build(&s, NULL, 0);
   }
-  mp_options_init(&opt);
-  opt.node_size = size;
-  opt.large_threshold = 0;
-  return mp_create_pool_ex(&opt); /* fails: EINVAL */
+  return build(&s, NULL, 0);
 }
 
 void mp_reset_pool(mp_pool_t *pool) {

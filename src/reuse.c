@@ -326,7 +326,7 @@ static MP_INLINE bool taken_at(const mp_pool_t *pool, struct mp_node *n,
 static MP_INLINE bool hot_fits(const mp_pool_t *pool, size_t k) {
   const struct mp_reuse *r = pool->reuse;
   return !MP_HARD &&
-         !(pool->flags & (MP_F_NOWINDOW | MP_F_WIPE | MP_F_SHARED)) &&
+         !(pool->flags & (MP_F_NOWINDOW | MP_F_WIPE)) &&
          k <= MP_HOT_CLASSES && r->nhot[k - 1] < MP_HOT_DEPTH &&
          r->hot_bytes + k * G <= MP_HOT_BYTES && pool->life.marks == NULL;
 }

@@ -73,13 +73,10 @@ char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
   va_copy(fast, ap);
   bool known = mp__format(room, avail, fmt, fast, &flen);
   va_end(fast);
-  if (known) {
-    len = flen <= INT_MAX ? (int)flen : -1; /* as vsnprintf() fails */
-    if (len < 0)
-      errno = EOVERFLOW;
-  } else {
+  if (known)
+    len = flen <= INT_MAX ? (int)flen : -1; /* EOVERFLOW, set below */
+  else
     len = vsnprintf(room, avail, fmt, ap);
-  }
   char *s = NULL;
   if (len < 0) {
     if (MP_WIPING(pool) && room != NULL)

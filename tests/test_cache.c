@@ -65,16 +65,20 @@ static void bounded_front(void **state) {
   mpool_cache_flush();
 }
 
+/* Whether nodes come from the library's node regions: under memory tools
+ * and in debug builds they come from the C library. */
+static int nodes_are_carved(void) {
+  return !(mpool_build_flags() &
+           (MPOOL_BUILD_VALGRIND | MPOOL_BUILD_ASAN | MPOOL_BUILD_DEBUG));
+}
+
 /* Blocks that leave the process give their pages back and fault nothing
  * back in: destroying a pool of 512 nodes with the cache off faults next
  * to no pages.  Each released node used to hold the link of a free list,
  * which faulted a fresh page back in and kept it resident. */
 static void released_blocks_stay_released(void **state) {
   (void)state;
-  /* Under memory tools and in debug builds, nodes come from the C
-   * library, not from the node regions. */
-  if (mpool_build_flags() &
-      (MPOOL_BUILD_VALGRIND | MPOOL_BUILD_ASAN | MPOOL_BUILD_DEBUG))
+  if (!nodes_are_carved())
     skip();
   const char *pre = getenv("LD_PRELOAD");
   if (pre != NULL && strstr(pre, "vgpreload") != NULL)
@@ -131,10 +135,7 @@ static void huge_pages_as_built(void **state) {
 #endif
   assert_int_equal((mpool_build_flags() & MPOOL_BUILD_NO_HUGE_PAGES) != 0,
                    off);
-  /* Under memory tools and in debug builds, nodes come from the C
-   * library, not from the node regions. */
-  if (mpool_build_flags() &
-      (MPOOL_BUILD_VALGRIND | MPOOL_BUILD_ASAN | MPOOL_BUILD_DEBUG))
+  if (!nodes_are_carved())
     skip();
   mp_pool_t *p = mp_create_pool(0);
   assert_non_null(p);
