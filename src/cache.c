@@ -38,15 +38,18 @@ atomic_size_t mp__front_limit = MP_TCACHE_LIMIT;
 static int block_class_of(size_t need, size_t align) {
   if (need > ((size_t)1 << MP_CLS_MAX_SHIFT))
     return -1;
-  int cls;
-  if (need <= ((size_t)1 << MP_CLS_MIN_SHIFT)) {
-    cls = 0;
-  } else {
-    unsigned k = mp__floor_log2(need - 1); /* 2^k < need <= 2^(k+1) */
-    size_t step = (size_t)1 << (k - 2);
-    size_t s = (need - ((size_t)1 << k) + step - 1) >> (k - 2);
-    cls = (int)((k - MP_CLS_MIN_SHIFT) * 4 + s);
+  int cls = 0;
+  if (need > ((size_t)1 << MP_CLS_MIN_SHIFT)) {
+    /* With m = need - 1 and 2^k <= m < 2^(k+1), the top three bits of m
+     * (m >> (k - 2), 4..7) are one less than the quarter of 2^k that
+     * holds need, counted up: the class is (k - 10) * 4 + that quarter. */
+    size_t m = need - 1;
+    unsigned k = mp__floor_log2(m);
+    cls = (int)(4 * k + (unsigned)(m >> (k - 2))) -
+          (4 * MP_CLS_MIN_SHIFT + 3);
   }
+  if (align <= MP_CLASS_ALIGN)
+    return cls; /* every class is aligned to that much */
   size_t size = (size_t)1 << (MP_CLS_MIN_SHIFT + cls / 4);
   size_t cls_align = cls % 4 == 0 ? size : MP_CLASS_ALIGN;
   return align <= cls_align ? cls : -1;

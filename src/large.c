@@ -13,20 +13,79 @@ static struct mp_large *large_header(void *p) {
   return (struct mp_large *)p - 1;
 }
 
-static void put_block(mp_pool_t *pool, const struct mp_large *l, void *base,
-                      size_t bsize, size_t align) {
+/* Gives a large block's memory back: to its cache class cls, if it has
+ * one, else to the block source. */
+static void put_block(mp_pool_t *pool, intptr_t cls, void *base, size_t bsize,
+                      size_t align) {
 #ifdef MP_DEBUG
-  (void)l;
+  (void)cls;
   mp__dbg_block_put(pool, base, bsize, align);
 #else
-  if (l->cls >= 0)
-    mp__cache_put((int)l->cls, base);
+  if (cls >= 0)
+    mp__cache_put((int)cls, base);
   else
     mp__block_put(&pool->backing, pool->flags, base, bsize, align);
 #endif
 }
 
+/* Fills in the header of a new block at base (of bsize bytes, cache class
+ * cls) for the object at base + hdr, and puts it on the pool's list. */
+static inline void *large_link(mp_pool_t *pool, unsigned char *base,
+                               size_t hdr, size_t bsize, intptr_t cls,
+                               size_t size, size_t align, bool small) {
+  unsigned char *p = base + hdr;
+  struct mp_large *l = large_header(p);
+  l->cls = cls;
+  l->base = base;
+  l->block_size = bsize;
+  l->size = size;
+  l->align = align;
+  l->seq = ++pool->life.events;
+#ifdef MP_HARDENED
+  l->magic = mp__hard_magic(l);
+#endif
+  l->prev = NULL;
+  l->next = pool->large;
+  if (l->next != NULL)
+    l->next->prev = l;
+  pool->large = l;
+  pool->adapt.large_live += bsize;
+  mp__adapt_sample(pool);
+#ifdef MP_DEBUG
+  mp__dbg_on_alloc(l, small);
+#else
+  (void)small;
+#endif
+  /* The rest of the block stays out of reach, as a red zone. */
+  mp_track_noaccess(p, (size_t)(base + bsize - p));
+  mp_track_alloc(pool, p, size);
+#ifdef MP_HARDENED
+  mp__canary_put(pool, NULL, p, size);
+#endif
+  return p;
+}
+
 void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
+#ifndef MP_DEBUG
+  /* The usual case, in short: a pool on the block cache with no budget
+   * above it and no index yet, and a block of the class at this thread's
+   * cache front.  Nothing can fail, so the order of the steps below
+   * (count, take, link) needs none of the general path's undoing. */
+  if ((pool->flags & MP_F_CACHED) && pool->bud.first == NULL &&
+      !pool->index.built) {
+    size_t hdr = MP_ALIGN_UP(sizeof(struct mp_large), align);
+    size_t need = hdr + MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ;
+    int cls = mp__block_class(pool, need, align);
+    unsigned char *base = cls >= 0 ? mp__blocks_pop(&mp__front, cls) : NULL;
+    if (base != NULL) {
+      size_t bsize = mp__class_sizes[cls];
+      pool->counters.reserved += bsize; /* mp__reserve() without a budget */
+      if (pool->counters.reserved > pool->counters.peak)
+        pool->counters.peak = pool->counters.reserved;
+      return large_link(pool, base, hdr, bsize, cls, size, align, false);
+    }
+  }
+#endif
   return mp__large_alloc_as(pool, size, align, false);
 }
 
@@ -60,42 +119,19 @@ void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
   unsigned char *base =
       cls >= 0 ? mp__cache_get(cls) : mp__block_get(pool, bsize, align);
 #endif
-  unsigned char *p = base != NULL ? base + hdr : NULL;
-  struct mp_large *l = p != NULL ? large_header(p) : NULL;
-  if (l != NULL)
-    l->cls = cls;
-  if (l == NULL || mp__index_add(pool, (uintptr_t)p) != 0) {
-    if (l != NULL)
-      put_block(pool, l, base, bsize, align);
+  if (base == NULL) {
     mp__unreserve(pool, bsize);
     mp__oom(pool, bsize);
     return NULL;
   }
-  l->base = base;
-  l->block_size = bsize;
-  l->size = size;
-  l->align = align;
-  l->seq = ++pool->life.events;
-#ifdef MP_HARDENED
-  l->magic = mp__hard_magic(l);
-#endif
-  l->prev = NULL;
-  l->next = pool->large;
-  if (l->next != NULL)
-    l->next->prev = l;
-  pool->large = l;
-  pool->adapt.large_live += bsize;
-  mp__adapt_sample(pool);
-#ifdef MP_DEBUG
-  mp__dbg_on_alloc(l, small);
-#endif
-  /* The rest of the block stays out of reach, as a red zone. */
-  mp_track_noaccess(p, (size_t)(base + bsize - p));
-  mp_track_alloc(pool, p, size);
-#ifdef MP_HARDENED
-  mp__canary_put(pool, NULL, p, size);
-#endif
-  return p;
+  /* The index is kept only once built (mp__index_add() says the same). */
+  if (pool->index.built && mp__index_add(pool, (uintptr_t)(base + hdr)) != 0) {
+    put_block(pool, cls, base, bsize, align);
+    mp__unreserve(pool, bsize);
+    mp__oom(pool, bsize);
+    return NULL;
+  }
+  return large_link(pool, base, hdr, bsize, cls, size, align, small);
 }
 
 /* Takes l off the pool's list and index; its block is still held (and
@@ -108,20 +144,25 @@ void mp__large_unlink(mp_pool_t *pool, struct mp_large *l) {
     pool->large = l->next;
   if (l->next != NULL)
     l->next->prev = l->prev;
-  mp__index_del(&pool->index, (uintptr_t)(l + 1));
+  if (pool->index.built)
+    mp__index_del(&pool->index, (uintptr_t)(l + 1));
   pool->adapt.large_live -= l->block_size;
 }
 
 /* Gives an unlinked block back, wiped first in a wiping pool. */
 void mp__large_put(mp_pool_t *pool, struct mp_large *l) {
-  struct mp_large copy = *l;
-  mp__unreserve(pool, copy.block_size);
+  /* What the release needs, read before a wipe clears the header. */
+  void *base = l->base;
+  size_t bsize = l->block_size;
+  size_t align = l->align;
+  intptr_t cls = l->cls;
+  mp__unreserve(pool, bsize);
   if (MP_WIPING(pool)) {
     /* The whole block, header and all: what was stored may lie anywhere
      * in it after in-place resizes. */
-    mp__wipe_hidden(copy.base, copy.block_size);
+    mp__wipe_hidden(base, bsize);
   }
-  put_block(pool, &copy, copy.base, copy.block_size, copy.align);
+  put_block(pool, cls, base, bsize, align);
 }
 
 /* Releases l; why (MP_Q_*) and fn (the public call) say what for, which
@@ -145,8 +186,26 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l, int why,
 }
 
 void mp__large_release_all(mp_pool_t *pool, int why, const char *fn) {
+#if defined(MP_HARDENED) || defined(MP_DEBUG)
   while (pool->large != NULL)
     mp__large_release(pool, pool->large, why, fn);
+#else
+  /* mp__large_release() of the head, over and over, with what is known
+   * of a head: it has no predecessor. */
+  (void)why;
+  (void)fn;
+  struct mp_large *l;
+  while ((l = pool->large) != NULL) {
+    mp_track_free(pool, l + 1, l->size);
+    pool->large = l->next;
+    if (l->next != NULL)
+      l->next->prev = NULL;
+    if (pool->index.built)
+      mp__index_del(&pool->index, (uintptr_t)(l + 1));
+    pool->adapt.large_live -= l->block_size;
+    mp__large_put(pool, l);
+  }
+#endif
 }
 
 void mp__large_release_after(mp_pool_t *pool, uint64_t seq) {

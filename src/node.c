@@ -15,6 +15,34 @@
 
 static void *refused(mp_pool_t *pool, size_t size);
 static void *alloc_rest(mp_pool_t *pool, size_t size);
+static void *next_and_bump(mp_pool_t *pool, size_t size);
+
+/* Opens the window at ptr in a pool that has one, where top is the
+ * granule-aligned end of the free space and ptr <= top: mp__set_window()
+ * without the checks that such a pool passes. */
+static inline void open_window(mp_pool_t *pool, unsigned char *ptr,
+                               uintptr_t top) {
+  size_t room = top - (uintptr_t)ptr;
+  if (room > pool->window)
+    room = pool->window;
+  /* As in mp__set_window(): no window within MP__CONST_MAX of the top. */
+  if (top > UINTPTR_MAX - MP__CONST_MAX)
+    room = 0;
+  pool->w.ptr = ptr;
+  pool->w.end = ptr + room;
+}
+
+/* The node's bump space for a small request of rs bytes (rounded to a
+ * granule) that the window refused, in a pool with a window; or NULL
+ * when the node has no room. */
+static inline void *bump(mp_pool_t *pool, size_t rs) {
+  unsigned char *p = pool->w.ptr;
+  uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
+  if (rs > top - (uintptr_t)p)
+    return NULL;
+  open_window(pool, p + rs, top);
+  return p;
+}
 
 /* The same compare and add as the header's inline mp__alloc_inline(), for
  * callers that reach the function. */
@@ -26,9 +54,21 @@ void *mp_alloc(mp_pool_t *pool, size_t size) {
       pool->w.ptr = p + MP_ALIGN_UP(size, MP_GRANULE);
       return p;
     }
-    /* A pool with a window needs none of the slow path's checks. */
-    if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW))
-      return refused(pool, size);
+    /* A pool with a window needs none of the slow path's checks: it has
+     * no size headers, counts no requests, is no shared handle, and its
+     * alignment is the granule (see settle() in pool.c). */
+    if (!(pool->flags & MP_F_NOWINDOW)) {
+      if (size - 1 < pool->window) {
+        if (pool->reuse != NULL)
+          return refused(pool, size);
+        /* No free lists to ask first: refused() without them, with no
+         * call but the tail calls (no registers to save). */
+        void *q = bump(pool, MP_ALIGN_UP(size, MP_GRANULE));
+        return q != NULL ? q : next_and_bump(pool, size);
+      }
+      if (size > pool->max && size <= MP_MAX_ALLOC_SIZE)
+        return mp__large_alloc(pool, size, MP_GRANULE);
+    }
   }
   return mp__alloc_slow(pool, size);
 }
@@ -50,12 +90,12 @@ void mp__set_window(mp_pool_t *pool) {
  * clears those of older nodes when it creates them): a pool that never
  * frees never pays for them. */
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start) {
-  size_t bytes = sizeof *n;
+  /* The header by assignment (a few stores, where a memset of a size
+   * known only at run time would be a call). */
+  *n = (struct mp_node){.start = start};
   /* Hardened builds clear all the maps: the canary map is always in use. */
   if (pool->reuse != NULL || MP_HARD)
-    bytes += MP_NMAPS * pool->map_words * sizeof(uint64_t);
-  memset(n, 0, bytes);
-  n->start = start;
+    memset(n + 1, 0, MP_NMAPS * pool->map_words * sizeof(uint64_t));
 #ifdef MP_HARDENED
   n->magic = mp__hard_magic(n);
 #endif
@@ -87,7 +127,8 @@ void mp__node_release(mp_pool_t *pool, struct mp_node *n) {
   n->prev->next = n->next;
   if (n->next != NULL)
     n->next->prev = n->prev;
-  mp__index_del(&pool->index, MP_NODE_KEY(n));
+  if (pool->index.built)
+    mp__index_del(&pool->index, MP_NODE_KEY(n));
   mp__node_put(pool, n);
   mp__unreserve(pool, pool->node_size);
 }
@@ -109,7 +150,8 @@ static int next_node(mp_pool_t *pool) {
       return -1;
     }
     n = mp__node_get(pool);
-    if (n == NULL || mp__index_add(pool, MP_NODE_KEY(n)) != 0) {
+    if (n == NULL ||
+        (pool->index.built && mp__index_add(pool, MP_NODE_KEY(n)) != 0)) {
       if (n != NULL)
         mp__node_put(pool, n);
       mp__unreserve(pool, pool->node_size);
@@ -172,6 +214,18 @@ void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
   return p;
 }
 
+/* A small request (1..window bytes) in a pool with a window and no free
+ * lists, when the current node has no room for it: what alloc_rest()
+ * comes to for such a pool -- the next node, whose bump space holds any
+ * small request (mp__geometry() keeps the threshold within a fresh
+ * node). */
+static MP_NOINLINE void *next_and_bump(mp_pool_t *pool, size_t size) {
+  if (next_node(pool) != 0)
+    return NULL; /* errno from mp__oom(): ENOMEM */
+  void *p = bump(pool, MP_ALIGN_UP(size, MP_GRANULE));
+  return p != NULL ? p : alloc_rest(pool, size);
+}
+
 /* The checks every allocating entry makes on a size: 0 is served as 1
  * byte (so the pointer is unique), too large fails with EOVERFLOW; the
  * request is counted where the pool counts them. */
@@ -203,21 +257,15 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
  * node's bump space -- the window is at most pool->window wide, so it
  * runs out every few KiB while the node still has room -- then the rest
  * of the slow path. */
-static void *refused(mp_pool_t *pool, size_t size) {
+static MP_NOINLINE void *refused(mp_pool_t *pool, size_t size) {
   size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
   if (pool->reuse != NULL) {
     void *q = mp__reuse_pop(pool, rs);
     if (q != NULL)
       return q;
   }
-  unsigned char *p = pool->w.ptr;
-  uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
-  if (rs <= top - (uintptr_t)p) {
-    pool->w.ptr = p + rs;
-    mp__set_window(pool);
-    return p;
-  }
-  return alloc_rest(pool, size);
+  void *p = bump(pool, rs);
+  return p != NULL ? p : alloc_rest(pool, size);
 }
 
 /* mp__alloc_slow() once the pool is known to be usable by this call and

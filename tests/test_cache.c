@@ -6,6 +6,7 @@
  */
 #include "test_util.h"
 
+#include "mp_internal.h"
 #include "mp_platform.h"
 
 #include <pthread.h>
@@ -201,8 +202,44 @@ static void threads_migrate_blocks(void **state) {
   assert_int_equal(mp__os_alloc_calls(), before);
 }
 
+/* The class of a block, by its definition: the smallest class of at
+ * least `need` bytes, if it is aligned to `align` (a power-of-two class to
+ * its size, the others to 64 bytes); else, or above the largest class, -1
+ * (the block bypasses the cache). */
+static int class_by_definition(size_t need, size_t align) {
+  for (int c = 0; c < MP_CACHE_CLASSES; c++) {
+    size_t size = mp__class_sizes[c];
+    if (size >= need) {
+      size_t calign = (size & (size - 1)) == 0 ? size : 64;
+      return align <= calign ? c : -1;
+    }
+  }
+  return -1;
+}
+
+static void block_classes_as_defined(void **state) {
+  (void)state;
+  mp_pool_t *p = mp_create_pool(0); /* on the block cache */
+  assert_non_null(p);
+  for (size_t align = 1; align <= ((size_t)1 << 21); align *= 2) {
+    /* Every size up to 8 KiB, then each class boundary and its
+     * neighbours up to past the largest class. */
+    for (size_t need = 1; need <= 8192; need++)
+      assert_int_equal(mp__block_class(p, need, align),
+                       class_by_definition(need, align));
+    for (int c = 0; c < MP_CACHE_CLASSES; c++)
+      for (size_t d = 0; d < 5; d++) {
+        size_t need = mp__class_sizes[c] - 2 + d;
+        assert_int_equal(mp__block_class(p, need, align),
+                         class_by_definition(need, align));
+      }
+  }
+  mp_destroy_pool(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(block_classes_as_defined),
       cmocka_unit_test(steady_state_calls_no_allocator),
       cmocka_unit_test(flush_then_refill),
       cmocka_unit_test(bounded_front),

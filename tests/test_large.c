@@ -5,6 +5,8 @@
  */
 #include "test_util.h"
 
+#include <string.h>
+
 static void free_large_returns_block(void **state) {
   (void)state;
   SKIP_IF_QUARANTINE();
@@ -150,6 +152,54 @@ static void large_default_allocator(void **state) {
   mp_destroy_pool(p);
 }
 
+static void check_counts(mp_pool_t *p, size_t blocks) {
+  mp_stats_t st = {.size = sizeof st};
+  assert_int_equal(mp_stats(p, &st, 0), 0);
+  assert_int_equal(st.large_blocks, blocks);
+  assert_true(st.large_reserved >= st.large_bytes);
+  /* Nothing but nodes and large blocks: no free lists, and an index
+   * small enough for the slots inside the pool struct. */
+  assert_int_equal(st.bytes_reserved, st.node_bytes + st.large_reserved);
+}
+
+/* Large blocks are counted, owned, freed and released alike before the
+ * pool has an index (the short path of a pool on the block cache) and
+ * after (the general one), from a cold cache and a warm one. */
+static void large_counts_on_every_path(void **state) {
+  (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
+  mpool_cache_flush();
+  for (int r = 0; r < 3; r++) {
+    mp_pool_t *p = mp_create_pool(0);
+    assert_non_null(p);
+    void *a[6];
+    for (int i = 0; i < 6; i++) {
+      a[i] = mp_alloc(p, 4100 + (size_t)i * 1500);
+      assert_non_null(a[i]);
+      memset(a[i], i, 4100 + (size_t)i * 1500);
+      check_counts(p, (size_t)i + 1);
+    }
+    for (int i = 0; i < 6; i++) /* builds the index */
+      assert_int_equal(mp_owns(p, a[i]), 1);
+    for (int i = 0; i < 6; i += 2)
+      assert_int_equal(mp_free(p, a[i]), 0);
+    check_counts(p, 3);
+    for (int i = 0; i < 6; i += 2) {
+      a[i] = mp_alloc(p, 16000);
+      assert_non_null(a[i]);
+      assert_int_equal(mp_owns(p, a[i]), 1);
+    }
+    check_counts(p, 6);
+    mp_reset_pool(p);
+    check_counts(p, 0);
+    for (int i = 0; i < 6; i++)
+      assert_int_equal(mp_owns(p, a[i]), 0);
+    assert_non_null(mp_alloc(p, 9000));
+    check_counts(p, 1);
+    mp_destroy_pool(p);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(free_large_returns_block),
@@ -159,6 +209,7 @@ int main(void) {
       cmocka_unit_test(free_null),
       cmocka_unit_test(many_large),
       cmocka_unit_test(large_default_allocator),
+      cmocka_unit_test(large_counts_on_every_path),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   mpool_cache_flush();
