@@ -208,6 +208,17 @@ void mp__large_release_all(mp_pool_t *pool, int why, const char *fn) {
 #endif
 }
 
+void mp__large_drop_all(mp_pool_t *pool) {
+  struct mp_large *l = pool->large;
+  while (l != NULL) {
+    struct mp_large *next = l->next;
+    mp_track_free(pool, l + 1, l->size);
+    put_block(pool, l->cls, l->base, l->block_size, l->align);
+    l = next;
+  }
+  pool->large = NULL;
+}
+
 void mp__large_release_after(mp_pool_t *pool, uint64_t seq) {
   /* Newest first: the blocks made after seq are at the head. */
   while (pool->large != NULL && pool->large->seq > seq)

@@ -217,7 +217,8 @@ int mp__life_reset(mp_pool_t *pool) {
   struct mp_life *life = &pool->life;
   if (life->busy)
     return -1;
-  teardown(pool);
+  if (life->children != NULL || life->cleanups != NULL)
+    teardown(pool);
   /* The spare records and marks live in the memory the reset is about to
    * rewind. */
   life->spare = NULL;
@@ -250,9 +251,13 @@ void mp__life_rewind(mp_pool_t *pool, uint64_t seq) {
 }
 
 int mp__life_destroy(mp_pool_t *pool) {
-  if (pool->life.busy)
+  struct mp_life *life = &pool->life;
+  if (life->busy)
     return -1;
-  teardown(pool);
+  if (life->children != NULL || life->cleanups != NULL)
+    teardown(pool);
+  else
+    life->busy = true; /* as teardown() leaves it: the pool is going */
   unlink_child(pool);
   return 0;
 }

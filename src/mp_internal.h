@@ -521,6 +521,9 @@ void mp__large_put(mp_pool_t *pool, struct mp_large *l);
 void mp__large_release(mp_pool_t *pool, struct mp_large *l, int why,
                        const char *fn);
 void mp__large_release_all(mp_pool_t *pool, int why, const char *fn);
+/* Gives every large block back, for a pool going away that is not wiped,
+ * tracked, checked or debugged: keeps neither counts nor index. */
+void mp__large_drop_all(mp_pool_t *pool);
 void mp__large_release_after(mp_pool_t *pool, uint64_t seq);
 
 /* cache.c: the block source.  Sizes passed to put() are those get() used. */

@@ -151,11 +151,66 @@ static int settle_all(const mp_options_t *opt, mp_pool_t *s) {
   return 0;
 }
 
-/* Builds a pool from settled options s (under parent, with the caller's
- * option flags for debug builds). */
-static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
-                        unsigned opt_flags) {
+/* Bytes of the pool struct from member a up to member b. */
+#define MP_SPAN(a, b) (offsetof(mp_pool_t, b) - offsetof(mp_pool_t, a))
+#define MP_ZERO_PART ((size_t)64)
+_Static_assert(offsetof(mp_pool_t, large) < offsetof(mp_pool_t, node_cls) &&
+                   offsetof(mp_pool_t, node_cls) <
+                       offsetof(mp_pool_t, align_waste) &&
+                   offsetof(mp_pool_t, align_waste) <
+                       offsetof(mp_pool_t, counters) &&
+                   offsetof(mp_pool_t, counters) < offsetof(mp_pool_t, index),
+               "the spans build() copies and zeroes");
+
+/* Sets up a new pool's struct at pool, with n its first node, from
+ * settled options s (under parent, with the caller's option flags for
+ * debug builds); apart: the struct is in a block of its own. */
+static MP_INLINE mp_pool_t *set_up(mp_pool_t *pool, struct mp_node *n,
+                                   const mp_pool_t *s, bool apart,
+                                   mp_pool_t *parent, unsigned opt_flags) {
   (void)opt_flags;
+  /* Everything but the index as a new pool starts (the struct is mostly
+   * index slots, which need no zeroing): the settled options, and zeros
+   * for the running state from align_waste to the end of life, which no
+   * settling sets (the window, top and node pointers are set below). */
+  pool->large = NULL;
+  memcpy(&pool->node_cls, &s->node_cls, MP_SPAN(node_cls, align_waste));
+  /* (In parts of at most MP_ZERO_PART bytes, which compilers zero with a
+   * few stores rather than a string instruction.) */
+  unsigned char *z = (unsigned char *)&pool->align_waste;
+  for (size_t i = 0; i < MP_SPAN(align_waste, counters); i += MP_ZERO_PART)
+    memset(z + i, 0,
+           MP_SPAN(align_waste, counters) - i < MP_ZERO_PART
+               ? MP_SPAN(align_waste, counters) - i
+               : MP_ZERO_PART);
+  memcpy(&pool->counters, &s->counters, MP_SPAN(counters, index));
+  MP_HARD_FN(pool, "mp_create_pool");
+  /* Before the budget's atomic store, so that the compiler still knows
+   * there are no free lists (whose bitmaps mp__node_init() would clear). */
+  mp__node_init(pool, n,
+                apart ? (unsigned char *)n + s->node_hdr
+                      : (unsigned char *)pool +
+                            MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
+  mp__budget_link(pool);
+  mp__index_init(&pool->index);
+  pool->first = n;
+#ifdef MP_DEBUG
+  mp__dbg_init(pool, opt_flags);
+#endif
+#if defined(MP_HARDENED) || defined(MP_DEBUG)
+  /* Keep the index from the start, so that no lookup ever has to walk
+   * node headers that may have been overwritten. */
+  (void)mp__index_build(pool); /* cannot fail: the inline slots suffice */
+#endif
+  mp__node_enter(pool, n);
+  mp_track_create(pool);
+  mp__life_link(pool, parent);
+  return pool;
+}
+
+/* build() for any settled options. */
+static MP_NOINLINE mp_pool_t *build_any(const mp_pool_t *s, mp_pool_t *parent,
+                                        unsigned opt_flags) {
   /* An adaptive pool keeps its struct in a block of its own, so that a
    * reset may give back every node and change the node size.  The first
    * node (and that block) count against the pool's budget and its
@@ -183,34 +238,30 @@ static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
   }
   if (!apart)
     pool = (mp_pool_t *)((unsigned char *)n + s->node_hdr);
-  /* Everything but the index, settled and zeroed as a new pool starts:
-   * the struct is mostly index slots, which need no zeroing. */
-  memcpy(pool, s, offsetof(mp_pool_t, index));
-  MP_HARD_FN(pool, "mp_create_pool");
-  mp__budget_link(pool);
-  mp__index_init(&pool->index);
-  mp__node_init(pool, n,
-                apart ? (unsigned char *)n + s->node_hdr
-                      : (unsigned char *)pool +
-                            MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
-  pool->first = n;
-#ifdef MP_DEBUG
-  mp__dbg_init(pool, opt_flags);
-#endif
-#if defined(MP_HARDENED) || defined(MP_DEBUG)
-  /* Keep the index from the start, so that no lookup ever has to walk
-   * node headers that may have been overwritten. */
-  (void)mp__index_build(pool); /* cannot fail: the inline slots suffice */
-#endif
-  mp__node_enter(pool, n);
-  mp_track_create(pool);
-  mp__life_link(pool, parent);
-  return pool;
+  return set_up(pool, n, s, apart, parent, opt_flags);
 
 fail:
   if (above != NULL)
     mp__budget_give(above, first);
   return mp__fail(ENOMEM);
+}
+
+/* Builds a pool from settled options s (under parent, with the caller's
+ * option flags for debug builds).  The usual case first, with no call:
+ * the struct in the first node, no budget here or above, and the node at
+ * this thread's cache front; in builds that track, check or debug, the
+ * general path. */
+static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
+                        unsigned opt_flags) {
+  if (!MP_TRACK_ON && !MP_HARD && !MP_DBG && s->node_cls >= 0 &&
+      !(s->flags & MP_F_ADAPT) && s->bud.first == NULL &&
+      s->bud.limit == 0) {
+    struct mp_node *n = mp__blocks_pop(&mp__front, s->node_cls);
+    if (n != NULL)
+      return set_up((mp_pool_t *)((unsigned char *)n + s->node_hdr), n, s,
+                    false, parent, opt_flags);
+  }
+  return build_any(s, parent, opt_flags);
 }
 
 mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
@@ -236,7 +287,8 @@ _Static_assert(MP_MAX_NODE_SIZE ==
 static mp_pool_t settled[MP_NSETTLED];
 static atomic_bool settled_ok[MP_NSETTLED];
 
-mp_pool_t *mp_create_pool(size_t size) {
+/* mp_create_pool() but for the default size once settled. */
+static MP_NOINLINE mp_pool_t *create_sized(size_t size) {
   size_t node = size != 0 ? size : MP_DEFAULT_NODE_SIZE;
   bool keep = node <= MP_MAX_NODE_SIZE; /* else settling fails: EINVAL */
   unsigned k = 0;
@@ -262,6 +314,14 @@ mp_pool_t *mp_create_pool(size_t size) {
     mp__unlock();
   }
   return build(&s, NULL, 0);
+}
+
+mp_pool_t *mp_create_pool(size_t size) {
+  /* The default size in short, with its slot known at compile time. */
+  unsigned k = mp__floor_log2(MP_DEFAULT_NODE_SIZE) - MP_MIN_SHIFT;
+  if (size == 0 && atomic_load_explicit(&settled_ok[k], memory_order_acquire))
+    return build(&settled[k], NULL, 0);
+  return create_sized(size);
 }
 
 void mp_reset_pool(mp_pool_t *pool) {
@@ -311,7 +371,21 @@ void mp_destroy_pool(mp_pool_t *pool) {
   mp__pool_free(pool);
 }
 
-void mp__pool_free(mp_pool_t *pool) {
+/* Whether a pool going away holds nothing but its nodes and large blocks,
+ * all for the block cache: no shared state, marks, free lists, index
+ * table, budget here or above, wiping or adaptive struct block, in a
+ * build that tracks, checks or debugs nothing. */
+static bool plain(const mp_pool_t *pool) {
+  return !MP_TRACK_ON && !MP_HARD && !MP_DBG &&
+         (pool->flags & (MP_F_CACHED | MP_F_INNER | MP_F_ADAPT | MP_F_WIPE)) ==
+             MP_F_CACHED &&
+         pool->node_cls >= 0 && pool->life.marks == NULL &&
+         pool->reuse == NULL && pool->bud.first == NULL &&
+         pool->index.slots == pool->index.inline_slots;
+}
+
+/* mp__pool_free() of any pool. */
+static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
   if (pool->flags & MP_F_INNER)
     mp__sh_release(pool);
   mp__marks_drop(pool); /* their records may be released below */
@@ -352,6 +426,23 @@ void mp__pool_free(mp_pool_t *pool) {
     n = next;
   }
   mp__node_put(&s, s.first); /* the pool itself may go with it */
+}
+
+void mp__pool_free(mp_pool_t *pool) {
+  if (!plain(pool)) {
+    pool_free_any(pool);
+    return;
+  }
+  /* What pool_free_any() comes to for such a pool: its blocks go back to
+   * the cache, and nothing else is left to undo. */
+  mp__large_drop_all(pool);
+  int cls = pool->node_cls;
+  struct mp_node *first = pool->first; /* the pool goes with it */
+  for (struct mp_node *n = first->next, *next; n != NULL; n = next) {
+    next = n->next;
+    mp__cache_put(cls, n);
+  }
+  mp__cache_put(cls, first);
 }
 
 void mp_destory_pool(mp_pool_t *pool) { mp_destroy_pool(pool); }

@@ -209,6 +209,48 @@ static void version(void **state) {
                                       MPOOL_VERSION_PATCH);
 }
 
+static void count_cleanup(void *data) { ++*(int *)data; }
+
+static size_t front_bytes(void) {
+  mpool_cache_stats_t cs = {.size = sizeof cs};
+  assert_int_equal(mpool_cache_stats(&cs), 0);
+  return cs.front_bytes;
+}
+
+/* Destroying a pool gives every block it reserved (nodes, the first
+ * included, and large blocks) back to the block cache, whether it holds
+ * nothing else (destroyed in short) or also children, cleanups and free
+ * lists (the general steps). */
+static void destroy_gives_every_block_back(void **state) {
+  (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
+  for (int kind = 0; kind < 2; kind++) {
+    mpool_cache_flush();
+    mp_pool_t *p = mp_create_pool(0);
+    assert_non_null(p);
+    for (int i = 0; i < 200; i++)
+      assert_non_null(mp_alloc(p, 200)); /* about three nodes */
+    assert_non_null(mp_alloc(p, 5000));
+    assert_non_null(mp_alloc(p, 60000));
+    int ran = 0;
+    if (kind == 1) {
+      assert_non_null(mp_create_child(p, 0));
+      assert_non_null(mp_cleanup_add(p, count_cleanup, &ran));
+      assert_int_equal(mp_free_sized(p, mp_alloc(p, 64), 64), 0);
+    }
+    mp_stats_t st = {.size = sizeof st};
+    assert_int_equal(mp_stats(p, &st, 0), 0);
+    assert_true(st.nodes >= 3);
+    size_t before = front_bytes();
+    mp_destroy_pool(p);
+    if (kind == 0)
+      assert_int_equal(front_bytes() - before, st.bytes_reserved);
+    else
+      assert_true(front_bytes() - before >= st.node_bytes + st.large_reserved);
+    assert_int_equal(ran, kind);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(create_sizes),
@@ -221,6 +263,7 @@ int main(void) {
       cmocka_unit_test(reset_reuses_nodes),
       cmocka_unit_test(reset_rewinds),
       cmocka_unit_test(reset_releases_large),
+      cmocka_unit_test(destroy_gives_every_block_back),
       cmocka_unit_test(null_pool),
       cmocka_unit_test(destory_alias),
       cmocka_unit_test(version),
