@@ -1241,12 +1241,13 @@ MP_API int mpool_version(void);
  *  "Debugging" above).  Addresses and byte counts differ from other
  *  builds. */
 #define MPOOL_BUILD_DEBUG 0x10u
-/** mpool_build_flags() bit: built with CMake option MPOOL_HUGE_PAGES=OFF,
- *  so node regions never ask for transparent huge pages.  By default a
- *  process that has carved 16 MiB of nodes lets its later 2 MiB node
- *  regions use them (one page fault per 2 MiB), which helps on most
- *  machines and costs on some virtual machines where huge pages are slow
- *  to come by. */
+/** mpool_build_flags() bit: built with CMake option MPOOL_HUGE_PAGES=OFF
+ *  (the default), so node regions never ask for transparent huge pages.
+ *  Built with ON, a process that has carved 16 MiB of nodes lets its later
+ *  2 MiB node regions use them, which saves TLB misses in big pools but
+ *  can stall a fault where the kernel compacts memory to make a huge page.
+ *  Either way, those later regions have their pages made at once, with
+ *  one system call per region. */
 #define MPOOL_BUILD_NO_HUGE_PAGES 0x20u
 
 /**

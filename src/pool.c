@@ -346,11 +346,13 @@ void mp__pool_free(mp_pool_t *pool) {
   if (s.flags & MP_F_ADAPT)
     mp__block_put(&s.backing, s.flags, pool, struct_block(&s), MP_GRANULE);
   struct mp_node *n = s.first->next;
+  mp__os_batch(true);
   while (n != NULL) {
     struct mp_node *next = n->next;
     mp__node_put(&s, n);
     n = next;
   }
+  mp__os_batch(false);
   mp__node_put(&s, s.first); /* the pool itself may go with it */
 }
 
