@@ -539,8 +539,10 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  * most recent allocation gives its bytes straight back to the bump pointer.
  * A small object (16 to 512 bytes) freed between two live ones may wait in a
  * short per-size cache for the next request of its size (at most 32 KiB a
- * pool); it still merges the moment a neighbour is freed or an object next
- * to it grows with mp_realloc().
+ * pool).  Merging it with its free neighbours waits until the pool would
+ * otherwise take a new node, or an object next to it cannot grow in place
+ * with mp_realloc(): then the whole cache merges (and nodes it kept
+ * become free), so the wait never makes the pool grow.
  * Reset forgets every free list.  Freeing is precise for objects from
  * mp_alloc(), mp_calloc() and mp_memalign(); for one from mp_nalloc() it is
  * precise when it is the most recent mp_nalloc(), otherwise the 16-byte
@@ -1239,12 +1241,13 @@ MP_API int mpool_version(void);
  *  "Debugging" above).  Addresses and byte counts differ from other
  *  builds. */
 #define MPOOL_BUILD_DEBUG 0x10u
-/** mpool_build_flags() bit: built with CMake option MPOOL_HUGE_PAGES=OFF,
- *  so node regions never ask for transparent huge pages.  By default a
- *  process that has carved 16 MiB of nodes lets its later 2 MiB node
- *  regions use them (one page fault per 2 MiB), which helps on most
- *  machines and costs on some virtual machines where huge pages are slow
- *  to come by. */
+/** mpool_build_flags() bit: built with CMake option MPOOL_HUGE_PAGES=OFF
+ *  (the default), so node regions never ask for transparent huge pages.
+ *  Built with ON, a process that has carved 16 MiB of nodes lets its later
+ *  2 MiB node regions use them, which saves TLB misses in big pools but
+ *  can stall a fault where the kernel compacts memory to make a huge page.
+ *  Either way, those later regions have their pages made at once, with
+ *  one system call per region. */
 #define MPOOL_BUILD_NO_HUGE_PAGES 0x20u
 
 /**

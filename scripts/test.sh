@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every test: a warning-free Release build with gcc, the
 # suite against the shared library built source by source (MPOOL_UNITY=OFF,
-# and MPOOL_HUGE_PAGES=OFF),
+# and MPOOL_HUGE_PAGES=ON, the non-default),
 # clang with ASan+UBSan, clang with TSan,
 # Valgrind memcheck (plain, and with the library's mempool client requests),
 # a hardened build, a debug build with ASan+UBSan and one without a memory
@@ -41,7 +41,7 @@ config() { # name, CC, cmake args...
 mkdir -p "$out"
 config gcc-release gcc -DCMAKE_BUILD_TYPE=Release
 config gcc-shared gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_TEST_SHARED=ON -DMPOOL_UNITY=OFF \
-  -DMPOOL_HUGE_PAGES=OFF
+  -DMPOOL_HUGE_PAGES=ON
 config clang-asan-ubsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_SANITIZE=address,undefined
 config clang-tsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_SANITIZE=thread
 config valgrind gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_TEST_VALGRIND=ON -DMPOOL_TEST_SHARED=ON

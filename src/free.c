@@ -160,7 +160,8 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
   /* The size says which lookup is likely to hit: one suffices mostly. */
   struct mp_node *n = NULL;
   if (size <= pool->max && (n = mp__node_of(pool, p)) != NULL)
-    return free_in_node(pool, n, p, size);
+    return mp__reuse_cache(pool, n, p, size) ? 0
+                                             : free_in_node(pool, n, p, size);
   struct mp_large *l = mp__large_of(pool, p);
   if (l != NULL) {
 #ifdef MP_HARDENED
@@ -272,13 +273,20 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
     return true;
   if (pool->life.marks != NULL && mp__mark_crossed(pool, n, a, nb))
     return false; /* it moves: a rewind would give the tail away */
-  if (n == pool->current && ob == (uintptr_t)pool->w.ptr &&
-      nb <= MP_ALIGN_DOWN((uintptr_t)pool->top, G)) {
-    pool->w.ptr = (unsigned char *)nb;
-    mp__set_window(pool);
-    return true;
+  /* A chunk in the hot cache looks live: when the object cannot grow,
+   * merge the cache (which may also move the bump pointer) and try again. */
+  for (bool flushed = false;; flushed = true) {
+    if (n == pool->current && ob == (uintptr_t)pool->w.ptr &&
+        nb <= MP_ALIGN_DOWN((uintptr_t)pool->top, G)) {
+      pool->w.ptr = (unsigned char *)nb;
+      mp__set_window(pool);
+      return true;
+    }
+    if (mp__reuse_grow(pool, n, ob, nb))
+      return true;
+    if (flushed || !mp__reuse_flush(pool))
+      return false;
   }
-  return mp__reuse_grow(pool, n, ob, nb);
 }
 
 static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,

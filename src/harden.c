@@ -49,7 +49,7 @@ unsigned mpool_build_flags(void) {
 #if defined(MP_DEBUG)
   f |= MPOOL_BUILD_DEBUG;
 #endif
-#if defined(MP_NO_HUGE_PAGES)
+#if !defined(MP_HUGE_PAGES)
   f |= MPOOL_BUILD_NO_HUGE_PAGES;
 #endif
   return f;

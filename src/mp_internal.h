@@ -172,9 +172,9 @@ struct mp_chunk {
 struct mp_reuse {
   uint64_t nonempty[MP_CLASS_WORDS];
   struct mp_chunk *head[MP_NCLASSES];
-  /* The hot cache (reuse.c): freed chunks of k granules whose neighbours
-   * were live, newest first on hot[k - 1], linked through their first
-   * word, waiting off the lists. */
+  /* The hot cache (reuse.c): freed chunks of k granules, newest first on
+   * hot[k - 1], linked through their first word, waiting off the lists
+   * and unmerged. */
   uintptr_t hot[MP_HOT_CLASSES];
   unsigned char nhot[MP_HOT_CLASSES];
   size_t hot_bytes;
@@ -486,6 +486,9 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p);
 /* reuse.c */
 void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align);
 void *mp__reuse_pop(mp_pool_t *pool, size_t rs);
+bool mp__reuse_flush(mp_pool_t *pool);
+bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p,
+                     size_t size);
 void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                      uintptr_t b);
 void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,

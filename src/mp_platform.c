@@ -87,10 +87,9 @@ struct mp_carved {
 static pthread_mutex_t carve_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *region_ptr, *region_end;
 static struct mp_carved carved_free[MP_CARVE_SHIFTS];
-#if defined(MADV_HUGEPAGE) && !defined(MP_NO_HUGE_PAGES)
+/* Regions a process maps before it counts as a big user of nodes. */
 static size_t regions_mapped;
-#define MP_REGIONS_BEFORE_HUGE 8
-#endif
+#define MP_REGIONS_BEFORE_BIG 8
 
 /* Under a memory tool, nodes come from the C library, whose blocks the
  * tool sees (a leaked pool is then reported as leaked memory). */
@@ -101,6 +100,7 @@ static bool carvable(size_t size, size_t align) {
 
 static void *carve(size_t size) {
   unsigned k = mp__floor_log2(size); /* size is a power of two */
+  unsigned char *fill = NULL; /* a region to populate, out of the lock */
   pthread_mutex_lock(&carve_lock);
   struct mp_carved *c = &carved_free[k];
   if (c->count > 0) {
@@ -115,14 +115,17 @@ static void *carve(size_t size) {
       pthread_mutex_unlock(&carve_lock);
       return NULL;
     }
-#if defined(MADV_HUGEPAGE) && !defined(MP_NO_HUGE_PAGES)
     /* Once the process has carved a few regions, it is a big user of
-     * nodes: later regions ask for transparent huge pages, one fault per
-     * 2 MiB instead of 512.  Small programs keep 4 KiB pages and their
-     * small footprint.  (CMake MPOOL_HUGE_PAGES=OFF: never.) */
-    if (++regions_mapped > MP_REGIONS_BEFORE_HUGE)
+     * nodes, which fill their regions: later regions have their pages
+     * made at once (one system call instead of 512 page faults), and with
+     * CMake MPOOL_HUGE_PAGES=ON ask for transparent huge pages.  Small
+     * programs keep their small footprint. */
+    if (++regions_mapped > MP_REGIONS_BEFORE_BIG) {
+#if defined(MADV_HUGEPAGE) && defined(MP_HUGE_PAGES)
       (void)madvise(r, MP_REGION_SIZE, MADV_HUGEPAGE);
 #endif
+      fill = r;
+    }
     if (region_ptr != NULL && region_end > region_ptr)
       munmap(region_ptr, (size_t)(region_end - region_ptr)); /* the rest */
     region_ptr = r;
@@ -133,21 +136,27 @@ static void *carve(size_t size) {
   }
   region_ptr = (unsigned char *)p + size;
   pthread_mutex_unlock(&carve_lock);
+#ifdef MADV_POPULATE_WRITE
+  /* Blocks carved from it meanwhile keep what is written to them: this
+   * only makes the pages that are not there yet.  Kernels before 5.14
+   * refuse it, and the pages then come at first touch. */
+  if (fill != NULL)
+    (void)madvise(fill, MP_REGION_SIZE, MADV_POPULATE_WRITE);
+#else
+  (void)fill;
+#endif
   return (void *)p;
 }
 
-static void uncarve(void *p, size_t size) {
-  unsigned k = mp__floor_log2(size); /* size is a power of two */
-  /* Before the block is in the table, where another thread may take it. */
-  (void)madvise(p, size, MADV_DONTNEED);
-  pthread_mutex_lock(&carve_lock);
-  struct mp_carved *c = &carved_free[k];
+/* Puts the released block p (its pages already given back) in the table
+ * for its size; carve_lock held. */
+static void remember(void *p, size_t size) {
+  struct mp_carved *c = &carved_free[mp__floor_log2(size)];
   if (c->count == c->cap) {
     size_t cap = c->cap != 0 ? 2 * c->cap : 64;
     void **a = cap <= SIZE_MAX / sizeof *a ? realloc(c->addr, cap * sizeof *a)
                                            : NULL;
     if (a == NULL) { /* no room to remember it: give the range back */
-      pthread_mutex_unlock(&carve_lock);
       munmap(p, size);
       return;
     }
@@ -155,9 +164,70 @@ static void uncarve(void *p, size_t size) {
     c->cap = cap;
   }
   c->addr[c->count++] = p;
+}
+
+/* Inside mp__os_batch(true) ... (false), a thread's released blocks that
+ * lie next to each other (as the nodes of one pool mostly do: they were
+ * carved one after the other) wait in a run and give their pages back
+ * with one madvise() -- one system call per run instead of one per block,
+ * which was most of the time it took to destroy a big pool.  A block in
+ * the run is in no table yet, so no other thread can take it before its
+ * pages are given back. */
+static _Thread_local struct {
+  unsigned depth;
+  uintptr_t lo; /* the run [lo, lo + count * size) */
+  size_t size, count;
+} run MP_TLS_MODEL;
+
+static void run_flush(void) {
+  if (run.count == 0)
+    return;
+  (void)madvise((void *)run.lo, run.count * run.size, MADV_DONTNEED);
+  pthread_mutex_lock(&carve_lock);
+  for (size_t i = 0; i < run.count; i++)
+    remember((void *)(run.lo + i * run.size), run.size);
+  pthread_mutex_unlock(&carve_lock);
+  run.count = 0;
+}
+
+static void uncarve(void *p, size_t size) {
+  uintptr_t a = (uintptr_t)p;
+  if (run.depth > 0) {
+    if (run.count > 0 && size == run.size && run.count < MP_REGION_SIZE / size) {
+      if (a == run.lo + run.count * size) {
+        run.count++;
+        return;
+      }
+      if (a + size == run.lo) {
+        run.lo = a;
+        run.count++;
+        return;
+      }
+    }
+    run_flush();
+    run.lo = a;
+    run.size = size;
+    run.count = 1;
+    return;
+  }
+  /* Before the block is in the table, where another thread may take it. */
+  (void)madvise(p, size, MADV_DONTNEED);
+  pthread_mutex_lock(&carve_lock);
+  remember(p, size);
   pthread_mutex_unlock(&carve_lock);
 }
 #endif
+
+void mp__os_batch(bool on) {
+#ifdef MAP_ANONYMOUS
+  if (on)
+    run.depth++;
+  else if (--run.depth == 0)
+    run_flush();
+#else
+  (void)on;
+#endif
+}
 
 /* A block from the system; carved only if `carve_ok`, for callers that
  * give the alignment back to mp__os_free(). */

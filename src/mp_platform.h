@@ -13,6 +13,10 @@
  * are returned with the size they were allocated with. */
 void *mp__os_alloc(size_t size, size_t align);
 void mp__os_free(void *p, size_t size, size_t align);
+/* Between mp__os_batch(true) and mp__os_batch(false) (which nest), the
+ * calling thread's mp__os_free() calls may be gathered and finished
+ * together when the batch ends: for callers that release many blocks. */
+void mp__os_batch(bool on);
 /* How many times mp__os_alloc() has been called (for tests). */
 size_t mp__os_alloc_calls(void);
 

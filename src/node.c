@@ -194,6 +194,10 @@ void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align) {
     void *q = mp__reuse_take(pool, rs, align);
     if (q != NULL)
       return q;
+    /* Before the pool grows, the hot cache merges into the lists (free
+     * lists are not used while a mark is outstanding). */
+    if (pool->life.marks == NULL && mp__reuse_flush(pool))
+      continue;
     if (next_node(pool) != 0)
       return NULL;
   }

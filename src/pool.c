@@ -420,11 +420,13 @@ static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
   if (s.flags & MP_F_ADAPT)
     mp__block_put(&s.backing, s.flags, pool, struct_block(&s), MP_GRANULE);
   struct mp_node *n = s.first->next;
+  mp__os_batch(true);
   while (n != NULL) {
     struct mp_node *next = n->next;
     mp__node_put(&s, n);
     n = next;
   }
+  mp__os_batch(false);
   mp__node_put(&s, s.first); /* the pool itself may go with it */
 }
 
@@ -438,10 +440,16 @@ void mp__pool_free(mp_pool_t *pool) {
   mp__large_drop_all(pool);
   int cls = pool->node_cls;
   struct mp_node *first = pool->first; /* the pool goes with it */
+  /* Many nodes may overflow the cache: their pages go back in runs. */
+  bool many = first->next != NULL && first->next->next != NULL;
+  if (many)
+    mp__os_batch(true);
   for (struct mp_node *n = first->next, *next; n != NULL; n = next) {
     next = n->next;
     mp__cache_put(cls, n);
   }
+  if (many)
+    mp__os_batch(false);
   mp__cache_put(cls, first);
 }
 

@@ -17,25 +17,24 @@
  * rounded up to its class's lower bound, as in TLSF, so the first chunk of
  * the class found always fits).
  *
- * The hot cache: a freed chunk of up to MP_HOT_CLASSES granules whose
- * neighbours are both live waits in a small array per size (MP_HOT_DEPTH
- * deep, MP_HOT_BYTES a pool) instead of its list, and the next request of
- * its size takes the newest: freeing and reusing it touch no other chunk
- * (no list links to mend) and no F bits.  Such a chunk has S set on its
- * first and last granule with F clear there -- S without F marks nothing
- * else --, the next cached chunk of its size in its first word and its
- * size in its second and its last word (the same word in a one-granule
- * chunk).  Whatever would merge
- * with it (a neighbour freed, a realloc growing, the bump pointer or top
- * meeting it) first turns it into an ordinary free chunk, so the
- * invariants below hold for cached chunks too and free memory still
- * always merges.  Pools whose mode routes every call through the slow
- * path, wiping pools, hardened builds and pools with an outstanding mark
- * do not cache.
+ * The hot cache: a freed chunk of up to MP_HOT_CLASSES granules waits on a
+ * short list per size (MP_HOT_DEPTH deep, MP_HOT_BYTES a pool), linked
+ * through its first word, and the next request of its size takes the
+ * newest.  Caching a chunk and taking it back read and write nothing but
+ * the chunk's first word and the pool: no bitmap, no neighbour, no list
+ * links to mend.  To everything else a cached chunk looks live; merging
+ * it is deferred, as in a thread cache of a general allocator: the whole
+ * cache goes through the ordinary free path (hot_flush()), merging with
+ * its neighbours, before the pool takes a new node for a small request
+ * and before an object fails to grow in place, so deferred merges never
+ * make the pool grow.  Pools whose mode routes every call through the
+ * slow path, wiping pools, hardened builds and pools with an outstanding
+ * mark do not cache.
  *
- * Invariants: no two free chunks touch; no chunk overlaps the current
- * node's free space [ptr, top), ends at ptr, or starts at top when top is
- * on a granule; F and S are clear everywhere else.  A freed object that ends at ptr goes back to the bump pointer
+ * Invariants (of the chunks on the lists; cached chunks are not free
+ * chunks): no two free chunks touch; no chunk overlaps the current node's
+ * free space [ptr, top), ends at ptr, or starts at top when top is on a
+ * granule; F and S are clear everywhere else.  A freed object that ends at ptr goes back to the bump pointer
  * instead; a node other than the current and the first that becomes one
  * free chunk goes back to the block source.
  *
@@ -308,20 +307,6 @@ void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
 
 /* ---- the hot cache ---- */
 
-/* Whether granule x ends or starts a cached chunk (S without F). */
-static MP_INLINE bool cached_at(const mp_pool_t *pool, struct mp_node *n,
-                                uintptr_t x) {
-  size_t i = gidx(n, x);
-  return bit_get(smap(pool, n), i) && !bit_get(fmap(pool, n), i);
-}
-
-/* Whether granule x belongs to a free or a cached chunk's end: F or S. */
-static MP_INLINE bool taken_at(const mp_pool_t *pool, struct mp_node *n,
-                               uintptr_t x) {
-  size_t i = gidx(n, x);
-  return bit_get(fmap(pool, n), i) || bit_get(smap(pool, n), i);
-}
-
 /* Whether this pool may cache a chunk of k granules now. */
 static MP_INLINE bool hot_fits(const mp_pool_t *pool, size_t k) {
   const struct mp_reuse *r = pool->reuse;
@@ -331,84 +316,65 @@ static MP_INLINE bool hot_fits(const mp_pool_t *pool, size_t k) {
          r->hot_bytes + k * G <= MP_HOT_BYTES && pool->life.marks == NULL;
 }
 
-/* Caches the free chunk [a, b) of node n (hot_fits() said yes). */
-static MP_INLINE void hot_put(mp_pool_t *pool, struct mp_node *n,
-                              uintptr_t a, uintptr_t b) {
+/* Caches the freed chunk [a, b) (hot_fits() said yes). */
+static MP_INLINE void hot_put(mp_pool_t *pool, uintptr_t a, uintptr_t b) {
   struct mp_reuse *r = pool->reuse;
   size_t c = (b - a) / G - 1;
-  bit_put(smap(pool, n), gidx(n, a), true);
-  bit_put(smap(pool, n), gidx(n, b - G), true);
   word_set((void *)a, r->hot[c]);
-  word_set((uintptr_t *)a + 1, b - a);
-  word_set((size_t *)b - 1, b - a);
-  n->dirty = 1;
   r->hot[c] = a;
   r->nhot[c]++;
   r->hot_bytes += b - a;
 }
 
-/* Clears the marks of the cached chunk [a, a + size) of node n. */
-static MP_INLINE void hot_unmark(mp_pool_t *pool, struct mp_node *n,
-                                 uintptr_t a, size_t size) {
-  bit_put(smap(pool, n), gidx(n, a), false);
-  bit_put(smap(pool, n), gidx(n, a + size - G), false);
-  pool->reuse->hot_bytes -= size;
+/* Whether the freed chunk [a, b) of node n, with a granule of the node on
+ * each side, touches neither a free chunk nor the bump pointer: then it
+ * may wait in the cache without keeping free memory apart. */
+static MP_INLINE bool alone(const mp_pool_t *pool, struct mp_node *n,
+                            uintptr_t a, uintptr_t b) {
+  return !free_at(pool, n, a - G) && !free_at(pool, n, b) &&
+         !(n == pool->current && b == (uintptr_t)pool->w.ptr);
 }
 
 /* The newest cached chunk of rs bytes, taken out of the cache, or NULL. */
 static MP_INLINE void *hot_pop(mp_pool_t *pool, size_t rs) {
   struct mp_reuse *r = pool->reuse;
   size_t k = rs / G;
-  if (k > MP_HOT_CLASSES || r->nhot[k - 1] == 0 || pool->life.marks != NULL)
+  if (k > MP_HOT_CLASSES || r->nhot[k - 1] == 0)
     return NULL;
   uintptr_t a = r->hot[k - 1];
   r->hot[k - 1] = word_get((void *)a);
   r->nhot[k - 1]--;
-  hot_unmark(pool, (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size), a,
-             rs);
+  r->hot_bytes -= rs;
   pool->reused_bytes += rs;
   return (void *)a;
 }
 
-/* Turns the cached chunk [a, a + size) of node n into an ordinary free
- * chunk on its list, for a caller about to merge it. */
-static void uncache(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
-                    size_t size) {
+static void range_general(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                          uintptr_t b);
+
+/* Empties the hot cache through the ordinary free path, so that its chunks
+ * merge with their free neighbours (and nodes that become free go back);
+ * false if it was empty.  Each chunk is flushed once for each time it was
+ * cached, so the cost is a constant per free. */
+static bool hot_flush(mp_pool_t *pool) {
   struct mp_reuse *r = pool->reuse;
-  size_t c = size / G - 1;
-  /* At most MP_HOT_DEPTH links to follow. */
-  uintptr_t prev = 0, cur = r->hot[c];
-  while (cur != 0 && cur != a) {
-    prev = cur;
-    cur = word_get((void *)cur);
+  if (r == NULL || r->hot_bytes == 0)
+    return false;
+  uintptr_t lists[MP_HOT_CLASSES];
+  memcpy(lists, r->hot, sizeof lists);
+  memset(r->hot, 0, sizeof r->hot);
+  memset(r->nhot, 0, sizeof r->nhot);
+  r->hot_bytes = 0;
+  for (size_t c = 0; c < MP_HOT_CLASSES; c++) {
+    for (uintptr_t a = lists[c], next; a != 0; a = next) {
+      next = word_get((void *)a); /* before a merge overwrites it */
+      range_general(pool, mp__node_at(pool, (void *)a), a, a + (c + 1) * G);
+    }
   }
-  if (cur == a) {
-    uintptr_t next = word_get((void *)a);
-    if (prev == 0)
-      r->hot[c] = next;
-    else
-      word_set((void *)prev, next);
-    r->nhot[c]--;
-  }
-  hot_unmark(pool, n, a, size);
-  add_chunk(pool, n, a, a + size);
+  return true;
 }
 
-/* Uncaches the cached chunk that ends at x (granule aligned), if any. */
-static MP_INLINE void uncache_before(mp_pool_t *pool, struct mp_node *n,
-                                     uintptr_t x) {
-  if (x > (uintptr_t)n->start && cached_at(pool, n, x - G)) {
-    size_t size = (size_t)word_get((size_t *)x - 1);
-    uncache(pool, n, x - size, size);
-  }
-}
-
-/* Uncaches the cached chunk that starts at x (granule aligned), if any. */
-static MP_INLINE void uncache_at(mp_pool_t *pool, struct mp_node *n,
-                                 uintptr_t x) {
-  if (x < mp__node_end(pool, n) && cached_at(pool, n, x))
-    uncache(pool, n, x, (size_t)word_get((uintptr_t *)x + 1));
-}
+bool mp__reuse_flush(mp_pool_t *pool) { return hot_flush(pool); }
 
 /* The free lists, created on first use.  Tails of nodes left before then
  * become chunks now, so that no free space is lost to the late start. */
@@ -443,15 +409,20 @@ static struct mp_reuse *control(mp_pool_t *pool) {
  * bytes (whole granules, at most MP_EXACT_CLASSES of them) at the head of
  * its list -- an exact class holds one size, and every chunk is granule
  * aligned -- or NULL. */
+static MP_NOINLINE void *list_pop(mp_pool_t *pool, size_t rs);
+
 void *mp__reuse_pop(mp_pool_t *pool, size_t rs) {
   struct mp_reuse *r = pool->reuse;
   size_t k = rs / G;
   if (r == NULL || k > MP_EXACT_CLASSES || pool->life.marks != NULL)
     return NULL;
   void *hot = hot_pop(pool, rs);
-  if (hot != NULL)
-    return hot;
-  struct mp_chunk *ch = r->head[k - 1];
+  return hot != NULL ? hot : list_pop(pool, rs);
+}
+
+/* mp__reuse_pop() when the cache had no chunk of rs bytes. */
+static MP_NOINLINE void *list_pop(mp_pool_t *pool, size_t rs) {
+  struct mp_chunk *ch = pool->reuse->head[rs / G - 1];
   if (ch == NULL)
     return NULL;
   uintptr_t a = (uintptr_t)ch;
@@ -491,15 +462,11 @@ void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
   return NULL;
 }
 
-/* mp__reuse_range() when the chunk may merge, meet the bump pointer, fill
- * its node, or need the lists created first. */
-static MP_NOINLINE void range_general(mp_pool_t *pool, struct mp_node *n,
-                                      uintptr_t a, uintptr_t b) {
-  if (control(pool) == NULL)
-    return; /* no memory for the lists: the bytes wait for reset */
-  pool->freed_bytes += b - a;
-  uncache_before(pool, n, a);
-  uncache_at(pool, n, b);
+/* Puts the freed chunk [a, b) of node n where it belongs: merged with its
+ * free neighbours, back to the bump pointer, the whole node back to the
+ * block source, or onto its list. */
+static void range_general(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                          uintptr_t b) {
   uintptr_t start = (uintptr_t)n->start, end = mp__node_end(pool, n);
   if (a > start && free_at(pool, n, a - G)) {
     uintptr_t c = start_before(pool, n, a);
@@ -524,32 +491,66 @@ static MP_NOINLINE void range_general(mp_pool_t *pool, struct mp_node *n,
   add_chunk(pool, n, a, b);
 }
 
-void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
-                     uintptr_t b) {
+/* mp__reuse_range() once the lists exist and the chunk was not cached. */
+static MP_NOINLINE void range_listed(mp_pool_t *pool, struct mp_node *n,
+                                     uintptr_t a, uintptr_t b) {
   /* The common case, decided from the bits beside the chunk: both
-   * neighbours are live (or the node's ends), the chunk is not the whole
-   * node and does not end at the bump pointer -- it goes into the hot
-   * cache, or onto its list, as it is. */
+   * neighbours are live (or the node's ends) and the chunk does not end
+   * at the bump pointer -- it goes onto its list as it is. */
   uintptr_t start = mp__node_start(pool, n), end = mp__node_end(pool, n);
-  if (mp_likely(pool->reuse != NULL) && a > start && b < end &&
-      !taken_at(pool, n, a - G) && !taken_at(pool, n, b) &&
-      !(n == pool->current && b == (uintptr_t)pool->w.ptr)) {
-    pool->freed_bytes += b - a;
-    if (hot_fits(pool, (b - a) / G))
-      hot_put(pool, n, a, b);
-    else
-      add_chunk(pool, n, a, b);
+  if (a > start && b < end && alone(pool, n, a, b)) {
+    add_chunk(pool, n, a, b);
     return;
   }
   range_general(pool, n, a, b);
+}
+
+void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                     uintptr_t b) {
+  if (mp_unlikely(pool->reuse == NULL) && control(pool) == NULL)
+    return; /* no memory for the lists: the bytes wait for reset */
+  pool->freed_bytes += b - a;
+  uintptr_t start = mp__node_start(pool, n), end = mp__node_end(pool, n);
+  if (hot_fits(pool, (b - a) / G) && a > start && b < end &&
+      alone(pool, n, a, b)) {
+    hot_put(pool, a, b);
+    return;
+  }
+  range_listed(pool, n, a, b);
+}
+
+/* mp_free_sized()'s common case, every step in one place: [p, p + size)
+ * is a granule-aligned small object of node n (the caller found n), inside
+ * the node with a neighbour on each side, alone, and the cache has room.
+ * Caches it and returns true; else does nothing and returns false. */
+bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p,
+                     size_t size) {
+  struct mp_reuse *r = pool->reuse;
+  uintptr_t a = (uintptr_t)p;
+  if (MP_HARD || r == NULL || a % G != 0 || size == 0 ||
+      size > MP_HOT_CLASSES * G || pool->life.marks != NULL ||
+      (pool->flags & (MP_F_NOWINDOW | MP_F_WIPE)))
+    return false;
+  uintptr_t start = mp__node_start(pool, n), end = mp__node_end(pool, n);
+  if (a <= start || size > end - a)
+    return false;
+  uintptr_t b = MP_ALIGN_UP(a + size, G) + MP_RZ; /* <= end + MP_RZ */
+  size_t k = (b - a) / G;
+  if (b >= end || k > MP_HOT_CLASSES || r->nhot[k - 1] >= MP_HOT_DEPTH ||
+      r->hot_bytes + (b - a) > MP_HOT_BYTES ||
+      (n == pool->current && a == (uintptr_t)pool->top) ||
+      !alone(pool, n, a, b))
+    return false;
+  mp_track_free(pool, p, size);
+  pool->freed_bytes += b - a;
+  hot_put(pool, a, b);
+  return true;
 }
 
 void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e) {
   pool->freed_bytes += e - (uintptr_t)pool->top;
   /* A chunk right above joins the free space too -- only when e is on a
    * granule: otherwise the rest of e's granule may hold a live object. */
-  if (pool->reuse != NULL && e % G == 0)
-    uncache_at(pool, n, e);
   if (pool->reuse != NULL && e % G == 0 && e < mp__node_end(pool, n) &&
       free_at(pool, n, e)) {
     size_t sz = size_at(pool, n, e);
@@ -564,7 +565,6 @@ bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
                     uintptr_t nb) {
   if (pool->reuse == NULL || ob >= mp__node_end(pool, n))
     return false;
-  uncache_at(pool, n, ob);
   if (!free_at(pool, n, ob))
     return false;
   size_t sz = size_at(pool, n, ob);
@@ -613,6 +613,29 @@ size_t mp__reuse_free_bytes(const mp_pool_t *pool) {
   return bytes;
 }
 
+/* The next free chunk of node n that starts at granule *i or later and
+ * before granule `last`, or 0; sets *size and moves *i past it.  Called
+ * from the node's start on, so every boundary bit met opens a chunk. */
+static uintptr_t chunk_from(const mp_pool_t *pool, struct mp_node *n,
+                            size_t *i, size_t last, size_t *size) {
+  const uint64_t *f = fmap(pool, n);
+  while (*i < last) {
+    uint64_t word = f[MAP_WORD(*i)] >> (*i % 64);
+    if (word == 0) {
+      *i = (*i / 64 + 1) * 64;
+      continue;
+    }
+    *i += mp__lowest_bit(word);
+    if (*i >= last)
+      break;
+    uintptr_t a = (uintptr_t)n + *i * G;
+    *size = size_at(pool, n, a);
+    *i = gidx(n, a + *size);
+    return a;
+  }
+  return 0;
+}
+
 /* Takes every free chunk in [lo, hi) of node n off the lists, for a rewind
  * that makes that range free space again.  A chunk reaching below lo keeps
  * its part below (the caller's bump pointer then absorbs it); one reaching
@@ -622,21 +645,10 @@ void mp__reuse_forget(mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
                       uintptr_t hi) {
   if (pool->reuse == NULL || hi <= lo)
     return;
-  const uint64_t *f = fmap(pool, n);
-  uintptr_t up = MP_ALIGN_UP(hi, G);
-  size_t i = gidx(n, (uintptr_t)n->start), last = gidx(n, up);
-  while (i < last) {
-    uint64_t word = f[MAP_WORD(i)] >> (i % 64);
-    if (word == 0) {
-      i = (i / 64 + 1) * 64;
-      continue;
-    }
-    i += mp__lowest_bit(word);
-    if (i >= last)
-      break;
-    uintptr_t a = (uintptr_t)n + i * G;
-    uintptr_t b = a + size_at(pool, n, a);
-    i = gidx(n, b);
+  uintptr_t up = MP_ALIGN_UP(hi, G), a;
+  size_t i = gidx(n, (uintptr_t)n->start), size;
+  while ((a = chunk_from(pool, n, &i, gidx(n, up), &size)) != 0) {
+    uintptr_t b = a + size;
     if (b <= lo)
       continue; /* wholly below the range */
     take(pool, n, a, b - a);
@@ -655,9 +667,6 @@ void mp__reuse_settle(mp_pool_t *pool) {
   uintptr_t p = (uintptr_t)pool->w.ptr, t = (uintptr_t)pool->top;
   if (pool->reuse == NULL)
     return;
-  uncache_before(pool, n, p);
-  if (t % G == 0)
-    uncache_at(pool, n, t);
   if (p > (uintptr_t)n->start && free_at(pool, n, p - G)) {
     uintptr_t c = start_before(pool, n, p);
     take(pool, n, c, p - c);
@@ -701,25 +710,40 @@ static bool chunk_ok(const mp_pool_t *pool, uintptr_t a, unsigned cls,
   return true;
 }
 
-/* A cached chunk of class c at a: marked as such, its sizes stored, and
- * placed as the invariants want. */
+/* Whether a free chunk on the lists overlaps [a, b) of node n. */
+static bool listed_overlap(const mp_pool_t *pool, struct mp_node *n,
+                           uintptr_t a, uintptr_t b) {
+  size_t i = gidx(n, (uintptr_t)n->start), size;
+  for (uintptr_t c; (c = chunk_from(pool, n, &i, gidx(n, b), &size)) != 0;)
+    if (c + size > a)
+      return true; /* and c < b */
+  return false;
+}
+
+/* A cached chunk of class c at a: inside a node, outside the free space
+ * and every free chunk. */
 static bool hot_ok(const mp_pool_t *pool, uintptr_t a, unsigned c) {
   struct mp_node *n = mp__node_of(pool, (void *)a);
   size_t size = (c + 1) * G;
   if (n == NULL || a % G != 0 || a < (uintptr_t)n->start)
     return false;
-  uintptr_t b = a + size, end = mp__node_end(pool, n);
-  if (b > end || !cached_at(pool, n, a) || !cached_at(pool, n, b - G) ||
-      word_get((uintptr_t *)a + 1) != size ||
-      word_get((size_t *)b - 1) != size)
+  uintptr_t b = a + size;
+  if (b > mp__node_end(pool, n) || listed_overlap(pool, n, a, b))
     return false;
-  if (a > (uintptr_t)n->start && taken_at(pool, n, a - G))
-    return false; /* touches a free or cached neighbour on the left */
-  if (b < end && taken_at(pool, n, b))
-    return false; /* or on the right */
-  if (n == pool->current && b >= (uintptr_t)pool->w.ptr &&
-      a <= (uintptr_t)pool->top)
-    return false; /* touches or overlaps the free space */
+  if (n == pool->current && b > (uintptr_t)pool->w.ptr &&
+      a < (uintptr_t)pool->top)
+    return false; /* overlaps the free space */
+  return true;
+}
+
+/* No two cached chunks overlap. */
+static bool hot_disjoint(const struct mp_reuse *r) {
+  for (unsigned c = 0; c < MP_HOT_CLASSES; c++)
+    for (uintptr_t a = r->hot[c]; a != 0; a = word_get((void *)a))
+      for (unsigned d = 0; d < MP_HOT_CLASSES; d++)
+        for (uintptr_t x = r->hot[d]; x != 0; x = word_get((void *)x))
+          if (x != a && x < a + (c + 1) * G && a < x + (d + 1) * G)
+            return false;
   return true;
 }
 
@@ -758,7 +782,7 @@ bool mp__check(const mp_pool_t *pool) {
     if (count != r->nhot[c])
       return false;
   }
-  if (r != NULL && hot != r->hot_bytes)
+  if (r != NULL && (hot != r->hot_bytes || !hot_disjoint(r)))
     return false;
   size_t bits = 0;
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {

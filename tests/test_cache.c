@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#define _DEFAULT_SOURCE /* mincore(), MADV_POPULATE_WRITE */
 #include "test_util.h"
 
 #include "mp_internal.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 static void request(void) {
@@ -150,6 +152,42 @@ static void huge_pages_as_built(void **state) {
   assert_int_equal(hg, !off);
 }
 
+/* Once a process has carved 16 MiB of nodes, later node regions have
+ * their pages made at once: a page of a new node that nothing has
+ * written yet is already resident.  Runs first, in a process whose blocks
+ * are all new (a block reused from the cache may have been written). */
+static void late_regions_are_populated(void **state) {
+  (void)state;
+  if (!nodes_are_carved())
+    skip();
+#ifdef MADV_POPULATE_WRITE
+  size_t ps = mp__os_page_size();
+  void *probe = mmap(NULL, ps, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(probe != MAP_FAILED);
+  int can = madvise(probe, ps, MADV_POPULATE_WRITE) == 0;
+  munmap(probe, ps);
+  if (!can)
+    skip(); /* a kernel before 5.14 */
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  void *last = NULL;
+  for (int i = 0; i < 24 * 64 * 5; i++) /* 24 MiB of nodes, 5 a node */
+    assert_non_null(last = mp_alloc(p, 3000));
+  /* The last page of the node that holds `last`: mp_alloc() wrote none
+   * of the objects, and the node's header is on its first page. */
+  size_t node = p->node_size;
+  unsigned char *page =
+      (unsigned char *)MP_ALIGN_DOWN((uintptr_t)last, node) + node - ps;
+  unsigned char vec = 0;
+  assert_int_equal(mincore(page, ps, &vec), 0);
+  mp_destroy_pool(p);
+  assert_int_equal(vec & 1, 1);
+#else
+  skip();
+#endif
+}
+
 #define THREADS 4
 #define HANDOFF 64
 
@@ -239,6 +277,7 @@ static void block_classes_as_defined(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(late_regions_are_populated), /* first: see there */
       cmocka_unit_test(block_classes_as_defined),
       cmocka_unit_test(steady_state_calls_no_allocator),
       cmocka_unit_test(flush_then_refill),

@@ -290,6 +290,60 @@ static void packed_neighbour_survives_top_giveback(void **state) {
   mp_destroy_pool(p);
 }
 
+/* Objects freed between live neighbours wait unmerged in the hot cache.
+ * A node whose objects all went there (and to the lists) is given back
+ * once the pool would grow, before it takes a new node: deferred merging
+ * never makes the pool bigger. */
+static void hot_cache_merges_before_growth(void **state) {
+  (void)state;
+  SKIP_IF_DEBUG_LAYOUT();
+  test_alloc_t t;
+  ta_init(&t);
+  mp_pool_t *p = ta_pool(&t, 4096);
+  enum { N = 200 };
+  static unsigned char *o[N];
+  static size_t sz[N];
+  for (int i = 0; i < N; i++) {
+    sz[i] = 16 * (size_t)(1 + i % 16); /* 16 sizes: the cache takes many */
+    o[i] = mp_alloc(p, sz[i]);
+    assert_non_null(o[i]);
+  }
+  struct mp_node *n = p->first->next->next;
+  assert_non_null(n->next); /* neither the first nor the current node */
+  /* A first free makes the free lists and the ownership index. */
+  assert_int_equal(mp_free_sized(p, o[0], sz[0]), 0);
+  o[0] = NULL;
+  size_t blocks = t.live_blocks;
+  /* The node's objects, freed every other one, then the rest. */
+  for (int pass = 0; pass < 2; pass++) {
+    int k = 0;
+    for (int i = 1; i < N; i++) {
+      if (mp__node_at(p, o[i]) != n)
+        continue;
+      if (k++ % 2 == pass)
+        assert_int_equal(mp_free_sized(p, o[i], sz[i]), 0);
+      assert_true(mp__check(p));
+    }
+  }
+  /* Requests no free chunk can serve, until the pool needs a new node:
+   * the node freed goes back (at once in builds without the cache)
+   * before the pool takes another. */
+  struct mp_node *cur = p->current;
+  while (p->current == cur) {
+    void *big = mp_alloc(p, 900);
+    assert_non_null(big);
+    memset(big, 7, 900);
+  }
+  assert_true(mp__check(p));
+  assert_true(t.live_blocks <= blocks);
+  for (int i = 1; i < N; i++)
+    if (mp__node_at(p, o[i]) != n)
+      assert_int_equal(mp_free_sized(p, o[i], sz[i]), 0);
+  assert_true(mp__check(p));
+  mp_destroy_pool(p);
+  assert_int_equal(t.live_blocks, 0);
+}
+
 /* Reset forgets the free lists: nothing freed before is handed out twice. */
 static void reset_forgets_lists(void **state) {
   (void)state;
@@ -322,6 +376,7 @@ int main(void) {
       cmocka_unit_test(empty_node_goes_back),
       cmocka_unit_test(churn_is_bounded),
       cmocka_unit_test(reset_forgets_lists),
+      cmocka_unit_test(hot_cache_merges_before_growth),
       cmocka_unit_test(packed_neighbour_survives_top_giveback),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
