@@ -17,26 +17,30 @@
  * rounded up to its class's lower bound, as in TLSF, so the first chunk of
  * the class found always fits).
  *
- * The hot cache: a freed chunk of up to MP_HOT_CLASSES granules waits on a
- * short list per size (MP_HOT_DEPTH deep, MP_HOT_BYTES a pool), linked
- * through its first word, and the next request of its size takes the
- * newest.  Caching a chunk and taking it back read and write nothing but
- * the chunk's first word and the pool: no bitmap, no neighbour, no list
- * links to mend.  To everything else a cached chunk looks live; merging
- * it is deferred, as in a thread cache of a general allocator: the whole
- * cache goes through the ordinary free path (hot_flush()), merging with
- * its neighbours, before the pool takes a new node for a small request
- * and before an object fails to grow in place, so deferred merges never
- * make the pool grow.  Pools whose mode routes every call through the
+ * The hot cache: a freed chunk of up to MP_HOT_CLASSES granules with no
+ * free chunk beside it (alone()) waits on a short list per size
+ * (MP_HOT_DEPTH deep, MP_HOT_BYTES a pool), linked through its first word,
+ * and the next request of its size takes the newest.  Caching a chunk
+ * reads two F bits and writes its first word and the pool; taking it back
+ * reads that word: no marks, no sizes, no list links to mend.  To
+ * everything else a cached chunk looks live; merging it is deferred, as
+ * in a thread cache of a general allocator: the whole cache goes through
+ * the ordinary free path (hot_flush()), merging with its neighbours,
+ * before the pool takes a new node for a small request and before an
+ * object fails to grow in place, so deferred merges never make the pool
+ * grow.  (Chunks beside a free chunk are not cached: reusing them in
+ * place kept free space in small holes and grew a churning pool's
+ * footprint by a fifth.)  Pools whose mode routes every call through the
  * slow path, wiping pools, hardened builds and pools with an outstanding
  * mark do not cache.
  *
  * Invariants (of the chunks on the lists; cached chunks are not free
  * chunks): no two free chunks touch; no chunk overlaps the current node's
  * free space [ptr, top), ends at ptr, or starts at top when top is on a
- * granule; F and S are clear everywhere else.  A freed object that ends at ptr goes back to the bump pointer
- * instead; a node other than the current and the first that becomes one
- * free chunk goes back to the block source.
+ * granule; F and S are clear everywhere else.  A freed object that ends
+ * at ptr goes back to the bump pointer instead; a node other than the
+ * current and the first that becomes one free chunk goes back to the
+ * block source.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
