@@ -1,7 +1,7 @@
 /*
  * Fuzz target: decodes the input into a bounded sequence of calls over up
- * to four pools (roots with assorted options, pools with a byte budget or
- * on a caller buffer, children of them) and checks every live object
+ * to four pools (roots with assorted options, shared pools, pools with a
+ * byte budget or on a caller buffer, children of them) and checks every live object
  * against a model after each step.
  *
  * Checked after every step: each live object still holds its own byte
@@ -397,7 +397,8 @@ static int free_slot(void) {
 
 /* ---- Operations ------------------------------------------------------- */
 
-static void op_create(reader_t *r) {
+/* A root pool; `extra` adds creation flags (MP_POOL_SHARED). */
+static void create_root(reader_t *r, unsigned extra) {
   int s = free_slot();
   unsigned f = rd8(r);
   if (s < 0)
@@ -411,6 +412,7 @@ static void op_create(reader_t *r) {
   o.flags = (f & 16) ? MP_POOL_SIZE_HEADERS : 0;
   if (f & 128) /* a bit older inputs left clear */
     o.flags |= MP_POOL_ADAPTIVE | MP_POOL_WIPE;
+  o.flags |= extra;
   o.large_threshold = (f & 32) ? 300 : 0;
   o.allocator = (f & 64) ? &ta.a : NULL;
   o.on_oom = on_oom;
@@ -428,6 +430,12 @@ static void op_create(reader_t *r) {
     slots[s].align = 16;
   CHECK(mp_pool_parent(p) == NULL);
 }
+
+static void op_create(reader_t *r) { create_root(r, 0); }
+
+/* A shared pool, used by this one thread: every call goes through its
+ * lock and its handle. */
+static void op_create_shared(reader_t *r) { create_root(r, MP_POOL_SHARED); }
 
 static void op_child(reader_t *r) {
   int ps = pick_slot(r);
@@ -913,6 +921,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       case 11: case 12: op_rewind(&r); break;
       case 13: op_bad_rewind(&r); break;
       case 14: case 15: op_create_limited(&r); break;
+      case 7: op_create_shared(&r); break;
       default: op_alloc(&r, code >> 4); break;
       }
       break;

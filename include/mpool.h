@@ -1022,8 +1022,9 @@ typedef struct mp_stats_s {
    *  created with MP_POOL_COUNT_REQUESTS report bytes_requested. */
   size_t bytes_used;
   /** Bytes held from the backing allocator or block cache: nodes, large
-   *  blocks (with their headers and size-class rounding) and the
-   *  ownership index's table once it outgrows the pool struct. */
+   *  blocks (with their headers and size-class rounding), the free lists
+   *  once something is freed, the ownership index's table once it
+   *  outgrows the pool struct, and a MP_POOL_SHARED pool's handle. */
   size_t bytes_reserved;
   /** Highest bytes_reserved since the pool was created.  With
    *  MP_STATS_CHILDREN, the sum of each pool's peak (an upper bound of the

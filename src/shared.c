@@ -110,8 +110,11 @@ static struct mp_shared *parent_handle(const mp_pool_t *pool) {
 /* Wraps a new inner pool in a handle; NULL with errno ENOMEM on failure
  * (the inner pool is then destroyed). */
 static mp_pool_t *wrap(mp_pool_t *inner) {
+  /* The handle counts as the inner pool's (bytes_reserved, budgets). */
+  bool counted = mp__reserve(inner, MP_SHARED_BYTES);
   struct mp_shared *s =
-      inner->backing.alloc(inner->backing.ud, MP_SHARED_BYTES, 64);
+      counted ? inner->backing.alloc(inner->backing.ud, MP_SHARED_BYTES, 64)
+              : NULL;
   pthread_mutexattr_t attr;
   bool ok = s != NULL && pthread_mutexattr_init(&attr) == 0;
   if (ok) {
@@ -122,6 +125,8 @@ static mp_pool_t *wrap(mp_pool_t *inner) {
   if (!ok) {
     if (s != NULL)
       inner->backing.free(inner->backing.ud, s, MP_SHARED_BYTES);
+    if (counted)
+      mp__unreserve(inner, MP_SHARED_BYTES);
     if (mp__life_destroy(inner) == 0)
       mp__pool_free(inner);
     return mp__fail(ENOMEM);

@@ -486,12 +486,41 @@ static void set_limit_concurrently(void **state) {
   assert_int_equal(mpool_cache_set_limit((size_t)64 << 20), 0);
 }
 
+/* Regression: the shared handle (its lock and its face) comes from the
+ * backing allocator and counts in bytes_reserved like everything else the
+ * pool holds from it (it was left out). */
+static void shared_handle_is_reserved(void **state) {
+  (void)state;
+  test_alloc_t *t = malloc(sizeof *t);
+  assert_non_null(t);
+  ta_init(t);
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SHARED;
+  o.allocator = &t->a;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  assert_non_null(p);
+  for (int i = 0; i < 3; i++) {
+    mp_stats_t st = {.size = sizeof st};
+    assert_int_equal(mp_stats(p, &st, 0), 0);
+    assert_int_equal(st.bytes_reserved, t->live_bytes);
+    assert_non_null(mp_alloc(p, 100));
+    assert_non_null(mp_alloc(p, 70000)); /* a large block */
+    if (i == 1)
+      mp_reset_pool(p);
+  }
+  mp_destroy_pool(p);
+  assert_int_equal(t->live_bytes, 0);
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pools_per_thread),
       cmocka_unit_test(shared_pool_hammered),
       cmocka_unit_test(shared_with_size_headers),
       cmocka_unit_test(shared_pool_lifetime),
+      cmocka_unit_test(shared_handle_is_reserved),
       cmocka_unit_test(pools_migrate),
       cmocka_unit_test(exit_returns_front),
       cmocka_unit_test(exit_respects_bound),
