@@ -19,13 +19,14 @@ static void *next_and_bump(mp_pool_t *pool, size_t size);
 
 /* Opens the window at ptr in a pool that has one, where top is the
  * granule-aligned end of the free space and ptr <= top: mp__set_window()
- * without the checks that such a pool passes. */
+ * without its checks, for callers that know they pass. */
 static inline void open_window(mp_pool_t *pool, unsigned char *ptr,
                                uintptr_t top) {
   size_t room = top - (uintptr_t)ptr;
   if (room > pool->window)
     room = pool->window;
-  /* As in mp__set_window(): no window within MP__CONST_MAX of the top. */
+  /* The inline path adds a compile-time size of up to MP__CONST_MAX to
+   * ptr before it compares: no window within that of the top. */
   if (top > UINTPTR_MAX - MP__CONST_MAX)
     room = 0;
   pool->w.ptr = ptr;
@@ -74,16 +75,11 @@ void *mp_alloc(mp_pool_t *pool, size_t size) {
 }
 
 void mp__set_window(mp_pool_t *pool) {
-  uintptr_t ptr = (uintptr_t)pool->w.ptr;
   uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
-  size_t room = top > ptr ? top - ptr : 0;
-  /* The inline path adds a compile-time size of up to MP__CONST_MAX to
-   * ptr before it compares: no window within that of the top. */
-  if ((pool->flags & MP_F_NOWINDOW) || top > UINTPTR_MAX - MP__CONST_MAX)
-    room = 0;
-  else if (room > pool->window)
-    room = pool->window;
-  pool->w.end = pool->w.ptr + room;
+  if ((pool->flags & MP_F_NOWINDOW) || top < (uintptr_t)pool->w.ptr)
+    pool->w.end = pool->w.ptr; /* no window */
+  else
+    open_window(pool, pool->w.ptr, top);
 }
 
 /* The bitmaps are cleared only once the pool has free lists (reuse.c
@@ -115,7 +111,7 @@ void *mp__node_get(const mp_pool_t *pool) {
              : mp__block_get(pool, pool->node_size, pool->node_size);
 }
 
-void mp__node_put(mp_pool_t *pool, struct mp_node *n) {
+void mp__node_put(const mp_pool_t *pool, struct mp_node *n) {
   if (pool->node_cls >= 0)
     mp__cache_put(pool->node_cls, n);
   else

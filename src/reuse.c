@@ -25,7 +25,7 @@
  * reads that word: no marks, no sizes, no list links to mend.  To
  * everything else a cached chunk looks live; merging it is deferred, as
  * in a thread cache of a general allocator: the whole cache goes through
- * the ordinary free path (hot_flush()), merging with its neighbours,
+ * the ordinary free path (mp__reuse_flush()), merging with its neighbours,
  * before the pool takes a new node for a small request and before an
  * object fails to grow in place, so deferred merges never make the pool
  * grow.  (Chunks beside a free chunk are not cached: reusing them in
@@ -360,7 +360,7 @@ static void range_general(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
  * merge with their free neighbours (and nodes that become free go back);
  * false if it was empty.  Each chunk is flushed once for each time it was
  * cached, so the cost is a constant per free. */
-static bool hot_flush(mp_pool_t *pool) {
+bool mp__reuse_flush(mp_pool_t *pool) {
   struct mp_reuse *r = pool->reuse;
   if (r == NULL || r->hot_bytes == 0)
     return false;
@@ -377,8 +377,6 @@ static bool hot_flush(mp_pool_t *pool) {
   }
   return true;
 }
-
-bool mp__reuse_flush(mp_pool_t *pool) { return hot_flush(pool); }
 
 /* The free lists, created on first use.  Tails of nodes left before then
  * become chunks now, so that no free space is lost to the late start. */
@@ -495,32 +493,24 @@ static void range_general(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
   add_chunk(pool, n, a, b);
 }
 
-/* mp__reuse_range() once the lists exist and the chunk was not cached. */
-static MP_NOINLINE void range_listed(mp_pool_t *pool, struct mp_node *n,
-                                     uintptr_t a, uintptr_t b) {
-  /* The common case, decided from the bits beside the chunk: both
-   * neighbours are live (or the node's ends) and the chunk does not end
-   * at the bump pointer -- it goes onto its list as it is. */
-  uintptr_t start = mp__node_start(pool, n), end = mp__node_end(pool, n);
-  if (a > start && b < end && alone(pool, n, a, b)) {
-    add_chunk(pool, n, a, b);
-    return;
-  }
-  range_general(pool, n, a, b);
-}
-
 void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                      uintptr_t b) {
   if (mp_unlikely(pool->reuse == NULL) && control(pool) == NULL)
     return; /* no memory for the lists: the bytes wait for reset */
   pool->freed_bytes += b - a;
+  /* The common case, decided from the bits beside the chunk: both
+   * neighbours are live (or the node's ends) and the chunk does not end
+   * at the bump pointer -- it goes into the hot cache, or onto its list,
+   * as it is. */
   uintptr_t start = mp__node_start(pool, n), end = mp__node_end(pool, n);
-  if (hot_fits(pool, (b - a) / G) && a > start && b < end &&
-      alone(pool, n, a, b)) {
-    hot_put(pool, a, b);
+  if (a > start && b < end && alone(pool, n, a, b)) {
+    if (hot_fits(pool, (b - a) / G))
+      hot_put(pool, a, b);
+    else
+      add_chunk(pool, n, a, b);
     return;
   }
-  range_listed(pool, n, a, b);
+  range_general(pool, n, a, b);
 }
 
 /* mp_free_sized()'s common case, every step in one place: [p, p + size)
@@ -529,19 +519,15 @@ void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
  * Caches it and returns true; else does nothing and returns false. */
 bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p,
                      size_t size) {
-  struct mp_reuse *r = pool->reuse;
   uintptr_t a = (uintptr_t)p;
-  if (MP_HARD || r == NULL || a % G != 0 || size == 0 ||
-      size > MP_HOT_CLASSES * G || pool->life.marks != NULL ||
-      (pool->flags & (MP_F_NOWINDOW | MP_F_WIPE)))
+  if (MP_HARD || pool->reuse == NULL || a % G != 0 || size == 0 ||
+      size > MP_HOT_CLASSES * G)
     return false;
   uintptr_t start = mp__node_start(pool, n), end = mp__node_end(pool, n);
   if (a <= start || size > end - a)
     return false;
   uintptr_t b = MP_ALIGN_UP(a + size, G) + MP_RZ; /* <= end + MP_RZ */
-  size_t k = (b - a) / G;
-  if (b >= end || k > MP_HOT_CLASSES || r->nhot[k - 1] >= MP_HOT_DEPTH ||
-      r->hot_bytes + (b - a) > MP_HOT_BYTES ||
+  if (b >= end || !hot_fits(pool, (b - a) / G) ||
       (n == pool->current && a == (uintptr_t)pool->top) ||
       !alone(pool, n, a, b))
     return false;
@@ -567,9 +553,8 @@ void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e) {
 
 bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
                     uintptr_t nb) {
-  if (pool->reuse == NULL || ob >= mp__node_end(pool, n))
-    return false;
-  if (!free_at(pool, n, ob))
+  if (pool->reuse == NULL || ob >= mp__node_end(pool, n) ||
+      !free_at(pool, n, ob))
     return false;
   size_t sz = size_at(pool, n, ob);
   if (ob + sz < nb)
