@@ -79,9 +79,7 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
     unsigned char *base = cls >= 0 ? mp__blocks_pop(&mp__front, cls) : NULL;
     if (base != NULL) {
       size_t bsize = mp__class_sizes[cls];
-      pool->counters.reserved += bsize; /* mp__reserve() without a budget */
-      if (pool->counters.reserved > pool->counters.peak)
-        pool->counters.peak = pool->counters.reserved;
+      (void)mp__reserve(pool, bsize); /* no budget: it cannot fail */
       return large_link(pool, base, hdr, bsize, cls, size, align, false);
     }
   }
@@ -186,26 +184,8 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l, int why,
 }
 
 void mp__large_release_all(mp_pool_t *pool, int why, const char *fn) {
-#if defined(MP_HARDENED) || defined(MP_DEBUG)
   while (pool->large != NULL)
     mp__large_release(pool, pool->large, why, fn);
-#else
-  /* mp__large_release() of the head, over and over, with what is known
-   * of a head: it has no predecessor. */
-  (void)why;
-  (void)fn;
-  struct mp_large *l;
-  while ((l = pool->large) != NULL) {
-    mp_track_free(pool, l + 1, l->size);
-    pool->large = l->next;
-    if (l->next != NULL)
-      l->next->prev = NULL;
-    if (pool->index.built)
-      mp__index_del(&pool->index, (uintptr_t)(l + 1));
-    pool->adapt.large_live -= l->block_size;
-    mp__large_put(pool, l);
-  }
-#endif
 }
 
 void mp__large_drop_all(mp_pool_t *pool) {

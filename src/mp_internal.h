@@ -476,7 +476,7 @@ void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start);
 void mp__node_release(mp_pool_t *pool, struct mp_node *n);
 void *mp__node_get(const mp_pool_t *pool);
-void mp__node_put(mp_pool_t *pool, struct mp_node *n);
+void mp__node_put(const mp_pool_t *pool, struct mp_node *n);
 void *mp__take_top(mp_pool_t *pool, size_t size);
 
 /* free.c */

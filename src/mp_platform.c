@@ -190,31 +190,27 @@ static void run_flush(void) {
   run.count = 0;
 }
 
+/* Outside a batch the run is empty, and each block makes a run of its
+ * own, given back at once. */
 static void uncarve(void *p, size_t size) {
   uintptr_t a = (uintptr_t)p;
-  if (run.depth > 0) {
-    if (run.count > 0 && size == run.size && run.count < MP_REGION_SIZE / size) {
-      if (a == run.lo + run.count * size) {
-        run.count++;
-        return;
-      }
-      if (a + size == run.lo) {
-        run.lo = a;
-        run.count++;
-        return;
-      }
+  if (run.count > 0 && size == run.size && run.count < MP_REGION_SIZE / size) {
+    if (a == run.lo + run.count * size) {
+      run.count++;
+      return;
     }
-    run_flush();
-    run.lo = a;
-    run.size = size;
-    run.count = 1;
-    return;
+    if (a + size == run.lo) {
+      run.lo = a;
+      run.count++;
+      return;
+    }
   }
-  /* Before the block is in the table, where another thread may take it. */
-  (void)madvise(p, size, MADV_DONTNEED);
-  pthread_mutex_lock(&carve_lock);
-  remember(p, size);
-  pthread_mutex_unlock(&carve_lock);
+  run_flush();
+  run.lo = a;
+  run.size = size;
+  run.count = 1;
+  if (run.depth == 0)
+    run_flush();
 }
 #endif
 

@@ -384,6 +384,22 @@ static bool plain(const mp_pool_t *pool) {
          pool->index.slots == pool->index.inline_slots;
 }
 
+/* Gives back the nodes from `first` on, with what s says of them: those
+ * after it, then `first`, where the pool itself may live.  Nodes that
+ * overflow the cache give their pages back in runs. */
+static void put_nodes(const mp_pool_t *s, struct mp_node *first) {
+  bool many = first->next != NULL && first->next->next != NULL;
+  if (many)
+    mp__os_batch(true);
+  for (struct mp_node *n = first->next, *next; n != NULL; n = next) {
+    next = n->next;
+    mp__node_put(s, n);
+  }
+  if (many)
+    mp__os_batch(false);
+  mp__node_put(s, first);
+}
+
 /* mp__pool_free() of any pool. */
 static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
   if (pool->flags & MP_F_INNER)
@@ -419,15 +435,7 @@ static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
     mp__wipe(pool, sizeof *pool);
   if (s.flags & MP_F_ADAPT)
     mp__block_put(&s.backing, s.flags, pool, struct_block(&s), MP_GRANULE);
-  struct mp_node *n = s.first->next;
-  mp__os_batch(true);
-  while (n != NULL) {
-    struct mp_node *next = n->next;
-    mp__node_put(&s, n);
-    n = next;
-  }
-  mp__os_batch(false);
-  mp__node_put(&s, s.first); /* the pool itself may go with it */
+  put_nodes(&s, s.first);
 }
 
 void mp__pool_free(mp_pool_t *pool) {
@@ -438,19 +446,7 @@ void mp__pool_free(mp_pool_t *pool) {
   /* What pool_free_any() comes to for such a pool: its blocks go back to
    * the cache, and nothing else is left to undo. */
   mp__large_drop_all(pool);
-  int cls = pool->node_cls;
-  struct mp_node *first = pool->first; /* the pool goes with it */
-  /* Many nodes may overflow the cache: their pages go back in runs. */
-  bool many = first->next != NULL && first->next->next != NULL;
-  if (many)
-    mp__os_batch(true);
-  for (struct mp_node *n = first->next, *next; n != NULL; n = next) {
-    next = n->next;
-    mp__cache_put(cls, n);
-  }
-  if (many)
-    mp__os_batch(false);
-  mp__cache_put(cls, first);
+  put_nodes(pool, pool->first);
 }
 
 void mp_destory_pool(mp_pool_t *pool) { mp_destroy_pool(pool); }
