@@ -140,8 +140,8 @@ typedef struct mp_pool_s mp_pool_t;
  *  EOVERFLOW. */
 #define MP_MAX_ALLOC_SIZE ((size_t)PTRDIFF_MAX / 2)
 
-/** Node size used when a caller passes 0 (=16384 bytes). */
-#define MP_DEFAULT_NODE_SIZE ((size_t)16384)
+/** Node size used when a caller passes 0 (=32768 bytes). */
+#define MP_DEFAULT_NODE_SIZE ((size_t)32768)
 /** Smallest node size; smaller requests are raised to it (=1024 bytes). */
 #define MP_MIN_NODE_SIZE ((size_t)1024)
 /** Largest node size; larger requests fail with EINVAL (=64 MiB). */
@@ -723,6 +723,19 @@ struct mp__window {
  * top of the address space, so ptr + size cannot wrap. */
 #define MP__CONST_MAX ((size_t)65536)
 
+/* Tells the compiler that a pointer the fast path hands out is not NULL
+ * (internal): a window is open only inside a node, so the caller's own
+ * NULL check folds away on the fast path. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MP__NONNULL(p)                                                         \
+  do {                                                                         \
+    if ((p) == NULL)                                                           \
+      __builtin_unreachable();                                                 \
+  } while (0)
+#else
+#define MP__NONNULL(p) ((void)0)
+#endif
+
 static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
   if (pool != NULL) {
     /* A pointer to a struct is a pointer to its first member. */
@@ -737,6 +750,7 @@ static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
                                      ~(size_t)(MP_GRANULE - 1));
       if (np <= (uintptr_t)w->end) {
         w->ptr = (unsigned char *)np;
+        MP__NONNULL(p);
         return p;
       }
       return mp_alloc(pool, size);
@@ -744,6 +758,7 @@ static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
 #endif
     if (size - 1 < (size_t)(w->end - p)) { /* size 0 goes to the call */
       w->ptr = p + ((size + (MP_GRANULE - 1)) & ~(size_t)(MP_GRANULE - 1));
+      MP__NONNULL(p);
       return p;
     }
   }
@@ -1247,8 +1262,9 @@ MP_API int mpool_version(void);
  *  Built with ON, a process that has carved 16 MiB of nodes lets its later
  *  2 MiB node regions use them, which saves TLB misses in big pools but
  *  can stall a fault where the kernel compacts memory to make a huge page.
- *  Either way, those later regions have their pages made at once, with
- *  one system call per region. */
+ *  Either way, once such a region serves a pool taking its second or a
+ *  later node, the rest of its pages are made at once, with one system
+ *  call. */
 #define MPOOL_BUILD_NO_HUGE_PAGES 0x20u
 
 /**

@@ -90,6 +90,10 @@ static struct mp_carved carved_free[MP_CARVE_SHIFTS];
 /* Regions a process maps before it counts as a big user of nodes. */
 static size_t regions_mapped;
 #define MP_REGIONS_BEFORE_BIG 8
+/* Whether the rest of the current region has had its pages made. */
+static bool region_filled;
+/* Whether this thread is taking a node for a pool that grows. */
+static _Thread_local bool growing MP_TLS_MODEL;
 
 /* Under a memory tool, nodes come from the C library, whose blocks the
  * tool sees (a leaked pool is then reported as leaked memory). */
@@ -100,7 +104,8 @@ static bool carvable(size_t size, size_t align) {
 
 static void *carve(size_t size) {
   unsigned k = mp__floor_log2(size); /* size is a power of two */
-  unsigned char *fill = NULL; /* a region to populate, out of the lock */
+  unsigned char *fill = NULL; /* pages to make, out of the lock */
+  size_t fill_len = 0;
   pthread_mutex_lock(&carve_lock);
   struct mp_carved *c = &carved_free[k];
   if (c->count > 0) {
@@ -116,16 +121,15 @@ static void *carve(size_t size) {
       return NULL;
     }
     /* Once the process has carved a few regions, it is a big user of
-     * nodes, which fill their regions: later regions have their pages
-     * made at once (one system call instead of 512 page faults), and with
-     * CMake MPOOL_HUGE_PAGES=ON ask for transparent huge pages.  Small
-     * programs keep their small footprint. */
-    if (++regions_mapped > MP_REGIONS_BEFORE_BIG) {
+     * nodes: with CMake MPOOL_HUGE_PAGES=ON later regions ask for
+     * transparent huge pages.  Small programs keep their small
+     * footprint. */
 #if defined(MADV_HUGEPAGE) && defined(MP_HUGE_PAGES)
+    if (regions_mapped + 1 > MP_REGIONS_BEFORE_BIG)
       (void)madvise(r, MP_REGION_SIZE, MADV_HUGEPAGE);
 #endif
-      fill = r;
-    }
+    regions_mapped++;
+    region_filled = false;
     if (region_ptr != NULL && region_end > region_ptr)
       munmap(region_ptr, (size_t)(region_end - region_ptr)); /* the rest */
     region_ptr = r;
@@ -134,6 +138,15 @@ static void *carve(size_t size) {
   } else if (p > (uintptr_t)region_ptr) {
     munmap(region_ptr, p - (uintptr_t)region_ptr); /* alignment padding */
   }
+  /* A pool that grows node by node in a big user fills the region: the
+   * rest of it has its pages made at once, one system call instead of a
+   * page fault per page.  A pool's first node does not: many small pools
+   * keep only the pages they touch. */
+  if (growing && !region_filled && regions_mapped > MP_REGIONS_BEFORE_BIG) {
+    region_filled = true;
+    fill = (unsigned char *)p;
+    fill_len = (size_t)(region_end - fill);
+  }
   region_ptr = (unsigned char *)p + size;
   pthread_mutex_unlock(&carve_lock);
 #ifdef MADV_POPULATE_WRITE
@@ -141,9 +154,10 @@ static void *carve(size_t size) {
    * only makes the pages that are not there yet.  Kernels before 5.14
    * refuse it, and the pages then come at first touch. */
   if (fill != NULL)
-    (void)madvise(fill, MP_REGION_SIZE, MADV_POPULATE_WRITE);
+    (void)madvise(fill, fill_len, MADV_POPULATE_WRITE);
 #else
   (void)fill;
+  (void)fill_len;
 #endif
   return (void *)p;
 }
@@ -213,6 +227,14 @@ static void uncarve(void *p, size_t size) {
     run_flush();
 }
 #endif
+
+void mp__os_growing(bool on) {
+#ifdef MAP_ANONYMOUS
+  growing = on;
+#else
+  (void)on;
+#endif
+}
 
 void mp__os_batch(bool on) {
 #ifdef MAP_ANONYMOUS

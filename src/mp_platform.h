@@ -17,6 +17,11 @@ void mp__os_free(void *p, size_t size, size_t align);
  * calling thread's mp__os_free() calls may be gathered and finished
  * together when the batch ends: for callers that release many blocks. */
 void mp__os_batch(bool on);
+/* Between mp__os_growing(true) and mp__os_growing(false) the calling
+ * thread takes a node for a pool that already has one: once the process
+ * is a big user of nodes, the rest of the region such a node is carved
+ * from has its pages made at once. */
+void mp__os_growing(bool on);
 /* How many times mp__os_alloc() has been called (for tests). */
 size_t mp__os_alloc_calls(void);
 

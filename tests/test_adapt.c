@@ -5,6 +5,9 @@
  */
 #include "test_util.h"
 
+/* The node size these pools are created with and grow from. */
+#define START ((size_t)16384)
+
 static mp_stats_t stats_of(const mp_pool_t *p) {
   mp_stats_t st;
   memset(&st, 0xff, sizeof st);
@@ -48,10 +51,10 @@ static void steady_workload_runs_in_one_node(void **state) {
   SKIP_IF_DEBUG_LAYOUT(); /* objects are blocks there, not in nodes */
   test_alloc_t t;
   ta_init(&t);
-  mp_pool_t *p = adaptive(&t, 0, 0);
+  mp_pool_t *p = adaptive(&t, START, 0);
   assert_non_null(p);
   mp_stats_t st = stats_of(p);
-  assert_int_equal(st.node_size, MP_DEFAULT_NODE_SIZE);
+  assert_int_equal(st.node_size, START);
   assert_int_equal(st.high_water, 0);
   assert_true(request(p, 0) > 1); /* the first cycle needs two nodes */
   for (unsigned c = 1; c < 4; c++) {
@@ -63,7 +66,7 @@ static void steady_workload_runs_in_one_node(void **state) {
     assert_int_equal(request(p, c), 1);
     st = stats_of(p);
     assert_int_equal(st.nodes, 1);
-    assert_true(st.node_size > MP_DEFAULT_NODE_SIZE);
+    assert_true(st.node_size > START);
     assert_true(st.node_size <= 64 * 1024);
     assert_true(st.high_water >= 20 * 1024);
     assert_int_equal(st.large_blocks, 0);
@@ -81,7 +84,7 @@ static void huge_cycle_is_forgotten(void **state) {
   SKIP_IF_DEBUG_LAYOUT(); /* objects are blocks there, not in nodes */
   test_alloc_t t;
   ta_init(&t);
-  mp_pool_t *p = adaptive(&t, 0, 0);
+  mp_pool_t *p = adaptive(&t, START, 0);
   assert_non_null(p);
   (void)request(p, 0);
   mp_reset_pool(p);
@@ -132,7 +135,7 @@ static void plain_pool_keeps_its_size(void **state) {
 /* The large threshold follows the node size unless the caller set one. */
 static void threshold_follows_node_size(void **state) {
   (void)state;
-  mp_pool_t *p = adaptive(NULL, 0, 0);
+  mp_pool_t *p = adaptive(NULL, START, 0);
   assert_non_null(p);
   for (int c = 0; c < 4; c++) {
     for (int i = 0; i < 16; i++)
@@ -155,7 +158,7 @@ static void threshold_follows_node_size(void **state) {
       assert_non_null(mp_alloc(p, 900));
     mp_reset_pool(p);
   }
-  assert_true(stats_of(p).node_size > MP_DEFAULT_NODE_SIZE);
+  assert_true(stats_of(p).node_size > START);
   assert_non_null(mp_alloc(p, 2000));
   assert_int_equal(stats_of(p).large_blocks, 1);
   mp_destroy_pool(p);
@@ -216,14 +219,14 @@ static void features_across_resizes(void **state) {
 /* A shared adaptive pool resizes under its lock. */
 static void shared_adaptive_pool(void **state) {
   (void)state;
-  mp_pool_t *p = adaptive(NULL, 0, MP_POOL_SHARED);
+  mp_pool_t *p = adaptive(NULL, START, MP_POOL_SHARED);
   assert_non_null(p);
   for (unsigned c = 0; c < 5; c++) {
     (void)request(p, c);
     mp_reset_pool(p);
   }
   mp_stats_t st = stats_of(p);
-  assert_true(st.node_size > MP_DEFAULT_NODE_SIZE);
+  assert_true(st.node_size > START);
   assert_int_equal(request(p, 7), 1);
   mp_destroy_pool(p);
 }
@@ -233,19 +236,19 @@ static void resize_without_memory(void **state) {
   (void)state;
   test_alloc_t t;
   ta_init(&t);
-  mp_pool_t *p = adaptive(&t, 0, 0);
+  mp_pool_t *p = adaptive(&t, START, 0);
   assert_non_null(p);
   (void)request(p, 0);
   t.fail_all = 1;
   mp_reset_pool(p);
   t.fail_all = 0;
   mp_stats_t st = stats_of(p);
-  assert_int_equal(st.node_size, MP_DEFAULT_NODE_SIZE);
-  assert_true(st.high_water > MP_DEFAULT_NODE_SIZE);
+  assert_int_equal(st.node_size, START);
+  assert_true(st.high_water > START);
   assert_int_equal(st.bytes_reserved, t.live_bytes);
   (void)request(p, 1);
   mp_reset_pool(p); /* now it can */
-  assert_true(stats_of(p).node_size > MP_DEFAULT_NODE_SIZE);
+  assert_true(stats_of(p).node_size > START);
   mp_destroy_pool(p);
   assert_int_equal(t.live_blocks, 0);
 }

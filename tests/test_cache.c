@@ -90,7 +90,7 @@ static void released_blocks_stay_released(void **state) {
   assert_int_equal(mpool_cache_set_limit(0), 0);
   mp_pool_t *p = mp_create_pool(0);
   assert_non_null(p);
-  for (int i = 0; i < 512 * 60; i++) { /* 60 objects a 16 KiB node */
+  for (int i = 0; i < 512 * 60; i++) { /* 7.5 MiB of 256-byte objects */
     unsigned char *o = mp_alloc(p, 256);
     assert_non_null(o);
     o[0] = 1;
@@ -177,6 +177,38 @@ static void late_regions_as_built(void **state) {
     assert_int_equal(vec & 1, 1);
   if (hg >= 0) /* else no /proc/self/smaps here */
     assert_int_equal(hg, !off);
+}
+
+/* Pools that hold little keep only the pages they touch, also once the
+ * process is a big user of nodes (late_regions_as_built made it one): the
+ * pages of a region are made at once only for a pool that grows. */
+static void small_pools_stay_small(void **state) {
+  (void)state;
+#ifndef MPOOL_TEST_NO_HUGE_PAGES
+  skip(); /* a huge page is resident as a whole */
+#endif
+  if (!nodes_are_carved())
+    skip();
+  enum { N = 1200 }; /* 37.5 MiB of nodes: fresh regions */
+  static mp_pool_t *p[N];
+  mpool_cache_flush();
+  size_t ps = mp__os_page_size(), resident = 0;
+  for (int i = 0; i < N; i++) {
+    p[i] = mp_create_pool(0);
+    assert_non_null(p[i]);
+    memset(mp_alloc(p[i], 100), 1, 100);
+  }
+  for (int i = 0; i < N; i++) {
+    unsigned char *page =
+        (unsigned char *)p[i] - ((uintptr_t)p[i] & (p[i]->node_size - 1)) +
+        p[i]->node_size - ps; /* the last page of its node */
+    unsigned char vec = 0;
+    assert_int_equal(mincore(page, ps, &vec), 0);
+    resident += vec & 1;
+  }
+  for (int i = 0; i < N; i++)
+    mp_destroy_pool(p[i]);
+  assert_int_equal(resident, 0);
 }
 
 #define THREADS 4
@@ -269,6 +301,7 @@ static void block_classes_as_defined(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(late_regions_as_built), /* first: see there */
+      cmocka_unit_test(small_pools_stay_small),
       cmocka_unit_test(block_classes_as_defined),
       cmocka_unit_test(steady_state_calls_no_allocator),
       cmocka_unit_test(flush_then_refill),

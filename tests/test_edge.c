@@ -228,7 +228,7 @@ static void alignments(void **state) {
   FAILS(mp_create_pool_ex(&o), EINVAL);
   o.alignment = 24;
   FAILS(mp_create_pool_ex(&o), EINVAL);
-  o.alignment = 4096; /* above node_size / 8 */
+  o.alignment = MP_DEFAULT_NODE_SIZE / 4; /* above node_size / 8 */
   FAILS(mp_create_pool_ex(&o), EINVAL);
   o.alignment = 1; /* raised to 16 */
   p = mp_create_pool_ex(&o);

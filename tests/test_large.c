@@ -173,10 +173,11 @@ static void large_counts_on_every_path(void **state) {
     mp_pool_t *p = mp_create_pool(0);
     assert_non_null(p);
     void *a[6];
-    for (int i = 0; i < 6; i++) {
-      a[i] = mp_alloc(p, 4100 + (size_t)i * 1500);
+    for (int i = 0; i < 6; i++) { /* above the threshold, a quarter node */
+      size_t n = MP_DEFAULT_NODE_SIZE / 4 + 100 + (size_t)i * 1500;
+      a[i] = mp_alloc(p, n);
       assert_non_null(a[i]);
-      memset(a[i], i, 4100 + (size_t)i * 1500);
+      memset(a[i], i, n);
       check_counts(p, (size_t)i + 1);
     }
     for (int i = 0; i < 6; i++) /* builds the index */
@@ -185,7 +186,7 @@ static void large_counts_on_every_path(void **state) {
       assert_int_equal(mp_free(p, a[i]), 0);
     check_counts(p, 3);
     for (int i = 0; i < 6; i += 2) {
-      a[i] = mp_alloc(p, 16000);
+      a[i] = mp_alloc(p, MP_DEFAULT_NODE_SIZE / 2);
       assert_non_null(a[i]);
       assert_int_equal(mp_owns(p, a[i]), 1);
     }
@@ -194,7 +195,7 @@ static void large_counts_on_every_path(void **state) {
     check_counts(p, 0);
     for (int i = 0; i < 6; i++)
       assert_int_equal(mp_owns(p, a[i]), 0);
-    assert_non_null(mp_alloc(p, 9000));
+    assert_non_null(mp_alloc(p, MP_DEFAULT_NODE_SIZE / 4 + 1000));
     check_counts(p, 1);
     mp_destroy_pool(p);
   }

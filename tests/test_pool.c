@@ -228,9 +228,9 @@ static void destroy_gives_every_block_back(void **state) {
     mpool_cache_flush();
     mp_pool_t *p = mp_create_pool(0);
     assert_non_null(p);
-    for (int i = 0; i < 200; i++)
+    for (size_t i = 0; i < 3 * MP_DEFAULT_NODE_SIZE / 200; i++)
       assert_non_null(mp_alloc(p, 200)); /* about three nodes */
-    assert_non_null(mp_alloc(p, 5000));
+    assert_non_null(mp_alloc(p, MP_DEFAULT_NODE_SIZE / 3)); /* large */
     assert_non_null(mp_alloc(p, 60000));
     int ran = 0;
     if (kind == 1) {

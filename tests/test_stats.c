@@ -123,7 +123,7 @@ static void children_summed(void **state) {
   mp_stats_t all = stats_of(root, MP_STATS_CHILDREN);
   assert_int_equal(all.children, 3);
   assert_int_equal(all.nodes, 4);
-  assert_int_equal(all.node_bytes, 16384 + 1024 + 2048 + 4096);
+  assert_int_equal(all.node_bytes, MP_DEFAULT_NODE_SIZE + 1024 + 2048 + 4096);
   assert_int_equal(all.large_blocks, 1);
   assert_int_equal(all.large_bytes, 100000);
   assert_int_equal(all.cleanups, 1);
