@@ -65,6 +65,7 @@ enum {
   P_GLIBC,
   P_JEMALLOC,
   P_TCMALLOC,
+  P_BUMP, /* reference: the workload alone */
   NPEER
 };
 
@@ -88,6 +89,7 @@ static peer_def_t peers[NPEER] = {
     {"glibc", "mpb-worker-malloc", NULL, NULL, 1},
     {"jemalloc", "mpb-worker-malloc", NULL, NULL, 1},
     {"tcmalloc", "mpb-worker-malloc", NULL, NULL, 1},
+    {"bump", "mpb-worker-bump", NULL, NULL, 1},
 };
 
 enum { C_OK, C_NA, C_ERROR };
