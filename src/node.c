@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "mp_internal.h"
+#include "mp_platform.h"
 
 #include <string.h>
 
