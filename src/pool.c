@@ -264,14 +264,61 @@ static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
   return build_any(s, parent, opt_flags);
 }
 
+/* Most programs create their pools with a few sets of options, over and
+ * over, so the first MP_NKEPT sets that settle from their own values alone
+ * (no parent, allocator or buffer, whose settling reads what they point
+ * to) are kept with their settled pools and found again by comparing the
+ * options' bytes: written once under the cache lock, published by a
+ * release store, then only read.  Options whose bytes differ (other
+ * values, or padding left unset) are settled afresh, as before. */
+#define MP_NKEPT 4
+static struct {
+  mp_options_t opt;
+  mp_pool_t s;
+} kept[MP_NKEPT];
+static atomic_bool kept_ok[MP_NKEPT];
+
+static const mp_pool_t *kept_for(const mp_options_t *opt) {
+  for (int i = 0; i < MP_NKEPT; i++) {
+    if (!atomic_load_explicit(&kept_ok[i], memory_order_acquire))
+      return NULL; /* filled in order: no more after a free slot */
+    if (memcmp(&kept[i].opt, opt, sizeof *opt) == 0)
+      return &kept[i].s;
+  }
+  return NULL;
+}
+
+static void keep(const mp_options_t *opt, const mp_pool_t *s) {
+  mp__lock();
+  for (int i = 0; i < MP_NKEPT; i++) {
+    if (atomic_load_explicit(&kept_ok[i], memory_order_relaxed)) {
+      if (memcmp(&kept[i].opt, opt, sizeof *opt) == 0)
+        break; /* another thread kept it meanwhile */
+      continue;
+    }
+    memcpy(&kept[i].opt, opt, sizeof *opt);
+    memcpy(&kept[i].s, s, sizeof *s);
+    atomic_store_explicit(&kept_ok[i], true, memory_order_release);
+    break;
+  }
+  mp__unlock();
+}
+
 mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   if (opt == NULL)
     return mp_create_pool(0);
   if (MP_SHARED_OPT(opt))
     return mp__sh_create(opt);
+  bool keepable =
+      opt->parent == NULL && opt->allocator == NULL && opt->buffer == NULL;
+  const mp_pool_t *k = keepable ? kept_for(opt) : NULL;
+  if (k != NULL)
+    return build(k, NULL, opt->flags);
   mp_pool_t s;
   if (settle_all(opt, &s) != 0)
     return NULL;
+  if (keepable)
+    keep(opt, &s);
   return build(&s, opt->parent, opt->flags);
 }
 

@@ -74,6 +74,37 @@ static void options_defaults(void **state) {
   mp_destroy_pool(p);
 }
 
+/* Creation keeps a few sets of settled options: each set, created again
+ * and again (more sets than are kept), gives pools with its own settings,
+ * and an invalid set still fails every time. */
+static void options_kept_apart(void **state) {
+  (void)state;
+  enum { SETS = 7 };
+  for (int round = 0; round < 3; round++)
+    for (int i = 0; i < SETS; i++) {
+      mp_options_t o;
+      mp_options_init(&o);
+      o.node_size = (size_t)4096 << (i % 3);
+      o.budget = (size_t)(i + 1) << 20;
+      o.flags = i % 2 ? MP_POOL_COUNT_REQUESTS : 0;
+      mp_pool_t *p = mp_create_pool_ex(&o);
+      assert_non_null(p);
+      mp_stats_t st = {.size = sizeof st};
+      assert_int_equal(mp_stats(p, &st, 0), 0);
+      assert_int_equal(st.node_size, o.node_size);
+      assert_int_equal(st.budget, o.budget);
+      assert_int_equal(st.budget_used, st.bytes_reserved);
+      assert_non_null(mp_alloc(p, 100));
+      assert_int_equal(mp_stats(p, &st, 0), 0);
+      assert_int_equal(st.bytes_requested, i % 2 ? 100u : 0u);
+      mp_destroy_pool(p);
+      o.alignment = 3; /* not a power of two */
+      errno = 0;
+      assert_null(mp_create_pool_ex(&o));
+      assert_int_equal(errno, EINVAL);
+    }
+}
+
 static void options_alignment(void **state) {
   (void)state;
   mp_options_t o;
@@ -257,6 +288,7 @@ int main(void) {
       cmocka_unit_test(create_tiny_and_zero),
       cmocka_unit_test(create_too_big),
       cmocka_unit_test(options_defaults),
+      cmocka_unit_test(options_kept_apart),
       cmocka_unit_test(options_alignment),
       cmocka_unit_test(options_bad_allocator),
       cmocka_unit_test(backing_allocator_gets_everything),
