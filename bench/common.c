@@ -17,7 +17,7 @@ int mpb_touch_lines;
 
 void mpb_params_default(mpb_params_t *p) {
   p->seed = UINT64_C(0x6d706f6f6c2d6231); /* "mpool-b1" */
-  p->requests = 100000;
+  p->requests = 500000;
   p->burst = 4000000;
   p->churn_steps = 2000000;
   p->churn_live = (size_t)4 << 20;

@@ -114,9 +114,12 @@ uint64_t mpb_peak_rss_kib(void);
  *     every peer the same and dominates request-sized workloads). */
 extern int mpb_touch_lines;
 
-static inline void mpb_touch(void *p, size_t n) {
+/* mpb_touch() with the mode as a constant: the workloads choose it once,
+ * outside their timed loops (see MPB_BY_TOUCH in workloads.h), so that no
+ * loop tests it per object. */
+static inline void mpb_touch(void *p, size_t n, int lines) {
   unsigned char *b = (unsigned char *)p;
-  if (mpb_touch_lines) {
+  if (lines) {
     for (size_t i = 0; i < n; i += 64)
       b[i] = (unsigned char)i;
   } else if (n != 0) {

@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "icount: mp_alloc failed\n");
         return 1;
       }
-      mpb_touch(o, const_site ? 48 : sz[i]);
+      mpb_touch(o, const_site ? 48 : sz[i], mpb_touch_lines);
       calls++;
     }
     mp_reset_pool(pool);

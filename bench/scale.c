@@ -79,7 +79,7 @@ static int cycle_mimalloc(size_t req) {
     void *p = mi_heap_malloc(h, sz[i]);
     if (p == NULL)
       return -1;
-    mpb_touch(p, sz[i]);
+    mpb_touch(p, sz[i], mpb_touch_lines);
   }
   mi_heap_destroy(h);
   return 0;
@@ -93,7 +93,7 @@ static int cycle_malloc(size_t req) {
     obj[i] = malloc(sz[i]);
     if (obj[i] == NULL)
       return -1;
-    mpb_touch(obj[i], sz[i]);
+    mpb_touch(obj[i], sz[i], mpb_touch_lines);
   }
   for (uint32_t i = 0; i < n; i++)
     free(obj[i]);
@@ -110,7 +110,7 @@ static int cycle_mpool(size_t req) {
     void *o = mp_alloc(p, sz[i]);
     if (o == NULL)
       return -1;
-    mpb_touch(o, sz[i]);
+    mpb_touch(o, sz[i], mpb_touch_lines);
   }
   mp_destroy_pool(p);
   return 0;
@@ -126,7 +126,7 @@ static int cycle_mpool_shared(size_t req) {
     obj[i] = mp_alloc(shared_pool, sz[i]);
     if (obj[i] == NULL)
       return -1;
-    mpb_touch(obj[i], sz[i]);
+    mpb_touch(obj[i], sz[i], mpb_touch_lines);
   }
   for (uint32_t i = n; i-- > 0;)
     if (mp_free_sized(shared_pool, obj[i], sz[i]) != 0)
@@ -147,7 +147,7 @@ static int cycle_apr(size_t req) {
     void *o = apr_palloc(p, sz[i]);
     if (o == NULL)
       return -1;
-    mpb_touch(o, sz[i]);
+    mpb_touch(o, sz[i], mpb_touch_lines);
   }
   apr_pool_destroy(p);
   return 0;
@@ -178,7 +178,7 @@ static int cycle_talloc(size_t req) {
     void *o = talloc_size(ctx, sz[i]);
     if (o == NULL)
       return -1;
-    mpb_touch(o, sz[i]);
+    mpb_touch(o, sz[i], mpb_touch_lines);
   }
   talloc_free(ctx);
   return 0;

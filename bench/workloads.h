@@ -52,23 +52,41 @@
     return;                                                                    \
   } while (0)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define MPB_INLINE static inline __attribute__((always_inline))
+#else
+#define MPB_INLINE static inline
+#endif
+
+/* Defines mpb_run_NAME(p, d, res) as NAME_as(p, d, res, lines) with the
+ * touch mode (mpb_touch_lines) as a constant: one copy of the workload's
+ * loop per mode, chosen once per run. */
+#define MPB_BY_TOUCH(name)                                                     \
+  static void mpb_run_##name(const mpb_params_t *p, const mpb_data_t *d,       \
+                             mpb_result_t *res) {                              \
+    if (mpb_touch_lines)                                                       \
+      name##_as(p, d, res, 1);                                                 \
+    else                                                                       \
+      name##_as(p, d, res, 0);                                                 \
+  }
+
 /* Makes one request's objects in c, touching each, into objs; 0 if an
  * allocation failed.  Inline, so the timed loops call the peer directly. */
-static inline int mpb_make_request(peer_ctx_t *c, const uint32_t *sz,
-                                   uint32_t n, void **objs) {
+MPB_INLINE int mpb_make_request(peer_ctx_t *c, const uint32_t *sz, uint32_t n,
+                                void **objs, int lines) {
   for (uint32_t i = 0; i < n; i++) {
     void *o = peer_alloc(c, sz[i]);
     if (!o)
       return 0;
-    mpb_touch(o, sz[i]);
+    mpb_touch(o, sz[i], lines);
     objs[i] = o;
   }
   return 1;
 }
 
 /* request: a new region per request, ~40 allocations, touch, release. */
-static void mpb_run_request(const mpb_params_t *p, const mpb_data_t *d,
-                            mpb_result_t *res) {
+MPB_INLINE void request_as(const mpb_params_t *p, const mpb_data_t *d,
+                           mpb_result_t *res, int lines) {
   void *objs[MPB_PLAN_MAX];
   size_t total = p->warmup + p->requests;
   mpb_start(res);
@@ -81,17 +99,18 @@ static void mpb_run_request(const mpb_params_t *p, const mpb_data_t *d,
     peer_ctx_t *c = peer_open();
     if (!c)
       MPB_FAIL(res, "region creation failed");
-    if (!mpb_make_request(c, sz, n, objs))
+    if (!mpb_make_request(c, sz, n, objs, lines))
       MPB_FAIL(res, "allocation failed");
     peer_close(c, objs, n);
   }
   mpb_stop(res);
   res->ops = p->requests;
 }
+MPB_BY_TOUCH(request)
 
 /* reset: one region for the whole run, emptied after each request. */
-static void mpb_run_reset(const mpb_params_t *p, const mpb_data_t *d,
-                          mpb_result_t *res) {
+MPB_INLINE void reset_as(const mpb_params_t *p, const mpb_data_t *d,
+                         mpb_result_t *res, int lines) {
   void *objs[MPB_PLAN_MAX];
   size_t total = p->warmup + p->requests;
   peer_ctx_t *c = peer_open();
@@ -104,7 +123,7 @@ static void mpb_run_reset(const mpb_params_t *p, const mpb_data_t *d,
     uint32_t k = (uint32_t)(r % MPB_PLAN_REQUESTS);
     const uint32_t *sz = d->plan.sizes + d->plan.start[k];
     uint32_t n = d->plan.count[k];
-    if (!mpb_make_request(c, sz, n, objs))
+    if (!mpb_make_request(c, sz, n, objs, lines))
       MPB_FAIL(res, "allocation failed");
     peer_reset(c, objs, n);
   }
@@ -112,10 +131,11 @@ static void mpb_run_reset(const mpb_params_t *p, const mpb_data_t *d,
   res->ops = p->requests;
   peer_close(c, NULL, 0);
 }
+MPB_BY_TOUCH(reset)
 
 /* burst: millions of small allocations into one region, then release. */
-static void mpb_run_burst(const mpb_params_t *p, const mpb_data_t *d,
-                          mpb_result_t *res) {
+MPB_INLINE void burst_as(const mpb_params_t *p, const mpb_data_t *d,
+                         mpb_result_t *res, int lines) {
   const uint8_t *tab = d->burst;
   mpb_start(res);
   peer_ctx_t *c = peer_open();
@@ -126,21 +146,23 @@ static void mpb_run_burst(const mpb_params_t *p, const mpb_data_t *d,
     void *o = peer_alloc(c, n);
     if (!o)
       MPB_FAIL(res, "allocation failed");
-    mpb_touch(o, n);
+    mpb_touch(o, n, lines);
     peer_track(c, o);
   }
   peer_close(c, NULL, 0);
   mpb_stop(res);
   res->ops = p->burst;
 }
+MPB_BY_TOUCH(burst)
 
 /* churn: a steady live set; each step frees a random live object and
  * allocates a new one in its place. */
-static void mpb_run_churn(const mpb_params_t *p, const mpb_data_t *d,
-                          mpb_result_t *res) {
+MPB_INLINE void churn_as(const mpb_params_t *p, const mpb_data_t *d,
+                         mpb_result_t *res, int lines) {
 #ifdef PEER_CHURN_NA
   (void)p;
   (void)d;
+  (void)lines;
   res->status = MPB_NA;
   res->why = PEER_CHURN_NA;
 #else
@@ -167,7 +189,7 @@ static void mpb_run_churn(const mpb_params_t *p, const mpb_data_t *d,
     void *o = peer_alloc(c, sz);
     if (!o)
       MPB_FAIL(res, "allocation failed");
-    mpb_touch(o, sz);
+    mpb_touch(o, sz, lines);
     objs[n] = o;
     sizes[n] = sz;
     live += sz;
@@ -181,7 +203,7 @@ static void mpb_run_churn(const mpb_params_t *p, const mpb_data_t *d,
     void *o = peer_alloc(c, sz);
     if (!o)
       MPB_FAIL(res, "allocation failed");
-    mpb_touch(o, sz);
+    mpb_touch(o, sz, lines);
     objs[i] = o;
     sizes[i] = sz;
   }
@@ -195,6 +217,7 @@ static void mpb_run_churn(const mpb_params_t *p, const mpb_data_t *d,
   free(sizes);
 #endif
 }
+MPB_BY_TOUCH(churn)
 
 /* strings: a new region per request, 64 short strings (half copied, half
  * formatted), then release. */
