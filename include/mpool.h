@@ -213,8 +213,9 @@ typedef struct mp_options_s {
    *  buffer of their own; a child with its own buffer overflows (if
    *  allowed) to its parent's allocator.  EINVAL: buffer NULL with
    *  buffer_size > 0, buffer_size below MP_MIN_BUFFER_SIZE, or a buffer
-   *  too small for one node at its alignment (2 * node_size +
-   *  MP_MIN_BUFFER_SIZE always suffices). */
+   *  too small for what creation takes: one node at its alignment, and
+   *  the pool's struct (MP_POOL_ADAPTIVE) or a shared pool's handle
+   *  (2 * node_size + MP_MIN_BUFFER_SIZE always suffices). */
   void *buffer;
   /** Bytes at `buffer` (=0). */
   size_t buffer_size;

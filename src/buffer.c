@@ -135,6 +135,25 @@ size_t mp__buf_node_size(size_t size) {
   return (size_t)1 << mp__floor_log2(q);
 }
 
+/* Whether [lo, hi) of a fresh buffer holds `before` bytes and then a node
+ * of node_size bytes at its alignment, as creation takes them (the spans
+ * are taken first fit, lowest address first). */
+static bool room(uintptr_t lo, uintptr_t hi, size_t node_size,
+                 size_t before) {
+  if (lo > hi || before > hi - lo)
+    return false;
+  uintptr_t node = MP_ALIGN_UP(lo + before, node_size);
+  return node >= lo && node <= hi && hi - node >= node_size;
+}
+
+/* What creation takes from the buffer before the first node: the pool's
+ * struct when it lives in a block of its own (MP_POOL_ADAPTIVE; a buffer
+ * pool's blocks have their exact size in granules). */
+static size_t first_before(const mp_pool_t *s) {
+  return (s->flags & MP_F_ADAPT) ? MP_ALIGN_UP(sizeof(mp_pool_t), MP_GRANULE)
+                                 : 0;
+}
+
 int mp__buf_settle(const mp_options_t *opt, mp_pool_t *s) {
   bool overflow = (opt->flags & MP_POOL_BUFFER_OVERFLOW) != 0;
   if (opt->buffer == NULL) {
@@ -152,9 +171,8 @@ int mp__buf_settle(const mp_options_t *opt, mp_pool_t *s) {
   uintptr_t at = MP_ALIGN_UP(start, alignof(struct mp_buf));
   uintptr_t lo = MP_ALIGN_UP(at + sizeof(struct mp_buf), MP_GRANULE);
   uintptr_t hi = MP_ALIGN_DOWN(start + opt->buffer_size, MP_GRANULE);
-  uintptr_t node = MP_ALIGN_UP(lo, s->node_size);
-  if (node < lo || node > hi || hi - node < s->node_size) {
-    errno = EINVAL; /* no room for the first node */
+  if (!room(lo, hi, s->node_size, first_before(s))) {
+    errno = EINVAL; /* no room for what creation takes */
     return -1;
   }
   struct mp_buf *b = (struct mp_buf *)at;

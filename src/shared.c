@@ -108,8 +108,9 @@ static struct mp_shared *parent_handle(const mp_pool_t *pool) {
 }
 
 /* Wraps a new inner pool in a handle; NULL with errno ENOMEM on failure
- * (the inner pool is then destroyed). */
-static mp_pool_t *wrap(mp_pool_t *inner) {
+ * (the inner pool is then destroyed), or EINVAL when the pool's own
+ * buffer, fresh and not overflowing (`fresh`), has no room left for it. */
+static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   /* The handle counts as the inner pool's (bytes_reserved, budgets). */
   bool counted = mp__reserve(inner, MP_SHARED_BYTES);
   struct mp_shared *s =
@@ -129,7 +130,7 @@ static mp_pool_t *wrap(mp_pool_t *inner) {
       mp__unreserve(inner, MP_SHARED_BYTES);
     if (mp__life_destroy(inner) == 0)
       mp__pool_free(inner);
-    return mp__fail(ENOMEM);
+    return mp__fail(counted && s == NULL && fresh ? EINVAL : ENOMEM);
   }
   memset(&s->face, 0, sizeof s->face);
   s->face.w.ptr = s->face.w.end = NULL;
@@ -157,8 +158,9 @@ mp_pool_t *mp__sh_create(const mp_options_t *opt) {
   if (locked)
     o.parent = enter(parent);
   mp_pool_t *pool = mp_create_pool_ex(&o);
+  bool fresh = opt->buffer != NULL && !(opt->flags & MP_POOL_BUFFER_OVERFLOW);
   if (pool != NULL && (opt->flags & MP_POOL_SHARED))
-    pool = wrap(pool);
+    pool = wrap(pool, fresh);
   if (locked)
     leave(parent);
   return pool;

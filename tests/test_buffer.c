@@ -328,6 +328,42 @@ static void children_on_threads(void **state) {
   mp_destroy_pool(p);
 }
 
+/* A pool created on a fresh buffer either works or fails with EINVAL (the
+ * buffer is too small for what creation takes), never with ENOMEM: at
+ * every alignment, and with the pool's struct in a block of its own
+ * (MP_POOL_ADAPTIVE) or a shared pool's handle to place as well. */
+static void fresh_buffer_never_enomem(void **state) {
+  (void)state;
+  static alignas(4096) unsigned char buf[3 * 4096 + 256];
+  const int debug = (mpool_build_flags() & MPOOL_BUILD_DEBUG) != 0;
+  static const unsigned flags[] = {0, MP_POOL_ADAPTIVE,
+                                   MP_POOL_ADAPTIVE | MP_POOL_SIZE_HEADERS,
+                                   MP_POOL_SHARED};
+  for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++)
+    for (size_t off = 0; off < 4096; off += 48)
+      for (size_t size = MP_MIN_BUFFER_SIZE; size <= 2 * 4096 + 1024;
+           size += 256) {
+        mp_options_t o;
+        mp_options_init(&o);
+        o.node_size = 4096;
+        o.flags = flags[f];
+        o.buffer = buf + off + 3;
+        o.buffer_size = size;
+        errno = 0;
+        mp_pool_t *p = mp_create_pool_ex(&o);
+        if (p == NULL) {
+          assert_int_equal(errno, EINVAL);
+          continue;
+        }
+        /* The first node has room; debug builds give every object a
+         * block of its own, which a small buffer may not have. */
+        errno = 0;
+        void *q = mp_alloc(p, 100);
+        assert_true(q != NULL || (debug && errno == ENOMEM));
+        mp_destroy_pool(p);
+      }
+}
+
 /* Bad buffers: EINVAL; misaligned ones are aligned internally. */
 static void bad_buffers(void **state) {
   (void)state;
@@ -348,7 +384,7 @@ static void bad_buffers(void **state) {
   assert_int_equal(errno, EINVAL);
   /* A node size the buffer cannot hold. */
   mp_options_t o;
-  mp_options_init(&o); /* node_size 16384 */
+  mp_options_init(&o); /* the default node size, 32 KiB */
   o.buffer = buf;
   o.buffer_size = sizeof buf;
   errno = 0;
@@ -383,6 +419,7 @@ int main(void) {
       cmocka_unit_test(children_share_the_buffer),
       cmocka_unit_test(shared_buffer_pool),
       cmocka_unit_test(children_on_threads),
+      cmocka_unit_test(fresh_buffer_never_enomem),
       cmocka_unit_test(bad_buffers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
