@@ -146,14 +146,6 @@ static bool room(uintptr_t lo, uintptr_t hi, size_t node_size,
   return node >= lo && node <= hi && hi - node >= node_size;
 }
 
-/* What creation takes from the buffer before the first node: the pool's
- * struct when it lives in a block of its own (MP_POOL_ADAPTIVE; a buffer
- * pool's blocks have their exact size in granules). */
-static size_t first_before(const mp_pool_t *s) {
-  return (s->flags & MP_F_ADAPT) ? MP_ALIGN_UP(sizeof(mp_pool_t), MP_GRANULE)
-                                 : 0;
-}
-
 int mp__buf_settle(const mp_options_t *opt, mp_pool_t *s) {
   bool overflow = (opt->flags & MP_POOL_BUFFER_OVERFLOW) != 0;
   if (opt->buffer == NULL) {
@@ -171,7 +163,11 @@ int mp__buf_settle(const mp_options_t *opt, mp_pool_t *s) {
   uintptr_t at = MP_ALIGN_UP(start, alignof(struct mp_buf));
   uintptr_t lo = MP_ALIGN_UP(at + sizeof(struct mp_buf), MP_GRANULE);
   uintptr_t hi = MP_ALIGN_DOWN(start + opt->buffer_size, MP_GRANULE);
-  if (!room(lo, hi, s->node_size, first_before(s))) {
+  s->flags &= ~(unsigned)MP_F_CACHED; /* the block cache is bypassed */
+  /* What creation takes before the first node: the pool's struct when it
+   * lives in a block of its own. */
+  size_t before = (s->flags & MP_F_ADAPT) ? mp__struct_block(s) : 0;
+  if (!room(lo, hi, s->node_size, before)) {
     errno = EINVAL; /* no room for what creation takes */
     return -1;
   }
@@ -185,6 +181,5 @@ int mp__buf_settle(const mp_options_t *opt, mp_pool_t *s) {
   s->backing.alloc = buf_alloc;
   s->backing.free = buf_free;
   s->backing.ud = b;
-  s->flags &= ~(unsigned)MP_F_CACHED; /* the block cache is bypassed */
   return 0;
 }

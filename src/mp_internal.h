@@ -531,6 +531,10 @@ void mp__large_release_after(mp_pool_t *pool, uint64_t seq);
 
 /* cache.c: the block source.  Sizes passed to put() are those get() used. */
 size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align);
+/* Bytes of the block an adaptive pool keeps its struct in. */
+static inline size_t mp__struct_block(const mp_pool_t *pool) {
+  return mp__block_size(pool, sizeof(mp_pool_t), MP_GRANULE);
+}
 /* The cache class of a block, or -1 when it bypasses the cache; the class
  * calls below skip the lookups the size-based ones make. */
 int mp__block_class(const mp_pool_t *pool, size_t need, size_t align);

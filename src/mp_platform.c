@@ -124,12 +124,12 @@ static void *carve(size_t size) {
      * nodes: with CMake MPOOL_HUGE_PAGES=ON later regions ask for
      * transparent huge pages.  Small programs keep their small
      * footprint. */
-#if defined(MADV_HUGEPAGE) && defined(MP_HUGE_PAGES)
-    if (regions_mapped + 1 > MP_REGIONS_BEFORE_BIG)
-      (void)madvise(r, MP_REGION_SIZE, MADV_HUGEPAGE);
-#endif
     regions_mapped++;
     region_filled = false;
+#if defined(MADV_HUGEPAGE) && defined(MP_HUGE_PAGES)
+    if (regions_mapped > MP_REGIONS_BEFORE_BIG)
+      (void)madvise(r, MP_REGION_SIZE, MADV_HUGEPAGE);
+#endif
     if (region_ptr != NULL && region_end > region_ptr)
       munmap(region_ptr, (size_t)(region_end - region_ptr)); /* the rest */
     region_ptr = r;

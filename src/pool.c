@@ -129,11 +129,6 @@ static mp_pool_t *crossed_budget(mp_pool_t *first, size_t n) {
   return first;
 }
 
-/* Bytes of the block an adaptive pool keeps its struct in. */
-static size_t struct_block(const mp_pool_t *pool) {
-  return mp__block_size(pool, sizeof(mp_pool_t), MP_GRANULE);
-}
-
 /* Settles caller options into s: every check and every derived setting
  * but what the new pool's own memory holds; 0, or -1 with errno. */
 static int settle_all(const mp_options_t *opt, mp_pool_t *s) {
@@ -146,7 +141,7 @@ static int settle_all(const mp_options_t *opt, mp_pool_t *s) {
   mp__budget_settle(opt, s);
   mp__geometry(s, s->node_size);
   size_t first = s->node_size +
-                 ((s->flags & MP_F_ADAPT) ? struct_block(s) : 0);
+                 ((s->flags & MP_F_ADAPT) ? mp__struct_block(s) : 0);
   s->counters.reserved = s->counters.peak = first;
   return 0;
 }
@@ -228,12 +223,13 @@ static MP_NOINLINE mp_pool_t *build_any(const mp_pool_t *s, mp_pool_t *parent,
   }
   mp_pool_t *pool = NULL;
   struct mp_node *n = NULL;
-  if (apart && (pool = mp__block_get(s, struct_block(s),
+  if (apart && (pool = mp__block_get(s, mp__struct_block(s),
                                      MP_GRANULE)) == NULL)
     goto fail;
   if ((n = mp__node_get(s)) == NULL) {
     if (apart)
-      mp__block_put(&s->backing, s->flags, pool, struct_block(s), MP_GRANULE);
+      mp__block_put(&s->backing, s->flags, pool, mp__struct_block(s),
+                    MP_GRANULE);
     goto fail;
   }
   if (!apart)
@@ -481,7 +477,7 @@ static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
   if (MP_WIPING(&s))
     mp__wipe(pool, sizeof *pool);
   if (s.flags & MP_F_ADAPT)
-    mp__block_put(&s.backing, s.flags, pool, struct_block(&s), MP_GRANULE);
+    mp__block_put(&s.backing, s.flags, pool, mp__struct_block(&s), MP_GRANULE);
   put_nodes(&s, s.first);
 }
 
