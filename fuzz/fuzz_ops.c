@@ -412,7 +412,7 @@ static void create_root(reader_t *r, unsigned extra) {
   o.flags = (f & 16) ? MP_POOL_SIZE_HEADERS : 0;
   if (f & 128) /* a bit older inputs left clear */
     o.flags |= MP_POOL_ADAPTIVE | MP_POOL_WIPE;
-  o.flags |= extra;
+  o.flags |= extra | MP_POOL_EXACT_NODES; /* small nodes: more boundaries */
   o.large_threshold = (f & 32) ? 300 : 0;
   o.allocator = (f & 64) ? &ta.a : NULL;
   o.on_oom = on_oom;
@@ -460,6 +460,7 @@ static void op_child(reader_t *r) {
       o.flags |= MP_POOL_ADAPTIVE;
     if (f & 64)
       o.flags |= MP_POOL_WIPE;
+    o.flags |= MP_POOL_EXACT_NODES;
     o.allocator = (f & 16) && slots[ps].uses_ta ? &ta.a : NULL;
     if (f & 128) /* a budget of its own: a few nodes */
       o.budget = budget = o.node_size * (3 + (f & 3));
@@ -495,6 +496,7 @@ static void op_create_limited(reader_t *r) {
   o.flags = (f & 16) ? MP_POOL_SIZE_HEADERS : 0;
   if (f & 32)
     o.flags |= MP_POOL_ADAPTIVE | MP_POOL_WIPE;
+  o.flags |= MP_POOL_EXACT_NODES;
   o.large_threshold = (f & 128) ? 300 : 0;
   o.on_oom = on_oom;
   o.oom_ud = &oom_calls;

@@ -354,6 +354,23 @@ typedef struct mp_options_s {
  */
 #define MP_POOL_REPORT_LEAKS 0x40u
 
+/**
+ * mp_options_t.flags: use node_size exactly, even below
+ * MP_DEFAULT_NODE_SIZE.  Without it, a pool on the block cache (no
+ * allocator of its own, no buffer) takes nodes of at least
+ * MP_DEFAULT_NODE_SIZE: with smaller nodes the large threshold (a quarter
+ * of a node) is small too, so objects of some KiB each take a block of
+ * their own, and a request of a few dozen objects spans several nodes --
+ * the seed's mp_create_pool(4096) cost twice the time of the default per
+ * request.  A bigger node costs address space, not memory: only the pages
+ * a pool touches become resident.  Pools with their own allocator or a
+ * buffer always use node_size as given.  Set this for many long-lived
+ * pools that each hold little and reuse nodes through the cache (whose
+ * blocks keep the pages earlier pools touched), or to test node
+ * boundaries.
+ */
+#define MP_POOL_EXACT_NODES 0x80u
+
 /* ------------------------------------------------------------------------
  * Creating and releasing pools
  * ---------------------------------------------------------------------- */
@@ -370,7 +387,9 @@ MP_API void mp_options_init(mp_options_t *opt);
  * Creates a pool whose nodes hold `size` bytes.
  *
  * `size` is the node size: 0 means MP_DEFAULT_NODE_SIZE; other values are
- * rounded up to a power of two, and to at least MP_MIN_NODE_SIZE.  The pool
+ * rounded up to a power of two, and to at least MP_DEFAULT_NODE_SIZE (see
+ * MP_POOL_EXACT_NODES: mp_create_pool_ex() with that flag takes any size
+ * from MP_MIN_NODE_SIZE).  The pool
  * itself lives in its first node, so creating a pool in steady state takes a
  * block from the block cache and calls no allocator.
  *
@@ -1092,6 +1111,15 @@ typedef struct mp_stats_s {
   /** How many times the pool has been reset (mp_reset_pool()) since it
    *  was created: the pool's own count, never summed over children. */
   uint64_t epoch;
+  /** Process-wide, the same for every pool: bytes of released node memory
+   *  the process retains with its pages for reuse (see
+   *  mpool_cache_set_retain()). */
+  size_t cache_retained;
+  /** Process-wide: the cap on cache_retained (mpool_cache_set_retain()). */
+  size_t cache_retain_limit;
+  /** Process-wide: how long released node memory waits unused before its
+   *  pages go back to the system, in milliseconds. */
+  size_t cache_decay_ms;
 } mp_stats_t;
 
 /** The smallest mp_stats_t.size that mp_stats() accepts (the struct as it
@@ -1281,7 +1309,9 @@ MP_API unsigned mpool_build_flags(void);
 
 /**
  * Returns every block held by the process-wide block cache (the calling
- * thread's front and the shared back) to the C library.  Pools keep working;
+ * thread's front and the shared back) to the C library, and gives the pages
+ * of all retained memory (mpool_cache_set_retain()) back to the system.
+ * Pools keep working;
  * later requests simply refill the cache.  Call it after a burst, or before
  * a leak checker looks at the process.  Other threads' fronts are returned
  * when those threads exit.
@@ -1309,6 +1339,42 @@ MP_API void mpool_cache_flush(void);
 MP_API int mpool_cache_set_limit(size_t bytes);
 
 /**
+ * Sets how the process keeps node memory that leaves the block cache (a
+ * pool destroyed while the cache is full, such as the end of a burst of
+ * hundreds of MiB).  Such memory keeps its pages (it is *retained*), so
+ * that the next pools reuse it without faulting fresh pages in -- on a
+ * virtual machine the first touch of a page can cost microseconds, many
+ * times an allocation.  Retained memory goes back to the system
+ * (madvise(MADV_DONTNEED); its address range is kept for reuse):
+ *   - once it has waited `decay_ms` milliseconds unused -- between one and
+ *     two delays, checked whenever the process releases node memory, maps
+ *     a new region, or calls mpool_cache_collect();
+ *   - at once for what goes past `bytes`.
+ * The defaults are 1 GiB and 1000 ms (the build's MP_DEFAULT_RETAIN_LIMIT
+ * and MP_DEFAULT_DECAY_MS).  `decay_ms` 0 or `bytes` 0 gives pages back as
+ * soon as memory is released.  A lower cap takes effect before the call
+ * returns.  mpool_cache_stats() and mp_stats() report what is retained.
+ * A program that creates and destroys pools forever so holds at most its
+ * peak live memory, the block cache's bounds and `bytes`.
+ * @param bytes     the most bytes retained at any time.
+ * @param decay_ms  how long retained memory may wait unused.
+ * @return 0 (every value is valid).
+ * Thread-safety: may be called from any thread at any time.
+ */
+MP_API int mpool_cache_set_retain(size_t bytes, unsigned decay_ms);
+
+/**
+ * Gives back to the system the retained memory that has waited at least
+ * the decay delay (see mpool_cache_set_retain()).  The process does this
+ * by itself as it releases and takes memory; a program that goes idle
+ * after a peak may call it from a timer.  mpool_cache_flush() gives back
+ * everything instead.
+ * @return nothing.
+ * Thread-safety: may be called from any thread at any time.
+ */
+MP_API void mpool_cache_collect(void);
+
+/**
  * What the block cache holds.  Set `size` to sizeof(mpool_cache_stats_t)
  * before calling mpool_cache_stats(); fields are only ever appended.
  */
@@ -1324,6 +1390,16 @@ typedef struct mpool_cache_stats_s {
   size_t front_bytes;
   /** The bound of each thread's front. */
   size_t front_limit;
+  /** Bytes of released node memory kept with its pages, beyond the
+   *  front and back, for later nodes (mpool_cache_set_retain()). */
+  size_t retained_bytes;
+  /** The cap on retained_bytes. */
+  size_t retain_limit;
+  /** Bytes whose pages have been given back to the system since the
+   *  process started. */
+  size_t purged_bytes;
+  /** The decay delay, in milliseconds. */
+  size_t decay_ms;
 } mpool_cache_stats_t;
 
 /** The smallest mpool_cache_stats_t.size that mpool_cache_stats()

@@ -166,7 +166,15 @@ void mpool_cache_flush(void) {
   drain_locked(&mp__front, 0);
   drain_locked(&back, 0);
   mp__unlock();
+  mp__os_collect(true);
 }
+
+int mpool_cache_set_retain(size_t bytes, unsigned decay_ms) {
+  mp__os_retain_set(bytes, decay_ms);
+  return 0;
+}
+
+void mpool_cache_collect(void) { mp__os_collect(false); }
 
 /* Frees blocks of `b`, largest classes first, until it holds at most `limit`
  * bytes.  Called with the lock held for the back. */
@@ -202,6 +210,12 @@ int mpool_cache_stats(mpool_cache_stats_t *st) {
   s.back_bytes = back.bytes;
   s.back_limit = back_limit;
   mp__unlock();
+  struct mp_os_retain r;
+  mp__os_retain_stats(&r);
+  s.retained_bytes = r.bytes;
+  s.retain_limit = r.limit;
+  s.purged_bytes = r.purged;
+  s.decay_ms = r.decay_ms;
   size_t room = st->size, size = room < sizeof s ? room : sizeof s;
   s.size = size;
   memcpy(st, &s, size);

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Blocks of at least this size are mapped directly: the C library's
@@ -71,22 +72,35 @@ static void *map_aligned(size_t size, size_t align) {
  * MP_MMAP_THRESHOLD, aligned to their size -- are carved from 2 MiB
  * regions: the C library's aligned allocation would spend up to the
  * alignment again on each (half as much memory again, measured with 16 KiB
- * nodes).  A carved block that leaves the process has its pages given back
- * (MADV_DONTNEED) and its address kept in a table for its size, so address
- * space is reused rather than split into ever more mappings.  The table
- * lies outside the blocks: a link stored in a block would fault a fresh
- * page back in and keep it resident. */
+ * nodes).  A carved block that leaves the process keeps its pages
+ * (*retained*) and its address waits in a table for its size, newest last,
+ * so that the next node of that size is warm: on a virtual machine the
+ * first touch of a fresh page costs microseconds, many times an
+ * allocation.  Retained pages are given back (MADV_DONTNEED) once they have
+ * waited a decay delay unused, and at once past a byte cap; a block whose
+ * pages were given back stays in the table, below the retained ones.  The
+ * table lies outside the blocks: a link stored in a block would fault a
+ * fresh page back in and keep it resident. */
 #define MP_REGION_SIZE ((size_t)2 << 20)
 #define MP_CARVE_SHIFTS 64
 
 struct mp_carved {
   void **addr; /* released blocks of this size, last released last */
   size_t count, cap;
+  size_t clean; /* addr[0, clean) have had their pages given back */
+  size_t aged;  /* addr[clean, aged) were released before the last tick */
 };
 
 static pthread_mutex_t carve_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *region_ptr, *region_end;
 static struct mp_carved carved_free[MP_CARVE_SHIFTS];
+/* Retention (carve_lock): bytes of released blocks that keep their pages,
+ * the cap and the delay, bytes given back so far, the last decay tick. */
+static struct {
+  size_t bytes, limit, purged;
+  unsigned decay_ms;
+  uint64_t tick_ms;
+} retain = {0, MP_DEFAULT_RETAIN_LIMIT, 0, MP_DEFAULT_DECAY_MS, 0};
 /* Regions a process maps before it counts as a big user of nodes. */
 static size_t regions_mapped;
 #define MP_REGIONS_BEFORE_BIG 8
@@ -102,14 +116,99 @@ static bool carvable(size_t size, size_t align) {
          size >= page_size() && size < MP_MMAP_THRESHOLD;
 }
 
+static uint64_t now_ms(void) {
+  struct timespec t;
+#ifdef CLOCK_MONOTONIC_COARSE
+  if (clock_gettime(CLOCK_MONOTONIC_COARSE, &t) != 0)
+#endif
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+      return 0;
+  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* Gives back the pages of the retained blocks c->addr[c->clean, to) of
+ * size 1 << k, one madvise() per run of neighbours; carve_lock held, so no
+ * thread can take one of them meanwhile. */
+static void purge(struct mp_carved *c, unsigned k, size_t to) {
+  size_t size = (size_t)1 << k;
+  size_t i = c->clean;
+  while (i < to) {
+    uintptr_t lo = (uintptr_t)c->addr[i], hi = lo + size;
+    for (i++; i < to; i++) {
+      uintptr_t a = (uintptr_t)c->addr[i];
+      if (a == hi)
+        hi += size;
+      else if (a + size == lo)
+        lo = a;
+      else
+        break;
+    }
+    (void)madvise((void *)lo, (size_t)(hi - lo), MADV_DONTNEED);
+  }
+  size_t n = (to - c->clean) * size;
+  retain.bytes -= n;
+  retain.purged += n;
+  c->clean = to;
+  if (c->aged < to)
+    c->aged = to;
+}
+
+/* Brings the retained bytes down to `limit`: first what waited since the
+ * last tick, then the oldest of the rest; carve_lock held. */
+static void purge_to(size_t limit) {
+  for (int pass = 0; pass < 2 && retain.bytes > limit; pass++) {
+    for (unsigned k = 0; k < MP_CARVE_SHIFTS && retain.bytes > limit; k++) {
+      struct mp_carved *c = &carved_free[k];
+      size_t over = (retain.bytes - limit + ((size_t)1 << k) - 1) >> k;
+      size_t to = pass == 0 ? c->aged : c->count;
+      if (to - c->clean > over)
+        to = c->clean + over;
+      if (to > c->clean)
+        purge(c, k, to);
+    }
+  }
+}
+
+/* The decay: at a tick, a decay delay after the last one, every block
+ * retained since the last tick gives its pages back, and the blocks
+ * retained now are marked to follow at the next.  So a block waits from
+ * one to two delays.  carve_lock held. */
+static void decay(bool force) {
+  uint64_t now = now_ms();
+  if (!force && now - retain.tick_ms < retain.decay_ms)
+    return;
+  retain.tick_ms = now;
+  for (unsigned k = 0; k < MP_CARVE_SHIFTS; k++) {
+    struct mp_carved *c = &carved_free[k];
+    if (c->aged > c->clean)
+      purge(c, k, c->aged);
+    c->aged = c->count;
+  }
+}
+
+/* A released block of this size, the newest first (its pages are the
+ * likeliest to be resident), or NULL; carve_lock held. */
+static void *unretain(unsigned k) {
+  struct mp_carved *c = &carved_free[k];
+  if (c->count == 0)
+    return NULL;
+  void *b = c->addr[--c->count];
+  if (c->count < c->clean)
+    c->clean = c->count; /* its pages were given back: fresh ones */
+  else
+    retain.bytes -= (size_t)1 << k;
+  if (c->aged > c->count)
+    c->aged = c->count;
+  return b;
+}
+
 static void *carve(size_t size) {
   unsigned k = mp__floor_log2(size); /* size is a power of two */
   unsigned char *fill = NULL; /* pages to make, out of the lock */
   size_t fill_len = 0;
   pthread_mutex_lock(&carve_lock);
-  struct mp_carved *c = &carved_free[k];
-  if (c->count > 0) {
-    void *b = c->addr[--c->count];
+  void *b = unretain(k);
+  if (b != NULL) {
     pthread_mutex_unlock(&carve_lock);
     return b;
   }
@@ -135,6 +234,7 @@ static void *carve(size_t size) {
     region_ptr = r;
     region_end = r + MP_REGION_SIZE;
     p = (uintptr_t)r;
+    decay(false); /* a process that grows also ages what it retains */
   } else if (p > (uintptr_t)region_ptr) {
     munmap(region_ptr, p - (uintptr_t)region_ptr); /* alignment padding */
   }
@@ -162,8 +262,9 @@ static void *carve(size_t size) {
   return (void *)p;
 }
 
-/* Puts the released block p (its pages already given back) in the table
- * for its size; carve_lock held. */
+/* Puts the released block p, pages and all, in the table for its size;
+ * carve_lock held.  The caller then keeps the retained bytes within the
+ * cap. */
 static void remember(void *p, size_t size) {
   struct mp_carved *c = &carved_free[mp__floor_log2(size)];
   if (c->count == c->cap) {
@@ -178,15 +279,14 @@ static void remember(void *p, size_t size) {
     c->cap = cap;
   }
   c->addr[c->count++] = p;
+  retain.bytes += size;
 }
 
 /* Inside mp__os_batch(true) ... (false), a thread's released blocks that
  * lie next to each other (as the nodes of one pool mostly do: they were
- * carved one after the other) wait in a run and give their pages back
- * with one madvise() -- one system call per run instead of one per block,
- * which was most of the time it took to destroy a big pool.  A block in
- * the run is in no table yet, so no other thread can take it before its
- * pages are given back. */
+ * carved one after the other) wait in a run and go into the table under
+ * one lock -- and, when they are given back, with one madvise() per run
+ * rather than one per block. */
 static _Thread_local struct {
   unsigned depth;
   uintptr_t lo; /* the run [lo, lo + count * size) */
@@ -196,16 +296,20 @@ static _Thread_local struct {
 static void run_flush(void) {
   if (run.count == 0)
     return;
-  (void)madvise((void *)run.lo, run.count * run.size, MADV_DONTNEED);
   pthread_mutex_lock(&carve_lock);
   for (size_t i = 0; i < run.count; i++)
     remember((void *)(run.lo + i * run.size), run.size);
+  if (retain.decay_ms == 0)
+    purge_to(0);
+  else
+    decay(false);
+  purge_to(retain.limit);
   pthread_mutex_unlock(&carve_lock);
   run.count = 0;
 }
 
 /* Outside a batch the run is empty, and each block makes a run of its
- * own, given back at once. */
+ * own, put in the table at once. */
 static void uncarve(void *p, size_t size) {
   uintptr_t a = (uintptr_t)p;
   if (run.count > 0 && size == run.size && run.count < MP_REGION_SIZE / size) {
@@ -227,6 +331,47 @@ static void uncarve(void *p, size_t size) {
     run_flush();
 }
 #endif
+
+void mp__os_retain_set(size_t limit, unsigned decay_ms) {
+#ifdef MAP_ANONYMOUS
+  pthread_mutex_lock(&carve_lock);
+  retain.limit = limit;
+  retain.decay_ms = decay_ms;
+  purge_to(decay_ms == 0 ? 0 : limit);
+  pthread_mutex_unlock(&carve_lock);
+#else
+  (void)limit;
+  (void)decay_ms;
+#endif
+}
+
+void mp__os_collect(bool all) {
+#ifdef MAP_ANONYMOUS
+  pthread_mutex_lock(&carve_lock);
+  if (all)
+    purge_to(0);
+  else
+    decay(false);
+  pthread_mutex_unlock(&carve_lock);
+#else
+  (void)all;
+#endif
+}
+
+void mp__os_retain_stats(struct mp_os_retain *st) {
+#ifdef MAP_ANONYMOUS
+  pthread_mutex_lock(&carve_lock);
+  st->bytes = retain.bytes;
+  st->limit = retain.limit;
+  st->purged = retain.purged;
+  st->decay_ms = retain.decay_ms;
+  pthread_mutex_unlock(&carve_lock);
+#else
+  st->bytes = st->purged = 0;
+  st->limit = MP_DEFAULT_RETAIN_LIMIT;
+  st->decay_ms = MP_DEFAULT_DECAY_MS;
+#endif
+}
 
 void mp__os_growing(bool on) {
 #ifdef MAP_ANONYMOUS

@@ -22,6 +22,23 @@ void mp__os_batch(bool on);
  * is a big user of nodes, the rest of the region such a node is carved
  * from has its pages made at once. */
 void mp__os_growing(bool on);
+/* Retention: released node blocks keep their pages for reuse, up to
+ * `limit` bytes, until they have waited `decay_ms` unused (0: pages go
+ * back at once).  mp__os_collect() gives back what has waited long enough
+ * (all: everything retained). */
+#ifndef MP_DEFAULT_RETAIN_LIMIT
+#define MP_DEFAULT_RETAIN_LIMIT ((size_t)1 << 30)
+#endif
+#ifndef MP_DEFAULT_DECAY_MS
+#define MP_DEFAULT_DECAY_MS 1000u
+#endif
+struct mp_os_retain {
+  size_t bytes, limit, purged;
+  unsigned decay_ms;
+};
+void mp__os_retain_set(size_t limit, unsigned decay_ms);
+void mp__os_collect(bool all);
+void mp__os_retain_stats(struct mp_os_retain *st);
 /* How many times mp__os_alloc() has been called (for tests). */
 size_t mp__os_alloc_calls(void);
 

@@ -46,7 +46,8 @@ static size_t round_pow2(size_t x) {
 
 #define MP_KNOWN_FLAGS                                                         \
   (MP_POOL_SIZE_HEADERS | MP_POOL_COUNT_REQUESTS | MP_POOL_BUFFER_OVERFLOW |   \
-   MP_POOL_ADAPTIVE | MP_POOL_WIPE | MP_POOL_REPORT_LEAKS)
+   MP_POOL_ADAPTIVE | MP_POOL_WIPE | MP_POOL_REPORT_LEAKS |                    \
+   MP_POOL_EXACT_NODES)
 
 void mp__geometry(mp_pool_t *pool, size_t node) {
   size_t cap = node_capacity(node);
@@ -139,6 +140,11 @@ static int settle_all(const mp_options_t *opt, mp_pool_t *s) {
       mp__buf_settle(opt, s) != 0)
     return -1;
   mp__budget_settle(opt, s);
+  /* Pools on the block cache take nodes of at least the default size
+   * (MP_POOL_EXACT_NODES in mpool.h says why). */
+  if ((s->flags & MP_F_CACHED) && !(opt->flags & MP_POOL_EXACT_NODES) &&
+      s->node_size < MP_DEFAULT_NODE_SIZE)
+    s->node_size = s->adapt.min_node = MP_DEFAULT_NODE_SIZE;
   mp__geometry(s, s->node_size);
   size_t first = s->node_size +
                  ((s->flags & MP_F_ADAPT) ? mp__struct_block(s) : 0);
@@ -360,9 +366,11 @@ static MP_NOINLINE mp_pool_t *create_sized(size_t size) {
 }
 
 mp_pool_t *mp_create_pool(size_t size) {
-  /* The default size in short, with its slot known at compile time. */
+  /* The default size in short, with its slot known at compile time: a
+   * smaller size gets the same nodes (MP_POOL_EXACT_NODES in mpool.h). */
   unsigned k = mp__floor_log2(MP_DEFAULT_NODE_SIZE) - MP_MIN_SHIFT;
-  if (size == 0 && atomic_load_explicit(&settled_ok[k], memory_order_acquire))
+  if (size <= MP_DEFAULT_NODE_SIZE &&
+      atomic_load_explicit(&settled_ok[k], memory_order_acquire))
     return build(&settled[k], NULL, 0);
   return create_sized(size);
 }

@@ -122,6 +122,12 @@ int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
   all.node_size = pool->node_size;
   all.high_water = pool->adapt.hwm;
   all.epoch = pool->epoch; /* the pool's own, never summed */
+  mpool_cache_stats_t cs;
+  cs.size = sizeof cs;
+  (void)mpool_cache_stats(&cs);
+  all.cache_retained = cs.retained_bytes;
+  all.cache_retain_limit = cs.retain_limit;
+  all.cache_decay_ms = cs.decay_ms;
   /* Fill what the caller's struct has room for; zero what we do not know. */
   size_t room = st->size;
   size_t size = room < sizeof all ? room : sizeof all;

@@ -20,7 +20,7 @@ static mp_pool_t *adaptive(test_alloc_t *t, size_t node, unsigned flags) {
   mp_options_t o;
   mp_options_init(&o);
   o.node_size = node;
-  o.flags = MP_POOL_ADAPTIVE | flags;
+  o.flags = (MP_POOL_ADAPTIVE | flags) | MP_POOL_EXACT_NODES;
   o.allocator = t != NULL ? &t->a : NULL;
   return mp_create_pool_ex(&o);
 }
@@ -118,7 +118,7 @@ static void huge_cycle_is_forgotten(void **state) {
 static void plain_pool_keeps_its_size(void **state) {
   (void)state;
   SKIP_IF_DEBUG_LAYOUT(); /* objects are blocks there, not in nodes */
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   assert_non_null(p);
   for (int c = 0; c < 5; c++) {
     for (int i = 0; i < 40; i++)

@@ -199,7 +199,7 @@ static void overflow_to_c_library(void **state) {
     o.large_threshold = 0;
     o.buffer = buf;
     o.buffer_size = node == 4096 ? sizeof buf : MP_MIN_BUFFER_SIZE;
-    o.flags = MP_POOL_BUFFER_OVERFLOW;
+    o.flags = (MP_POOL_BUFFER_OVERFLOW) | MP_POOL_EXACT_NODES;
     if (node > 4096) /* a buffer too small for the node: the struct only */
       o.flags |= MP_POOL_ADAPTIVE;
     mp_pool_t *p = mp_create_pool_ex(&o);
@@ -207,6 +207,7 @@ static void overflow_to_c_library(void **state) {
       assert_int_equal(errno, EINVAL);
       o.buffer_size = sizeof buf;
       o.node_size = 4096;
+      o.flags |= MP_POOL_EXACT_NODES;
       p = mp_create_pool_ex(&o);
     }
     assert_non_null(p);
@@ -346,7 +347,7 @@ static void fresh_buffer_never_enomem(void **state) {
         mp_options_t o;
         mp_options_init(&o);
         o.node_size = 4096;
-        o.flags = flags[f];
+        o.flags = (flags[f]) | MP_POOL_EXACT_NODES;
         o.buffer = buf + off + 3;
         o.buffer_size = size;
         errno = 0;

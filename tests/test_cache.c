@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 
 static void request(void) {
   mp_pool_t *p = mp_create_pool(0);
@@ -75,6 +76,28 @@ static int nodes_are_carved(void) {
            (MPOOL_BUILD_VALGRIND | MPOOL_BUILD_ASAN | MPOOL_BUILD_DEBUG));
 }
 
+static int under_valgrind(void) {
+  const char *pre = getenv("LD_PRELOAD");
+  return pre != NULL && strstr(pre, "vgpreload") != NULL;
+}
+
+#define MP_TEST_RETAIN_DEFAULT ((size_t)1 << 30)
+
+/* What the block cache and the retained memory hold now. */
+static mpool_cache_stats_t retained(void) {
+  mpool_cache_stats_t st;
+  st.size = sizeof st;
+  assert_int_equal(mpool_cache_stats(&st), 0);
+  return st;
+}
+
+/* The cache's and retention's defaults, as the tests found them. */
+static void restore_defaults(void) {
+  assert_int_equal(mpool_cache_set_limit((size_t)64 << 20), 0);
+  assert_int_equal(mpool_cache_set_retain(MP_TEST_RETAIN_DEFAULT, 1000), 0);
+  mpool_cache_flush();
+}
+
 /* Blocks that leave the process give their pages back and fault nothing
  * back in: destroying a pool of 512 nodes with the cache off faults next
  * to no pages.  Each released node used to hold the link of a free list,
@@ -88,6 +111,7 @@ static void released_blocks_stay_released(void **state) {
     skip(); /* page faults under Valgrind are Valgrind's */
   mpool_cache_flush();
   assert_int_equal(mpool_cache_set_limit(0), 0);
+  assert_int_equal(mpool_cache_set_retain(0, 0), 0); /* give back at once */
   mp_pool_t *p = mp_create_pool(0);
   assert_non_null(p);
   for (int i = 0; i < 512 * 60; i++) { /* 7.5 MiB of 256-byte objects */
@@ -101,7 +125,121 @@ static void released_blocks_stay_released(void **state) {
   mp_destroy_pool(p);
   assert_int_equal(getrusage(RUSAGE_SELF, &after), 0);
   assert_true(after.ru_minflt - before.ru_minflt < 64);
-  assert_int_equal(mpool_cache_set_limit((size_t)64 << 20), 0);
+  assert_int_equal(retained().retained_bytes, 0);
+  restore_defaults();
+}
+
+/* Fills a new pool with `bytes` of 256-byte objects, each touched, and
+ * returns it. */
+static mp_pool_t *filled_pool(size_t bytes) {
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  for (size_t i = 0; i < bytes / 256; i++) {
+    unsigned char *o = mp_alloc(p, 256);
+    assert_non_null(o);
+    o[0] = 1;
+    o[255] = 1;
+  }
+  return p;
+}
+
+static long minor_faults(void) {
+  struct rusage ru;
+  assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+  return ru.ru_minflt;
+}
+
+/* Memory past the block cache keeps its pages: a pool made after a big
+ * one was destroyed reuses them and faults next to none in.  Destroying
+ * pools used to give every page back, so each new pool faulted fresh
+ * pages in (tens of microseconds each on a virtual machine). */
+static void destroyed_pools_stay_warm(void **state) {
+  (void)state;
+  if (!nodes_are_carved() || under_valgrind())
+    skip();
+  mpool_cache_flush();
+  assert_int_equal(mpool_cache_set_limit(0), 0); /* all past the cache */
+  size_t purged = retained().purged_bytes;
+  mp_destroy_pool(filled_pool((size_t)8 << 20));
+  mpool_cache_stats_t st = retained();
+  assert_true(st.retained_bytes >= ((size_t)8 << 20));
+  assert_int_equal(st.purged_bytes, purged);
+  long before = minor_faults();
+  mp_pool_t *p = filled_pool((size_t)8 << 20);
+  assert_true(minor_faults() - before < 64);
+  mp_stats_t ps;
+  ps.size = sizeof ps;
+  assert_int_equal(mp_stats(p, &ps, 0), 0);
+  assert_int_equal(ps.cache_retain_limit, MP_TEST_RETAIN_DEFAULT);
+  assert_int_equal(ps.cache_decay_ms, 1000);
+  mp_destroy_pool(p);
+  restore_defaults();
+}
+
+/* The resident set of the process, in bytes (0 if unknown). */
+static size_t rss_bytes(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long size = 0, res = 0;
+  if (f == NULL)
+    return 0;
+  int n = fscanf(f, "%lu %lu", &size, &res);
+  fclose(f);
+  return n == 2 ? (size_t)res * mp__os_page_size() : 0;
+}
+
+/* Creating and destroying big pools forever keeps the resident set
+ * bounded: what is retained never passes the cap, and what goes past it
+ * gives its pages back at once. */
+static void retain_cap_bounds_memory(void **state) {
+  (void)state;
+  if (!nodes_are_carved() || under_valgrind())
+    skip();
+  mpool_cache_flush();
+  assert_int_equal(mpool_cache_set_limit(0), 0);
+  const size_t cap = (size_t)4 << 20, big = (size_t)16 << 20;
+  assert_int_equal(mpool_cache_set_retain(cap, 60000), 0);
+  size_t first = 0;
+  for (int i = 0; i < 40; i++) {
+    mp_pool_t *p = filled_pool(big + (size_t)(i % 4) * (1 << 20));
+    mp_destroy_pool(p);
+    mpool_cache_stats_t st = retained();
+    assert_true(st.retained_bytes <= cap);
+    assert_int_equal(st.retain_limit, cap);
+    if (i == 0)
+      first = rss_bytes();
+    else if (first != 0) /* no more than the cap and some slack, ever */
+      assert_true(rss_bytes() <= first + ((size_t)6 << 20));
+  }
+  assert_true(retained().purged_bytes > 0);
+  restore_defaults();
+}
+
+/* Retained memory that waits a decay delay unused gives its pages back:
+ * at most two delays, seen by mpool_cache_collect(). */
+static void retained_memory_decays(void **state) {
+  (void)state;
+  if (!nodes_are_carved() || under_valgrind())
+    skip();
+  mpool_cache_flush();
+  assert_int_equal(mpool_cache_set_limit(0), 0);
+  assert_int_equal(mpool_cache_set_retain((size_t)1 << 30, 30), 0);
+  mp_destroy_pool(filled_pool((size_t)4 << 20));
+  assert_true(retained().retained_bytes > 0);
+  struct timespec nap = {0, 80 * 1000 * 1000};
+  for (int i = 0; i < 2; i++) {
+    nanosleep(&nap, NULL);
+    mpool_cache_collect();
+  }
+  assert_int_equal(retained().retained_bytes, 0);
+  /* Reused after it decayed: a new pool still works, on fresh pages. */
+  mp_destroy_pool(filled_pool((size_t)1 << 20));
+  /* flush gives back all that is retained, decayed or not */
+  assert_int_equal(mpool_cache_set_retain((size_t)1 << 30, 60000), 0);
+  mp_destroy_pool(filled_pool((size_t)4 << 20));
+  assert_true(retained().retained_bytes > 0);
+  mpool_cache_flush();
+  assert_int_equal(retained().retained_bytes, 0);
+  restore_defaults();
 }
 
 /* Whether the mapping that holds p asks for transparent huge pages (its
@@ -219,7 +357,7 @@ static mp_pool_t *handed[THREADS][HANDOFF];
 static void *producer(void *arg) {
   int id = (int)(intptr_t)arg;
   for (int i = 0; i < HANDOFF; i++) {
-    mp_pool_t *p = mp_create_pool(4096);
+    mp_pool_t *p = mp_create_exact(4096);
     for (int j = 0; j < 30; j++)
       memset(mp_alloc(p, 100), id, 100);
     (void)mp_alloc(p, 9000);
@@ -307,6 +445,9 @@ int main(void) {
       cmocka_unit_test(flush_then_refill),
       cmocka_unit_test(bounded_front),
       cmocka_unit_test(released_blocks_stay_released),
+      cmocka_unit_test(destroyed_pools_stay_warm),
+      cmocka_unit_test(retain_cap_bounds_memory),
+      cmocka_unit_test(retained_memory_decays),
       cmocka_unit_test(threads_migrate_blocks),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,7 +35,7 @@ static void hdr_memalign_near_node_size(void **state) {
     mp_options_t o;
     mp_options_init(&o);
     o.node_size = nodes[ni];
-    o.flags = MP_POOL_SIZE_HEADERS;
+    o.flags = (MP_POOL_SIZE_HEADERS) | MP_POOL_EXACT_NODES;
     mp_pool_t *p = mp_create_pool_ex(&o);
     assert_non_null(p);
     for (size_t a = 16; a <= nodes[ni]; a *= 2) {
@@ -243,12 +243,12 @@ static void create_options(void **state) {
   (void)state;
   FAILS(mp_create_pool(SIZE_MAX), EINVAL);
   FAILS(mp_create_pool(MP_MAX_NODE_SIZE + 1), EINVAL);
-  mp_pool_t *p = mp_create_pool(1); /* raised to MP_MIN_NODE_SIZE */
+  mp_pool_t *p = mp_create_pool(1); /* raised to MP_DEFAULT_NODE_SIZE */
   assert_non_null(p);
   FAILS(mp_create_child(p, SIZE_MAX), EINVAL);
   mp_options_t o;
   mp_options_init(&o);
-  o.flags = 0x80;
+  o.flags = 0x100;
   FAILS(mp_create_pool_ex(&o), EINVAL);
   o.flags = 0;
   o.node_size = SIZE_MAX;

@@ -97,7 +97,7 @@ static void others_match_snprintf(void **state) {
  * in place when it fits, moved otherwise. */
 static void fits_or_not_the_same(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   assert_non_null(p);
   for (int i = 0; i < 400; i++) {
     char *s = mp_printf(p, "%d:%s:%x", i, "0123456789abcdef0123456789",

@@ -33,8 +33,8 @@ static void free_sized_reuses(void **state) {
 static void free_sized_bad_input(void **state) {
   (void)state;
   SKIP_IF_HARDENED();
-  mp_pool_t *p = mp_create_pool(4096);
-  mp_pool_t *q = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
+  mp_pool_t *q = mp_create_exact(4096);
   int local;
   void *a = mp_alloc(p, 10);
   errno = 0;

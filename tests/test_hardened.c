@@ -120,7 +120,7 @@ static void free_large(void *arg) {
 static void double_free_large_aborts(void **state) {
   (void)state;
   struct bug b;
-  b.pool = mp_create_pool(4096);
+  b.pool = mp_create_exact(4096);
   b.p = mp_alloc(b.pool, 10000);
   assert_int_equal(mp_free(b.pool, b.p), 0);
   char line[200];
@@ -197,7 +197,7 @@ static void free_sized_large(void *arg) {
 static void double_free_sized_large_aborts(void **state) {
   (void)state;
   struct bug b;
-  b.pool = mp_create_pool(4096);
+  b.pool = mp_create_exact(4096);
   b.p = mp_alloc(b.pool, 10000);
   assert_int_equal(mp_free_sized(b.pool, b.p, 10000), 0);
   char line[200];
@@ -298,7 +298,7 @@ static void corrupt_node_then_free(void *arg) {
 static void corrupted_node_header_aborts(void **state) {
   (void)state;
   struct bug b;
-  b.pool = mp_create_pool(1024);
+  b.pool = mp_create_exact(1024);
   /* Fill the first node so that p lands in a second one. */
   unsigned char *first = mp_alloc(b.pool, 32);
   do
@@ -322,7 +322,7 @@ static void corrupt_large_then_free(void *arg) {
 static void corrupted_large_header_aborts(void **state) {
   (void)state;
   struct bug b;
-  b.pool = mp_create_pool(4096);
+  b.pool = mp_create_exact(4096);
   b.p = mp_alloc(b.pool, 10000);
   char line[200];
   snprintf(line, sizeof line,
@@ -435,7 +435,7 @@ static void nalloc_and_string_overflow_aborts(void **state) {
 static void large_overflow_aborts(void **state) {
   (void)state;
   struct overflow o = {0};
-  o.b.pool = mp_create_pool(4096);
+  o.b.pool = mp_create_exact(4096);
   o.size = 10001;
   o.b.p = mp_alloc(o.b.pool, o.size);
   o.b.q = o.b.p + o.size;
@@ -537,7 +537,7 @@ static void realloc_moves_canary(void **state) {
   expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", p);
   expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", p + 17);
   /* A large block resized in place keeps a canary too. */
-  mp_pool_t *lp = mp_create_pool(4096);
+  mp_pool_t *lp = mp_create_exact(4096);
   unsigned char *l = mp_alloc(lp, 20000);
   unsigned char *l2 = mp_realloc(lp, l, 20000, 19000);
   assert_ptr_equal(l2, l);
@@ -558,7 +558,7 @@ static void realloc_moves_canary(void **state) {
  * reset: no canary complains. */
 static void full_objects_pass(void **state) {
   (void)state;
-  mp_pool_t *pool = mp_create_pool(1024);
+  mp_pool_t *pool = mp_create_exact(1024);
   unsigned char *v[300];
   size_t sz[300];
   for (int round = 0; round < 3; round++) {
@@ -644,7 +644,7 @@ static void stale_mark_aborts(void **state) {
 /* Correct frees of every kind still work. */
 static void good_frees_pass(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(1024);
+  mp_pool_t *p = mp_create_exact(1024);
   void *v[200];
   for (int i = 0; i < 200; i++)
     v[i] = mp_alloc(p, (size_t)(i % 9) * 20 + 1);

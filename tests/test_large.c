@@ -59,8 +59,8 @@ static void large_loop_is_flat(void **state) {
 static void free_foreign(void **state) {
   (void)state;
   SKIP_IF_HARDENED();
-  mp_pool_t *p = mp_create_pool(4096);
-  mp_pool_t *q = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
+  mp_pool_t *q = mp_create_exact(4096);
   int on_stack;
   char *heap = malloc(64);
   char *large = mp_alloc(p, 10000);
@@ -86,7 +86,7 @@ static void free_foreign(void **state) {
 
 static void free_small_is_noop(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   char *s = mp_alloc(p, 10);
   memcpy(s, "123456789", 10);
   assert_int_equal(mp_free(p, s), 0);
@@ -97,7 +97,7 @@ static void free_small_is_noop(void **state) {
 
 static void free_null(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   assert_int_equal(mp_free(p, NULL), 0);
   errno = 0;
   assert_int_equal(mp_free(NULL, p), -1);

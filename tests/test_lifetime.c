@@ -66,7 +66,7 @@ static void cleanup_data_in_pool_is_valid(void **state) {
   (void)state;
   int ran = 0;
   for (int destroy = 0; destroy < 2; destroy++) {
-    mp_pool_t *p = mp_create_pool(1024);
+    mp_pool_t *p = mp_create_exact(1024);
     assert_non_null(p);
     for (int i = 0; i < 20; i++) { /* spread over several nodes */
       struct in_pool *d = mp_alloc(p, sizeof *d);
@@ -161,7 +161,7 @@ static void cleanup_bad_arguments(void **state) {
 /* Adding and removing in a loop reuses records: memory stays flat. */
 static void cleanup_records_are_reused(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(1024);
+  mp_pool_t *p = mp_create_exact(1024);
   assert_non_null(p);
   int n = 0;
   mp_cleanup_t *first = mp_cleanup_add(p, count_cleanup, &n);
@@ -190,7 +190,7 @@ static void cleanup_records_are_reused(void **state) {
  * afterwards. */
 static void reset_drops_spare_records(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(1024);
+  mp_pool_t *p = mp_create_exact(1024);
   assert_non_null(p);
   int n = 0;
   mp_cleanup_t *a = mp_cleanup_add(p, count_cleanup, &n);
@@ -520,7 +520,7 @@ static void cleanup_destroys_busy_ancestor(void **state) {
 /* Teardown does not recurse: a very deep hierarchy is fine. */
 static void deep_hierarchy(void **state) {
   (void)state;
-  mp_pool_t *root = mp_create_pool(1024);
+  mp_pool_t *root = mp_create_exact(1024);
   assert_non_null(root);
   int n = 0;
   mp_pool_t *p = root;

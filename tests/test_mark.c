@@ -53,7 +53,7 @@ static void rewind_releases_what_came_after(void **state) {
  * taken now gets its record from that chunk, so *x ends exactly at the
  * mark's position. */
 static mp_pool_t *object_at_mark(unsigned char **x, size_t room) {
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   assert_non_null(p);
   void *a = mp_alloc(p, 600); /* too big for the hot cache: listed */
   assert_non_null(mp_alloc(p, 16)); /* keeps a's chunk apart from x */

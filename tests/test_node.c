@@ -138,7 +138,7 @@ static void aligned_after_unaligned_tail(void **state) {
 static void default_alignment_packs(void **state) {
   (void)state;
   SKIP_UNLESS_EXACT_LAYOUT();
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   unsigned char *a = mp_alloc(p, 8);
   unsigned char *b = mp_alloc(p, 8);
   assert_int_equal((size_t)(b - a), alignof(max_align_t) < 16 ? 16 : alignof(max_align_t));
@@ -148,7 +148,7 @@ static void default_alignment_packs(void **state) {
 static void nalloc_packs(void **state) {
   (void)state;
   SKIP_UNLESS_EXACT_LAYOUT();
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   unsigned char *a = mp_nalloc(p, 3);
   unsigned char *b = mp_nalloc(p, 5);
   /* Adjacent, in one direction or the other. */
@@ -222,7 +222,7 @@ static void calloc_array(void **state) {
 /* calloc zeroes memory that was dirty before a reset. */
 static void calloc_after_reset(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   for (int i = 0; i < 50; i++)
     memset(mp_alloc(p, 100), 0xAA, 100);
   mp_reset_pool(p);
@@ -313,6 +313,7 @@ static void threshold_edges(void **state) {
   mp_options_t o;
   mp_options_init(&o);
   o.node_size = 4096;
+  o.flags |= MP_POOL_EXACT_NODES;
   o.large_threshold = 1000;
   o.allocator = &t.a;
   mp_pool_t *p = mp_create_pool_ex(&o);

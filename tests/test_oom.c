@@ -82,6 +82,7 @@ static int workload_budget_buffer(test_alloc_t *t, long k) {
   mp_options_t o;
   mp_options_init(&o);
   o.node_size = 1024;
+  o.flags |= MP_POOL_EXACT_NODES;
   o.large_threshold = 0;
   o.allocator = &t->a;
   o.budget = 256 * 1024;

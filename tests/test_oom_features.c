@@ -66,7 +66,7 @@ static mp_options_t options(test_alloc_t *t, size_t node, unsigned flags) {
   o.node_size = node;
   o.large_threshold = 0;
   o.allocator = &t->a;
-  o.flags = flags;
+  o.flags = (flags) | MP_POOL_EXACT_NODES;
   o.on_oom = on_oom;
   o.oom_ud = &hooks;
   return o;

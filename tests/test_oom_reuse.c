@@ -32,7 +32,7 @@ static int workload(test_alloc_t *t, long k, unsigned flags) {
   mp_options_t o;
   mp_options_init(&o);
   o.node_size = 1024;
-  o.flags = flags;
+  o.flags = (flags) | MP_POOL_EXACT_NODES;
   o.allocator = &t->a;
   mp_pool_t *p = mp_create_pool_ex(&o);
   if (p == NULL) {

@@ -9,8 +9,8 @@
 
 static void nodes_and_large_blocks(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(4096);
-  mp_pool_t *other = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
+  mp_pool_t *other = mp_create_exact(4096);
   assert_non_null(p);
   assert_non_null(other);
   char *small = mp_alloc(p, 40);

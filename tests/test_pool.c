@@ -86,7 +86,7 @@ static void options_kept_apart(void **state) {
       mp_options_init(&o);
       o.node_size = (size_t)4096 << (i % 3);
       o.budget = (size_t)(i + 1) << 20;
-      o.flags = i % 2 ? MP_POOL_COUNT_REQUESTS : 0;
+      o.flags = (i % 2 ? MP_POOL_COUNT_REQUESTS : 0) | MP_POOL_EXACT_NODES;
       mp_pool_t *p = mp_create_pool_ex(&o);
       assert_non_null(p);
       mp_stats_t st = {.size = sizeof st};
@@ -190,7 +190,7 @@ static void reset_reuses_nodes(void **state) {
 static void reset_rewinds(void **state) {
   (void)state;
   SKIP_IF_DEBUG_LAYOUT();
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   void *a = mp_alloc(p, 32);
   for (int i = 0; i < 100; i++)
     (void)mp_alloc(p, 100);
@@ -282,9 +282,66 @@ static void destroy_gives_every_block_back(void **state) {
   }
 }
 
+static size_t node_size_of(mp_pool_t *p, size_t *large_blocks) {
+  mp_stats_t st;
+  st.size = sizeof st;
+  assert_int_equal(mp_stats(p, &st, 0), 0);
+  if (large_blocks != NULL)
+    *large_blocks = st.large_blocks;
+  return st.node_size;
+}
+
+/* The seed's mp_create_pool(4096), and children, take nodes of the
+ * default size on the block cache, so a 3000-byte object is no large
+ * block; MP_POOL_EXACT_NODES, an allocator of the pool's own and a buffer
+ * keep the size given.  With 4 KiB nodes every object of 1-4 KiB took a
+ * block of its own, and a request cycle cost twice the default's. */
+static void small_node_sizes_are_raised(void **state) {
+  (void)state;
+  SKIP_IF_DEBUG_LAYOUT(); /* every object is a block of its own */
+  size_t large = 0;
+  mp_pool_t *p = mp_create_pool(4096);
+  assert_non_null(p);
+  assert_int_equal(node_size_of(p, NULL), MP_DEFAULT_NODE_SIZE);
+  assert_non_null(mp_alloc(p, 3000));
+  assert_int_equal(node_size_of(p, &large), MP_DEFAULT_NODE_SIZE);
+  assert_int_equal(large, 0);
+  mp_pool_t *c = mp_create_child(p, 1024);
+  assert_non_null(c);
+  assert_int_equal(node_size_of(c, NULL), MP_DEFAULT_NODE_SIZE);
+  mp_destroy_pool(p);
+
+  p = mp_create_pool(65536); /* above the default: as given */
+  assert_non_null(p);
+  assert_int_equal(node_size_of(p, NULL), 65536);
+  mp_destroy_pool(p);
+
+  mp_options_t o;
+  mp_options_init(&o);
+  o.node_size = 4096;
+  o.large_threshold = 0;
+  o.flags = MP_POOL_EXACT_NODES;
+  p = mp_create_pool_ex(&o);
+  assert_non_null(p);
+  assert_int_equal(node_size_of(p, NULL), 4096);
+  assert_non_null(mp_alloc(p, 3000));
+  assert_int_equal(node_size_of(p, &large), 4096);
+  assert_int_equal(large, 1);
+  mp_destroy_pool(p);
+
+  static test_alloc_t ta;
+  ta_init(&ta);
+  p = ta_pool(&ta, 4096); /* the caller's allocator: exact */
+  assert_non_null(p);
+  assert_int_equal(node_size_of(p, NULL), 4096);
+  mp_destroy_pool(p);
+  assert_int_equal(ta.live_blocks, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(create_sizes),
+      cmocka_unit_test(small_node_sizes_are_raised),
       cmocka_unit_test(create_tiny_and_zero),
       cmocka_unit_test(create_too_big),
       cmocka_unit_test(options_defaults),

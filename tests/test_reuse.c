@@ -67,7 +67,7 @@ static void run_model(size_t node_size, size_t align, unsigned flags,
   o.node_size = node_size;
   o.alignment = align;
   o.allocator = &t->a;
-  o.flags = flags;
+  o.flags = (flags) | MP_POOL_EXACT_NODES;
   mp_pool_t *p = mp_create_pool_ex(&o);
   assert_non_null(p);
   size_t pa = align < 16 ? 16 : align;
@@ -273,7 +273,7 @@ static void packed_neighbour_survives_top_giveback(void **state) {
   (void)state;
   SKIP_IF_DEBUG_LAYOUT();
   SKIP_UNLESS_EXACT_LAYOUT();
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   unsigned char *x = mp_nalloc(p, 40);
   unsigned char *q = mp_nalloc(p, 2);
   unsigned char *r = mp_nalloc(p, 5);
@@ -347,7 +347,7 @@ static void hot_cache_merges_before_growth(void **state) {
 /* Reset forgets the free lists: nothing freed before is handed out twice. */
 static void reset_forgets_lists(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   void *o[50];
   for (int i = 0; i < 50; i++)
     o[i] = mp_alloc(p, 100);

@@ -149,7 +149,7 @@ static void printf_does_not_fit(void **state) {
  * large block, as an mp_nalloc() of that size would. */
 static void printf_large_but_fits(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(16384); /* threshold about 4 KiB */
+  mp_pool_t *p = mp_create_exact(16384); /* threshold about 4 KiB */
   assert_non_null(p);
   char *s = mp_printf(p, "%6000d|", 7);
   assert_non_null(s);

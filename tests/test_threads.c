@@ -190,6 +190,7 @@ static void shared_pool_hammered(void **state) {
   mp_options_init(&o);
   o.flags = MP_POOL_SHARED;
   o.node_size = 8192;
+  o.flags |= MP_POOL_EXACT_NODES;
   shared = mp_create_pool_ex(&o);
   assert_non_null(shared);
   void *args[NTHREADS];
@@ -255,7 +256,7 @@ static void shared_pool_lifetime(void **state) {
   /* Unknown flags are still refused. */
   mp_options_t o;
   mp_options_init(&o);
-  o.flags = MP_POOL_SHARED | 0x80u;
+  o.flags = MP_POOL_SHARED | 0x100u;
   errno = 0;
   assert_null(mp_create_pool_ex(&o));
   assert_int_equal(errno, EINVAL);
@@ -358,7 +359,7 @@ static void *fill_front(void *arg) {
   (void)arg;
   mp_pool_t *p[20];
   for (int i = 0; i < 20; i++) {
-    p[i] = mp_create_pool(16384);
+    p[i] = mp_create_exact(16384);
     CHECK(p[i] != NULL);
   }
   for (int i = 0; i < 20; i++)
@@ -382,7 +383,7 @@ static void exit_returns_front(void **state) {
   assert_int_equal(st.back_bytes, seen.back_bytes + 20 * 16384);
   assert_int_equal(st.front_bytes, 0);
   /* This thread's pools now come from what the other thread freed. */
-  mp_pool_t *p = mp_create_pool(16384);
+  mp_pool_t *p = mp_create_exact(16384);
   assert_non_null(p);
   assert_int_equal(mpool_cache_stats(&st), 0);
   assert_int_equal(st.back_bytes, seen.back_bytes + 19 * 16384);
@@ -419,7 +420,7 @@ static void set_limit_trims(void **state) {
   mpool_cache_flush();
   static mp_pool_t *p[400];
   for (int i = 0; i < 400; i++) {
-    p[i] = mp_create_pool(16384);
+    p[i] = mp_create_exact(16384);
     assert_non_null(p[i]);
   }
   for (int i = 0; i < 400; i++)
@@ -439,7 +440,7 @@ static void set_limit_trims(void **state) {
 
   /* Respected from then on. */
   for (int i = 0; i < 400; i++)
-    p[i] = mp_create_pool(16384);
+    p[i] = mp_create_exact(16384);
   for (int i = 0; i < 400; i++)
     mp_destroy_pool(p[i]);
   assert_int_equal(mpool_cache_stats(&st), 0);

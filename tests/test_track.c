@@ -53,7 +53,7 @@ static void use_after_reset_reported(void **state) {
 static int in_later_node;
 
 static void use_after_rewind(void *arg) {
-  mp_pool_t *p = mp_create_pool(1024);
+  mp_pool_t *p = mp_create_exact(1024);
   unsigned char *keep = mp_alloc(p, 32);
   mp_mark_t *m = mp_mark(p);
   unsigned char *a = mp_alloc(p, 32);
@@ -124,7 +124,7 @@ static void use_after_free_headers_reported(void **state) {
 
 static void use_after_free_large(void *arg) {
   (void)arg;
-  mp_pool_t *p = mp_create_pool(4096);
+  mp_pool_t *p = mp_create_exact(4096);
   unsigned char *a = mp_alloc(p, 3000); /* above the threshold */
   a[0] = 1;
   mp_free(p, a);
@@ -181,7 +181,7 @@ static void use_after_destroy_reported(void **state) {
  * merging, reuse, realloc, strings and a reset, in one pool. */
 static void library_paths_are_clean(void **state) {
   (void)state;
-  mp_pool_t *p = mp_create_pool(1024);
+  mp_pool_t *p = mp_create_exact(1024);
   void *v[64];
   for (int round = 0; round < 3; round++) {
     for (int i = 0; i < 64; i++) {

@@ -24,6 +24,18 @@
 
 #include "mpool.h"
 
+/* A pool on the block cache whose nodes are exactly `size` bytes
+ * (mp_create_pool() raises sizes below MP_DEFAULT_NODE_SIZE): for tests
+ * of node boundaries. */
+static inline mp_pool_t *mp_create_exact(size_t size) {
+  mp_options_t o;
+  mp_options_init(&o);
+  o.node_size = size;
+  o.large_threshold = 0; /* a quarter of the node, as mp_create_pool() */
+  o.flags = MP_POOL_EXACT_NODES;
+  return mp_create_pool_ex(&o);
+}
+
 #define TA_MAX_BLOCKS 4096
 
 /* A backing allocator that records every block, so tests can check that

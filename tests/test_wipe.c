@@ -55,7 +55,7 @@ static mp_pool_t *pool_on(scan_alloc_t *s, size_t node, unsigned flags) {
   mp_options_init(&o);
   o.node_size = node;
   o.large_threshold = 0;
-  o.flags = flags;
+  o.flags = (flags) | MP_POOL_EXACT_NODES;
   o.allocator = &s->t.a;
   return mp_create_pool_ex(&o);
 }
@@ -235,7 +235,7 @@ static void wipe_with_reuse(void **state) {
   mp_options_init(&o);
   o.node_size = 4096;
   o.large_threshold = 0;
-  o.flags = MP_POOL_WIPE;
+  o.flags = (MP_POOL_WIPE) | MP_POOL_EXACT_NODES;
   p = mp_create_pool_ex(&o);
   assert_non_null(p);
   unsigned char *a = mp_alloc(p, 64);
@@ -358,7 +358,7 @@ static void cache_gets_wiped_blocks(void **state) {
   mp_options_init(&o);
   o.node_size = 8192;
   o.large_threshold = 0;
-  o.flags = MP_POOL_WIPE;
+  o.flags = (MP_POOL_WIPE) | MP_POOL_EXACT_NODES;
   mp_pool_t *p = mp_create_pool_ex(&o);
   assert_non_null(p);
   for (int i = 0; i < 8000 / 64; i++) {
