@@ -7,7 +7,9 @@
  * of memory the pool owns); large requests get a block of their own that
  * mp_free() releases at once.
  *
- * This header is the whole public contract.  Every declaration below says
+ * This header is the whole public contract.  It serves C89 with GNU
+ * extensions (gnu89), C99, C11, C2x and C++11 or later consumers alike; the
+ * library itself is C11.  Every declaration below says
  * what it returns, how the memory is aligned, how long it lives, which errno
  * values it sets and what it promises about threads.
  *
@@ -128,13 +130,12 @@ extern "C" {
 struct mp_pool_s;
 typedef struct mp_pool_s mp_pool_t;
 
-/** The unit in which pools hand out node memory: every mp_alloc() object
- *  starts on a granule and covers whole granules. */
-#ifdef __cplusplus
-#define MP_GRANULE (alignof(max_align_t) > 16 ? alignof(max_align_t) : 16)
-#else
-#define MP_GRANULE (_Alignof(max_align_t) > 16 ? _Alignof(max_align_t) : 16)
-#endif
+/** The unit in which pools hand out node memory (=16 bytes): every
+ *  mp_alloc() object starts on a granule and covers whole granules.  A
+ *  constant, so that C99 and older consumers, which have no max_align_t,
+ *  see the same value as the library; the library checks when it is built
+ *  that alignof(max_align_t) is no larger. */
+#define MP_GRANULE ((size_t)16)
 
 /** Largest size any allocation call accepts; larger requests fail with
  *  EOVERFLOW. */
@@ -756,7 +757,16 @@ struct mp__window {
 #define MP__NONNULL(p) ((void)0)
 #endif
 
-static inline void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
+#if defined(__cplusplus) ||                                                    \
+    (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define MP__INLINE inline
+#elif defined(__GNUC__)
+#define MP__INLINE __inline__ /* gnu89 */
+#else
+#define MP__INLINE
+#endif
+static MP__INLINE void *mp__alloc_inline(struct mp_pool_s *pool,
+                                         size_t size) {
   if (pool != NULL) {
     /* A pointer to a struct is a pointer to its first member. */
     struct mp__window *w = (struct mp__window *)(void *)pool;

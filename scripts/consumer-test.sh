@@ -126,6 +126,28 @@ consumer_pkgconfig() {
   needs "$b/app-static" no
 }
 
+# The header in every language mode a consumer may use: C89 with GNU
+# extensions, C99, C11, C2x, C++11 and C++17, with gcc and clang, warnings
+# as errors; each program links the installed static library and runs.
+consumer_modes() {
+  local b=$out/modes cc std x
+  mkdir -p "$b"
+  for cc in gcc clang g++ clang++; do
+    command -v "$cc" >/dev/null || continue
+    case $cc in
+    *++) set -- c++11 c++17; x=(-x c++) ;;
+    *) set -- gnu89 c99 c11 c2x; x=() ;;
+    esac
+    for std in "$@"; do
+      "$cc" "${x[@]}" -std="$std" -Wall -Wextra -Wpedantic -Werror \
+        -I"$stage/include" -c tests/consumer/modes/app.c -o "$b/$cc-$std.o"
+      "$cc" -o "$b/$cc-$std" "$b/$cc-$std.o" "$libdir/libmpool.a" -lpthread
+      "$b/$cc-$std" >/dev/null
+      echo "header mode ok: $cc -std=$std"
+    done
+  done
+}
+
 consumer_subproject() { # mode
   local b=$out/subproject-$1
   rm -rf "$b"
@@ -147,6 +169,7 @@ if ((${#failed[@]} == 0)); then
   step layout check_layout
   step cmake consumer_cmake
   step pkgconfig consumer_pkgconfig
+  step modes consumer_modes
 fi
 step add_subdirectory consumer_subproject add_subdirectory
 step fetchcontent consumer_subproject FetchContent

@@ -47,6 +47,9 @@
 
 #include "mp_track.h"
 
+_Static_assert(alignof(max_align_t) <= MP_GRANULE,
+               "mpool.h's MP_GRANULE holds any fundamental alignment");
+
 /* The red zone kept after every object: one granule in AddressSanitizer
  * builds (poisoned) and in hardened builds (holding a canary, harden.c), 0
  * otherwise.  With a red zone every small object starts on a granule
