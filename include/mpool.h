@@ -765,8 +765,7 @@ struct mp__window {
 #else
 #define MP__INLINE
 #endif
-static MP__INLINE void *mp__alloc_inline(struct mp_pool_s *pool,
-                                         size_t size) {
+static MP__INLINE void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
   if (pool != NULL) {
     /* A pointer to a struct is a pointer to its first member. */
     struct mp__window *w = (struct mp__window *)(void *)pool;
