@@ -248,6 +248,16 @@ static void create_options(void **state) {
   FAILS(mp_create_child(p, SIZE_MAX), EINVAL);
   mp_options_t o;
   mp_options_init(&o);
+  o.node_size = 1;
+  o.flags = MP_POOL_EXACT_NODES;
+  mp_pool_t *tiny = mp_create_pool_ex(&o);
+  assert_non_null(tiny);
+  mp_stats_t ts;
+  ts.size = sizeof ts;
+  assert_int_equal(mp_stats(tiny, &ts, 0), 0);
+  assert_int_equal(ts.node_size, MP_MIN_NODE_SIZE);
+  mp_destroy_pool(tiny);
+  mp_options_init(&o);
   o.flags = 0x100;
   FAILS(mp_create_pool_ex(&o), EINVAL);
   o.flags = 0;
@@ -503,6 +513,19 @@ static void debug_and_library_calls(void **state) {
   assert_int_equal(mpool_cache_stats(&cs), 0);
   assert_int_equal(cs.back_limit, SIZE_MAX);
   assert_int_equal(mpool_cache_set_limit((size_t)64 << 20), 0); /* default */
+  /* Every retention is valid: 0 bytes or 0 ms gives pages back at once;
+   * the extremes are kept as given. */
+  assert_int_equal(mpool_cache_set_retain(0, 0), 0);
+  assert_int_equal(mpool_cache_stats(&cs), 0);
+  assert_int_equal(cs.retained_bytes, 0);
+  assert_int_equal(cs.retain_limit, 0);
+  assert_int_equal(cs.decay_ms, 0);
+  assert_int_equal(mpool_cache_set_retain(SIZE_MAX, UINT_MAX), 0);
+  assert_int_equal(mpool_cache_stats(&cs), 0);
+  assert_int_equal(cs.retain_limit, SIZE_MAX);
+  assert_int_equal(cs.decay_ms, UINT_MAX);
+  mpool_cache_collect(); /* nothing has waited that long: a no-op */
+  assert_int_equal(mpool_cache_set_retain((size_t)1 << 30, 1000), 0);
   mp_destroy_pool(q);
   mp_destroy_pool(p);
 }
