@@ -36,6 +36,12 @@ static MP_INLINE void put(char *dst, size_t cap, size_t *at, const char *s,
   *at += n;
 }
 
+/* Stores c at dst[at] if it fits before the terminator's place. */
+static MP_INLINE void put_char(char *dst, size_t cap, size_t at, char c) {
+  if (at + 1 < cap)
+    dst[at] = c;
+}
+
 /* The digits of v at the end of buf, and their count: base 10, or 16 in
  * the given case. */
 static MP_INLINE size_t digits(char *end, unsigned long long v, bool hex,
@@ -64,12 +70,17 @@ bool mp__format(char *dst, size_t cap, const char *fmt, va_list ap,
   char num[24]; /* the digits of any 64-bit value, and a sign */
   const char *f = fmt;
   for (;;) {
-    const char *pct = strchr(f, '%');
-    size_t n = pct != NULL ? (size_t)(pct - f) : strlen(f);
-    put(dst, cap, &at, f, n);
-    if (pct == NULL)
+    /* Literal text up to the next conversion, copied as it is scanned:
+     * one pass, where strchr() then a copy made two calls per piece. */
+    char ch;
+    while ((ch = *f) != '%' && ch != '\0') {
+      put_char(dst, cap, at, ch);
+      at++;
+      f++;
+    }
+    if (ch == '\0')
       break;
-    f = pct + 1;
+    f++;
     int longs = 0;
     bool size = false;
     if (*f == 'z') {
@@ -92,7 +103,9 @@ bool mp__format(char *dst, size_t cap, const char *fmt, va_list ap,
       const char *str = longs == 0 && !size ? va_arg(ap, const char *) : NULL;
       if (str == NULL)
         return false; /* a NULL string's output is the C library's */
-      put(dst, cap, &at, str, strlen(str));
+      /* Copied as it is measured: strings here are mostly short. */
+      for (; (ch = *str) != '\0'; str++, at++)
+        put_char(dst, cap, at, ch);
       break;
     }
     case 'c': {
