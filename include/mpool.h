@@ -245,7 +245,10 @@ typedef struct mp_options_s {
    *  longjmp out.  Creating a child whose first node would cross an
    *  ancestor's budget calls the hook of that ancestor (the nearest such
    *  one), as on_oom(ancestor, size, its oom_ud) with the bytes the child
-   *  needed; other failures to create a pool call no hook. */
+   *  needed.  A child whose first node the backing allocator cannot give
+   *  calls the hook it would have had (its own, or its parent's) as
+   *  on_oom(parent, size, oom_ud).  A root pool whose creation fails has
+   *  no pool to name and calls no hook. */
   void (*on_oom)(mp_pool_t *pool, size_t size, void *ud);
   /** Passed to on_oom as `ud` (=NULL). */
   void *oom_ud;

@@ -245,6 +245,11 @@ static MP_NOINLINE mp_pool_t *build_any(const mp_pool_t *s, mp_pool_t *parent,
 fail:
   if (above != NULL)
     mp__budget_give(above, first);
+  /* A child's first node: the hook the child would have had hears of it,
+   * named by the parent (the child never existed).  A root has no pool
+   * to name. */
+  if (parent != NULL && s->bud.on_oom != NULL)
+    s->bud.on_oom(parent, first, s->bud.oom_ud);
   return mp__fail(ENOMEM);
 }
 

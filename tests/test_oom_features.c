@@ -689,8 +689,58 @@ static void fail_every_call_shared(void **state) {
   fail_each(w_shared, 25);
 }
 
+static mp_pool_t *last_oom_pool;
+
+static void on_oom_note(mp_pool_t *pool, size_t size, void *ud) {
+  on_oom(pool, size, ud);
+  last_oom_pool = pool;
+}
+
+/* A child whose first node the backing allocator cannot give calls the
+ * out-of-memory hook, named by its parent: its own hook, or the one it
+ * inherits.  It used to call none. */
+static void child_first_node_calls_hook(void **state) {
+  (void)state;
+  SKIP_IF_DEBUG_LAYOUT(); /* a debug pool's first block differs */
+  static test_alloc_t ta;
+  ta_init(&ta);
+  mp_options_t o;
+  mp_options_init(&o);
+  o.allocator = &ta.a;
+  o.on_oom = on_oom_note;
+  o.oom_ud = &hooks;
+  mp_pool_t *parent = mp_create_pool_ex(&o);
+  assert_non_null(parent);
+  for (int own = 0; own < 2; own++) {
+    mp_options_t c;
+    mp_options_init(&c);
+    c.parent = parent;
+    c.allocator = &ta.a;
+    if (own) { /* its own hook, with the same ud */
+      c.on_oom = on_oom_note;
+      c.oom_ud = &hooks;
+    }
+    long before = hooks;
+    last_oom_pool = NULL;
+    ta.fail_all = 1;
+    errno = 0;
+    assert_null(mp_create_pool_ex(&c));
+    assert_int_equal(errno, ENOMEM);
+    assert_int_equal(hooks, before + 1);
+    assert_ptr_equal(last_oom_pool, parent);
+    ta.fail_all = 0;
+    mp_pool_t *child = mp_create_pool_ex(&c); /* room again: no hook */
+    assert_non_null(child);
+    assert_int_equal(hooks, before + 1);
+    mp_destroy_pool(child);
+  }
+  mp_destroy_pool(parent);
+  assert_int_equal(ta.live_blocks, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(child_first_node_calls_hook),
       cmocka_unit_test(fail_every_call_marks),
       cmocka_unit_test(fail_every_call_adaptive),
       cmocka_unit_test(fail_every_call_wipe),
