@@ -1,15 +1,17 @@
 #!/bin/sh
 # Installs what the mpool benchmark needs (Debian/Ubuntu): the compiler and
-# build tools, the peer allocators, valgrind (instruction counts) and
-# gnuplot (chart).  Idempotent: when everything is installed it only checks
-# with dpkg-query and exits, without touching apt.
+# build tools, the peer allocators, valgrind (instruction counts), gnuplot
+# (chart) and Lua 5.4's development files (bench/lua, the real client).
+# Idempotent: when everything is installed it only checks with dpkg-query
+# and exits, without touching apt.
 #
 #   sudo bench/setup.sh        (or as root)
 set -eu
 
 pkgs="build-essential cmake pkg-config valgrind gnuplot-nox
       libapr1-dev libtalloc-dev libmimalloc-dev libjemalloc-dev
-      libgoogle-perftools-dev"
+      libgoogle-perftools-dev
+      liblua5.4-dev"
 
 missing=""
 for p in $pkgs; do
