@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
     --record-trace)
       record="$build/lua-trace.txt"
       if [ $# -gt 1 ] && [ "${2#-}" = "$2" ]; then record="$2"; shift; fi ;;
-    --help|-h) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "lua/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
