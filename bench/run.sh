@@ -58,21 +58,8 @@ fi
 bindir="$(dirname "$driver")"
 
 # Shared libraries of the LD_PRELOAD peers.
-find_lib() {
-  local name="$1" path
-  path="$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true) |
-           awk -v n="$name" '$1 == n && /x86-64|x86_64|64bit|AArch64/ { print $NF; exit }')"
-  if [ -z "$path" ]; then
-    path="$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true) |
-             awk -v n="$name" '$1 == n { print $NF; exit }')"
-  fi
-  if [ -z "$path" ]; then
-    for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
-      if [ -e "$d/$name" ]; then path="$d/$name"; break; fi
-    done
-  fi
-  printf '%s' "$path"
-}
+# shellcheck source=bench/find-lib.sh
+. "$root/bench/find-lib.sh"
 je="$(find_lib libjemalloc.so.2)"
 tc="$(find_lib libtcmalloc_minimal.so.4)"
 [ -n "$je" ] && args+=(--jemalloc "$je")
