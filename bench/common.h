@@ -15,13 +15,21 @@
  * ---------------------------------------------------------------------- */
 
 typedef struct mpb_params {
-  uint64_t seed;         /* seed of every size sequence */
-  size_t requests;       /* request and reset: timed requests */
-  size_t burst;          /* burst: allocations into one pool */
-  size_t churn_steps;    /* churn: timed free+alloc steps */
-  size_t churn_live;     /* churn: bytes in the live set */
-  size_t strings;        /* strings: timed requests */
-  size_t warmup;         /* untimed requests before request/reset/strings */
+  uint64_t seed;       /* seed of every size sequence */
+  size_t requests;     /* request and reset: timed requests per run */
+  size_t burst_bytes;  /* burst: bytes requested per burst (the count of
+                          allocations follows from the mix) */
+  size_t churn_steps;  /* churn: timed free+alloc steps per run */
+  size_t churn_live;   /* churn: bytes in the live set */
+  size_t strings;      /* strings: timed requests per run */
+  size_t warmup;       /* untimed requests before each run of
+                          request/reset/strings */
+  size_t runs;         /* runs of the workload in the process: 1 is a
+                          cold run, more a warm one (see worker.c) */
+  size_t node_size;    /* node size for the peers that have one; 0: the
+                          peer's default */
+  size_t trace_events; /* trace: replay at most this many events */
+  int mix;             /* size mix (MPB_MIX_*) */
 } mpb_params_t;
 
 void mpb_params_default(mpb_params_t *p);
@@ -48,10 +56,24 @@ static inline uint32_t mpb_below(uint64_t r, uint32_t n) {
  * must be powers of two. */
 uint32_t mpb_log_size(uint64_t *s, uint32_t lo, uint32_t hi);
 
-/* Request mix: 85% 8-512 B, 13% 512 B-4 KiB, 2% 4-16 KiB. */
+/* Request mix of the thread-scaling program (scale.c): 85% 8-512 B,
+ * 13% 512 B-4 KiB, 2% 4-16 KiB. */
 uint32_t mpb_request_size(uint64_t *s);
-/* Churn mix: 90% 8-512 B, 8% 512 B-4 KiB, 2% 4-16 KiB. */
-uint32_t mpb_churn_size(uint64_t *s);
+
+/* ------------------------------------------------------------------------
+ * Size mixes of the benchmark matrix (--mix):
+ *   small       8-63 B, its three power-of-two bands picked evenly;
+ *   mixed       70% 8-63 B, 25% 65-512 B, 4.9% 513 B-4 KiB,
+ *               0.1% 4-16 KiB (each band spread over its powers of two);
+ *   loguniform  8 B-16 KiB, its eleven power-of-two bands picked evenly
+ *               (log-uniform at band granularity; mean about 2.2 KiB).
+ * ---------------------------------------------------------------------- */
+
+enum { MPB_MIX_SMALL, MPB_MIX_MIXED, MPB_MIX_LOGUNIFORM, MPB_NMIX };
+extern const char *const mpb_mix_name[MPB_NMIX];
+/* The mix called name, or -1. */
+int mpb_mix_parse(const char *name);
+uint32_t mpb_mix_size(uint64_t *s, int mix);
 
 /* ------------------------------------------------------------------------
  * Request plan: MPB_PLAN_REQUESTS distinct requests of 32..48 allocations
@@ -63,19 +85,25 @@ uint32_t mpb_churn_size(uint64_t *s);
 #define MPB_PLAN_MAX 48u
 
 typedef struct mpb_plan {
-  uint32_t *sizes;                     /* all sizes, request after request */
-  uint32_t start[MPB_PLAN_REQUESTS];   /* first size of each request */
-  uint32_t count[MPB_PLAN_REQUESTS];   /* allocations in each request */
-  size_t total;                        /* number of sizes */
+  uint32_t *sizes;                   /* all sizes, request after request */
+  uint32_t start[MPB_PLAN_REQUESTS]; /* first size of each request */
+  uint32_t count[MPB_PLAN_REQUESTS]; /* allocations in each request */
+  size_t total;                      /* number of sizes */
 } mpb_plan_t;
 
-/* small_only: draw every size from 8-512 B (the callgrind driver). */
+/* small_only: draw every size from 8-512 B (the callgrind driver);
+ * otherwise from the request mix above (the thread-scaling program). */
 int mpb_plan_init(mpb_plan_t *plan, uint64_t seed, int small_only);
+/* A plan whose sizes come from a size mix (the benchmark matrix). */
+int mpb_plan_init_mix(mpb_plan_t *plan, uint64_t seed, int mix);
 void mpb_plan_free(mpb_plan_t *plan);
 
-/* Burst sizes: a table of MPB_BURST_TABLE sizes in 8-128 B, cycled. */
-#define MPB_BURST_TABLE 65536u
-int mpb_burst_init(uint8_t **table, uint64_t seed);
+/* A table of MPB_SIZE_TABLE sizes drawn from a mix, cycled by burst and
+ * churn; salt tells the workloads' sequences apart.  *mean gets the mean
+ * size of the table. */
+#define MPB_SIZE_TABLE 65536u
+int mpb_sizes_init(uint32_t **table, uint64_t seed, uint64_t salt, int mix,
+                   double *mean);
 
 /* Strings: a table of words and the per-request string recipes. */
 #define MPB_WORDS 256u
@@ -84,6 +112,40 @@ typedef struct mpb_words {
   char word[MPB_WORDS][32];
 } mpb_words_t;
 void mpb_words_init(mpb_words_t *w, uint64_t seed);
+
+/* ------------------------------------------------------------------------
+ * Allocation trace (the trace workload).  Text, one event a line:
+ *   a ID SIZE     allocate SIZE bytes; the result is object ID
+ *   f ID          free object ID
+ *   r ID NEWSIZE  resize object ID to NEWSIZE bytes, contents kept
+ * IDs are small non-negative integers, reused after a free.  Loaded into
+ * an array before any timing.
+ * ---------------------------------------------------------------------- */
+
+enum { MPB_EV_ALLOC = 0, MPB_EV_FREE = 1, MPB_EV_RESIZE = 2 };
+#define MPB_EV_SHIFT 30u
+#define MPB_EV_ID_MAX ((1u << MPB_EV_SHIFT) - 1u)
+
+typedef struct mpb_event {
+  uint32_t op_id; /* op << MPB_EV_SHIFT | id */
+  uint32_t size;  /* alloc and resize: the (new) size in bytes */
+} mpb_event_t;
+
+typedef struct mpb_trace {
+  mpb_event_t *ev;
+  size_t n;        /* events loaded */
+  uint32_t nids;   /* 1 + the largest id */
+  size_t max_live; /* most objects live at once */
+} mpb_trace_t;
+
+/* Loads at most max_events events of the trace at path (0: all) and checks
+ * that it is consistent (no live id allocated again, no free or resize of
+ * an id that is not live).  A size of 0 is replayed as 1 byte, a resize to
+ * 0 as a free.  Returns NULL, or why the trace cannot be used (errbuf holds
+ * the message). */
+const char *mpb_trace_load(mpb_trace_t *t, const char *path, size_t max_events,
+                           char *errbuf, size_t errlen);
+void mpb_trace_free(mpb_trace_t *t);
 
 /* ------------------------------------------------------------------------
  * Probes

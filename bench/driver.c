@@ -1,138 +1,141 @@
 /*
- * mpool-bench: runs every (workload, peer) pair of the benchmark, each in a
- * worker process of its own, interleaving the peers within each repetition,
- * and writes the results as a terminal table, CSV, JSON, a machine
- * description and a data file for the chart.
+ * mpool-bench: runs the benchmark matrix, every (workload, size mix, node
+ * size, mode) cell for every peer, each run in a worker process of its
+ * own, and writes the results (report.c).
  *
- * One repetition runs every workload once for every peer; the peer order
- * rotates from one repetition to the next, so slow drifts of the machine
- * (frequency, other load) fall on all peers alike.  Each run is a fresh
- * process (posix_spawn of the peer's worker), which reports its wall time
- * and its peak resident set (VmHWM) when the workload is done.  The
- * driver also runs each worker once per repetition with no workload, which
- * gives that worker's floor.
+ * One repetition runs every cell once; within a cell the peers run one
+ * after another, in an order that rotates from one repetition to the next,
+ * so slow drifts of the machine (frequency, other load) fall on all peers
+ * alike.  A warm worker runs its workload --warm-runs times and reports the
+ * median of all runs but the first; a cold worker runs it once, in a fresh
+ * process.  Peers without a node size (APR, talloc, mimalloc heaps,
+ * malloc) run once per (workload, mix, mode) and their figures stand in
+ * every node row.  The driver also runs each worker once per repetition
+ * with no workload, which gives that worker's floor.
  *
  * Run with --help for the options.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#define _GNU_SOURCE /* environ, wait4 */
+#define _GNU_SOURCE /* readlink, strtok_r */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <spawn.h>
 #include <stdarg.h>
-#include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "common.h"
-
-extern char **environ;
+#include "driver.h"
 
 /* ------------------------------------------------------------------------
- * What is measured
+ * The matrix
  * ---------------------------------------------------------------------- */
 
-enum { W_REQUEST, W_RESET, W_BURST, W_CHURN, W_STRINGS, NWORK };
+const char *const work_name[NWORK] = {"request", "reset",   "burst",
+                                      "churn",   "strings", "trace"};
+const char *const work_op[NWORK] = {"request", "request", "alloc",
+                                    "step",    "request", "event"};
+const int work_has_mix[NWORK] = {1, 1, 1, 1, 0, 0};
+const char *const node_name[NNODE] = {"4096", "8192", "default"};
+const size_t node_bytes[NNODE] = {4096, 8192, 0};
+const char *const mode_name[NMODE] = {"warm", "cold"};
 
-static const char *const work_name[NWORK] = {"request", "reset", "burst",
-                                             "churn", "strings"};
-/* What one operation is, for "ns per operation". */
-static const char *const work_op[NWORK] = {"request", "request", "alloc",
-                                           "step", "request"};
-
-enum {
-  P_MPOOL,
-  P_MPOOL_BUDGET,
-  P_MPOOL_WIPE,
-  P_APR,
-  P_TALLOC,
-  P_TALLOC_POOL,
-  P_MIMALLOC,
-  P_OBSTACK,
-  P_GLIBC,
-  P_JEMALLOC,
-  P_TCMALLOC,
-  P_BUMP, /* reference: the workload alone */
-  NPEER
+/* name, worker, preload, missing, enabled, has_node, headline, rival */
+peer_def_t peers[NPEER] = {
+    {"mpool", "mpb-worker-mpool", NULL, NULL, 1, 1, 0, 0},
+    {"mpool-budget", "mpb-worker-mpool-budget", NULL, NULL, 1, 1, 1, 0},
+    {"mpool-wipe", "mpb-worker-mpool-wipe", NULL, NULL, 1, 1, 1, 0},
+    {"apr", "mpb-worker-apr", NULL, NULL, 1, 0, 0, 1},
+    {"talloc", "mpb-worker-talloc", NULL, NULL, 1, 0, 0, 1},
+    {"talloc-pool", "mpb-worker-talloc-pool", NULL, NULL, 1, 1, 0, 1},
+    {"mimalloc", "mpb-worker-mimalloc", NULL, NULL, 1, 0, 0, 1},
+    {"obstack", "mpb-worker-obstack", NULL, NULL, 1, 1, 0, 1},
+    {"glibc", "mpb-worker-malloc", NULL, NULL, 1, 0, 0, 1},
+    {"jemalloc", "mpb-worker-malloc", NULL, NULL, 1, 0, 0, 1},
+    {"tcmalloc", "mpb-worker-malloc", NULL, NULL, 1, 0, 0, 1},
+    {"bump", "mpb-worker-bump", NULL, NULL, 1, 0, 1, 0},
 };
 
-typedef struct peer_def {
-  const char *name;
-  const char *worker;  /* executable in the bin dir */
-  const char *preload; /* LD_PRELOAD, or NULL */
-  const char *missing; /* set when the peer cannot run at all */
-  int enabled;
-} peer_def_t;
+static cell_t cells[NWORK][NMIX][NNODE][NMODE][NPEER];
+cell_t floors[NPEER];
+int work_enabled[NWORK] = {1, 1, 1, 1, 1, 1};
+int mix_enabled[NMIX] = {1, 1, 1};
+int node_enabled[NNODE] = {1, 1, 1};
+int mode_enabled[NMODE] = {1, 1};
 
-static peer_def_t peers[NPEER] = {
-    {"mpool", "mpb-worker-mpool", NULL, NULL, 1},
-    {"mpool-budget", "mpb-worker-mpool-budget", NULL, NULL, 1},
-    {"mpool-wipe", "mpb-worker-mpool-wipe", NULL, NULL, 1},
-    {"apr", "mpb-worker-apr", NULL, NULL, 1},
-    {"talloc", "mpb-worker-talloc", NULL, NULL, 1},
-    {"talloc-pool", "mpb-worker-talloc-pool", NULL, NULL, 1},
-    {"mimalloc", "mpb-worker-mimalloc", NULL, NULL, 1},
-    {"obstack", "mpb-worker-obstack", NULL, NULL, 1},
-    {"glibc", "mpb-worker-malloc", NULL, NULL, 1},
-    {"jemalloc", "mpb-worker-malloc", NULL, NULL, 1},
-    {"tcmalloc", "mpb-worker-malloc", NULL, NULL, 1},
-    {"bump", "mpb-worker-bump", NULL, NULL, 1},
-};
+cell_t *cell_at(int w, int m, int n, int mode, int p) {
+  return &cells[w][m][peers[p].has_node ? n : N_DEFAULT][mode][p];
+}
 
-enum { C_OK, C_NA, C_ERROR };
+int cell_is_headline(int m, int n, int mode) {
+  return n == N_DEFAULT && mode == M_WARM && m == MPB_MIX_MIXED;
+}
 
-#define MAX_REPS 101
+int cell_enabled(int w, int m, int n, int mode) {
+  return work_enabled[w] && node_enabled[n] && mode_enabled[mode] &&
+         (work_has_mix[w] ? mix_enabled[m] : m == 0);
+}
 
-typedef struct cell {
-  int status;            /* C_OK, C_NA, C_ERROR */
-  char note[160];        /* reason for n/a or error */
-  int n;                 /* samples collected */
-  double ns_per_op[MAX_REPS];
-  double rss_mib[MAX_REPS];    /* VmHWM reported by the worker */
-  double maxrss_mib[MAX_REPS]; /* ru_maxrss from wait4() */
-  double faults_per_op[MAX_REPS]; /* minor page faults in the timed part */
-  uint64_t ops;
-} cell_t;
+int peer_runs_in(int p, int w, int m, int n, int mode) {
+  if (!peers[p].enabled || !cell_enabled(w, m, n, mode))
+    return 0;
+  return !peers[p].headline ||
+         cell_is_headline(work_has_mix[w] ? m : MPB_MIX_MIXED, n, mode);
+}
 
-static cell_t cells[NWORK][NPEER];
-static cell_t floors[NPEER]; /* the "empty" run of each peer's worker */
-static int work_enabled[NWORK] = {1, 1, 1, 1, 1};
+/* Whether peer p's run in this cell fills its slot: a peer without a node
+ * size runs in the first enabled node row only. */
+static int peer_runs_here(int p, int w, int m, int n, int mode) {
+  if (!peer_runs_in(p, w, m, n, mode))
+    return 0;
+  if (peers[p].has_node)
+    return 1;
+  for (int k = 0; k < n; k++)
+    if (node_enabled[k])
+      return 0;
+  return 1;
+}
+
+int cell_ok(const cell_t *c) { return c->status == C_OK && c->n > 0; }
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+double median(const double *v, int n) {
+  double t[MAX_REPS];
+  memcpy(t, v, (size_t)n * sizeof *t);
+  qsort(t, (size_t)n, sizeof *t, cmp_double);
+  return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
+}
+
+double vmin(const double *v, int n) {
+  double m = v[0];
+  for (int i = 1; i < n; i++)
+    m = v[i] < m ? v[i] : m;
+  return m;
+}
+
+double vmax(const double *v, int n) {
+  double m = v[0];
+  for (int i = 1; i < n; i++)
+    m = v[i] > m ? v[i] : m;
+  return m;
+}
 
 /* ------------------------------------------------------------------------
  * Options
  * ---------------------------------------------------------------------- */
 
-typedef struct opts {
-  char bin_dir[PATH_MAX];
-  const char *out_dir;
-  const char *plot_data;
-  const char *icount;
-  const char *valgrind;
-  unsigned long long icount_requests;
-  int reps;
-  int quick;
-  const char *touch; /* "ends" or "lines", passed to every worker */
-  mpb_params_t params;
-  const char *env[32]; /* extra machine lines, KEY=VALUE */
-  int nenv;
-} opts_t;
+opts_t o;
 
-static opts_t o;
-
-static void die(const char *fmt, ...) {
+void die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fputs("mpool-bench: ", stderr);
@@ -143,30 +146,37 @@ static void die(const char *fmt, ...) {
 }
 
 static void usage(FILE *f) {
-  fputs(
-      "usage: mpool-bench [options]\n"
-      "  --reps N            repetitions per (workload, peer) (default 5)\n"
-      "  --quick             1 repetition and small counts (smoke test)\n"
-      "  --out-dir DIR       write results.csv, results.json, machine.txt\n"
-      "                      here (default: no files, table only)\n"
-      "  --plot-data FILE    write gnuplot data (one block per workload)\n"
-      "  --bin-dir DIR       where the mpb-worker-* programs are\n"
-      "                      (default: this program's directory)\n"
-      "  --jemalloc SO       preload library for the jemalloc peer\n"
-      "  --tcmalloc SO       preload library for the tcmalloc peer\n"
-      "  --icount PROG       callgrind driver (mpool-icount); without it no\n"
-      "                      instruction count is taken\n"
-      "  --icount-requests N requests the callgrind driver runs\n"
-      "  --valgrind PROG     valgrind to use (default: valgrind in PATH)\n"
-      "  --peers LIST        comma-separated peers to run\n"
-      "  --workloads LIST    comma-separated workloads to run\n"
-      "  --env KEY=VALUE     add a line to the machine description\n"
-      "  --seed N --requests N --burst N --churn-steps N --churn-live BYTES\n"
-      "  --strings N --warmup N\n"
-      "                      workload sizes (see bench/README.md)\n"
-      "  --touch ends|lines  how workloads touch each object: its first and\n"
-      "                      last byte (default), or a byte per 64\n",
-      f);
+  fputs("usage: mpool-bench [options]\n"
+        "  --reps N            repetitions of the matrix (default 5)\n"
+        "  --warm-runs K       runs of a warm worker, the first untimed\n"
+        "                      (default 3)\n"
+        "  --quick             1 repetition and small counts (smoke test)\n"
+        "  --out-dir DIR       write results.csv, results.json, machine.txt\n"
+        "                      here (default: no files, tables only)\n"
+        "  --plot-data FILE    write the headline chart's data\n"
+        "  --matrix-data FILE  write the matrix chart's data\n"
+        "  --bin-dir DIR       where the mpb-worker-* programs are\n"
+        "                      (default: this program's directory)\n"
+        "  --jemalloc SO       preload library for the jemalloc peer\n"
+        "  --tcmalloc SO       preload library for the tcmalloc peer\n"
+        "  --trace FILE        allocation trace for the trace workload\n"
+        "                      (without it, trace is n/a)\n"
+        "  --icount PROG       callgrind driver (mpool-icount); without it no\n"
+        "                      instruction count is taken\n"
+        "  --icount-requests N requests the callgrind driver runs\n"
+        "  --valgrind PROG     valgrind to use (default: valgrind in PATH)\n"
+        "  --peers LIST        comma-separated peers to run\n"
+        "  --workloads LIST    request,reset,burst,churn,strings,trace\n"
+        "  --mixes LIST        small,mixed,loguniform\n"
+        "  --nodes LIST        4096,8192,default\n"
+        "  --modes LIST        warm,cold\n"
+        "  --env KEY=VALUE     add a line to the machine description\n"
+        "  --seed N --requests N --burst-bytes N --churn-steps N\n"
+        "  --churn-live BYTES --strings N --warmup N --trace-events N\n"
+        "                      workload sizes (see bench/README.md)\n"
+        "  --touch ends|lines  how workloads touch each object: its first and\n"
+        "                      last byte (default), or a byte per 64\n",
+        f);
 }
 
 static unsigned long long num_arg(const char *opt, const char *v) {
@@ -188,8 +198,8 @@ static void select_list(const char *opt, const char *list, int *flags,
        t = strtok_r(NULL, ",", &save)) {
     int found = 0;
     for (int i = 0; i < n; i++) {
-      const char *name = *(const char *const *)((const char *)names +
-                                                (size_t)i * stride);
+      const char *name =
+          *(const char *const *)((const char *)names + (size_t)i * stride);
       if (strcmp(t, name) == 0) {
         flags[i] = 1;
         found = 1;
@@ -200,16 +210,35 @@ static void select_list(const char *opt, const char *list, int *flags,
   }
 }
 
+/* The numeric options: name, field, default in --quick. */
+static const struct {
+  const char *opt;
+  size_t offset;
+  size_t quick;
+} size_opts[] = {
+    {"--requests", offsetof(mpb_params_t, requests), 1000},
+    {"--burst-bytes", offsetof(mpb_params_t, burst_bytes), (size_t)2 << 20},
+    {"--churn-steps", offsetof(mpb_params_t, churn_steps), 10000},
+    {"--churn-live", offsetof(mpb_params_t, churn_live), (size_t)512 << 10},
+    {"--strings", offsetof(mpb_params_t, strings), 300},
+    {"--warmup", offsetof(mpb_params_t, warmup), 0},
+    {"--trace-events", offsetof(mpb_params_t, trace_events), 100000},
+};
+#define NSIZE_OPTS (sizeof size_opts / sizeof size_opts[0])
+
+static size_t *size_field(mpb_params_t *q, size_t i) {
+  return (size_t *)(void *)((char *)q + size_opts[i].offset);
+}
+
 static void parse_args(int argc, char **argv) {
   mpb_params_default(&o.params);
   o.reps = 5;
+  o.warm_runs = 3;
   o.touch = "ends";
   o.valgrind = "valgrind";
   o.icount_requests = 20000;
-  int reps_set = 0;
-  const char *peer_list = NULL, *work_list = NULL;
-  mpb_params_t set;
-  memset(&set, 0, sizeof set);
+  int reps_set = 0, warm_set = 0, size_set[NSIZE_OPTS] = {0};
+  const char *lists[5] = {NULL, NULL, NULL, NULL, NULL};
 
   ssize_t len = readlink("/proc/self/exe", o.bin_dir, sizeof o.bin_dir - 1);
   if (len > 0) {
@@ -236,7 +265,13 @@ static void parse_args(int argc, char **argv) {
       exit(2);
     }
     const char *v = argv[++i];
-    if (strcmp(a, "--touch") == 0) {
+    size_t k = 0;
+    while (k < NSIZE_OPTS && strcmp(a, size_opts[k].opt) != 0)
+      k++;
+    if (k < NSIZE_OPTS) {
+      *size_field(&o.params, k) = (size_t)num_arg(a, v);
+      size_set[k] = 1;
+    } else if (strcmp(a, "--touch") == 0) {
       if (strcmp(v, "ends") != 0 && strcmp(v, "lines") != 0)
         die("--touch wants ends or lines: %s", v);
       o.touch = v;
@@ -246,16 +281,26 @@ static void parse_args(int argc, char **argv) {
         die("--reps must be 1..%d", MAX_REPS);
       o.reps = (int)n;
       reps_set = 1;
+    } else if (strcmp(a, "--warm-runs") == 0) {
+      unsigned long long n = num_arg(a, v);
+      if (n < 2 || n > 64)
+        die("--warm-runs must be 2..64");
+      o.warm_runs = (int)n;
+      warm_set = 1;
     } else if (strcmp(a, "--out-dir") == 0) {
       o.out_dir = v;
     } else if (strcmp(a, "--plot-data") == 0) {
       o.plot_data = v;
+    } else if (strcmp(a, "--matrix-data") == 0) {
+      o.matrix_data = v;
     } else if (strcmp(a, "--bin-dir") == 0) {
       snprintf(o.bin_dir, sizeof o.bin_dir, "%s", v);
     } else if (strcmp(a, "--jemalloc") == 0) {
       peers[P_JEMALLOC].preload = v;
     } else if (strcmp(a, "--tcmalloc") == 0) {
       peers[P_TCMALLOC].preload = v;
+    } else if (strcmp(a, "--trace") == 0) {
+      o.trace = v;
     } else if (strcmp(a, "--icount") == 0) {
       o.icount = v;
     } else if (strcmp(a, "--icount-requests") == 0) {
@@ -263,9 +308,15 @@ static void parse_args(int argc, char **argv) {
     } else if (strcmp(a, "--valgrind") == 0) {
       o.valgrind = v;
     } else if (strcmp(a, "--peers") == 0) {
-      peer_list = v;
+      lists[0] = v;
     } else if (strcmp(a, "--workloads") == 0) {
-      work_list = v;
+      lists[1] = v;
+    } else if (strcmp(a, "--mixes") == 0) {
+      lists[2] = v;
+    } else if (strcmp(a, "--nodes") == 0) {
+      lists[3] = v;
+    } else if (strcmp(a, "--modes") == 0) {
+      lists[4] = v;
     } else if (strcmp(a, "--env") == 0) {
       if (o.nenv == (int)(sizeof o.env / sizeof o.env[0]))
         die("too many --env");
@@ -273,19 +324,7 @@ static void parse_args(int argc, char **argv) {
         die("--env wants KEY=VALUE: %s", v);
       o.env[o.nenv++] = v;
     } else if (strcmp(a, "--seed") == 0) {
-      set.seed = o.params.seed = num_arg(a, v);
-    } else if (strcmp(a, "--requests") == 0) {
-      set.requests = o.params.requests = num_arg(a, v);
-    } else if (strcmp(a, "--burst") == 0) {
-      set.burst = o.params.burst = num_arg(a, v);
-    } else if (strcmp(a, "--churn-steps") == 0) {
-      set.churn_steps = o.params.churn_steps = num_arg(a, v);
-    } else if (strcmp(a, "--churn-live") == 0) {
-      set.churn_live = o.params.churn_live = num_arg(a, v);
-    } else if (strcmp(a, "--strings") == 0) {
-      set.strings = o.params.strings = num_arg(a, v);
-    } else if (strcmp(a, "--warmup") == 0) {
-      set.warmup = o.params.warmup = num_arg(a, v);
+      o.params.seed = num_arg(a, v);
     } else {
       usage(stderr);
       exit(2);
@@ -295,33 +334,35 @@ static void parse_args(int argc, char **argv) {
   if (o.quick) { /* small counts unless given explicitly */
     if (!reps_set)
       o.reps = 1;
-    if (!set.requests)
-      o.params.requests = 5000;
-    if (!set.burst)
-      o.params.burst = 200000;
-    if (!set.churn_steps)
-      o.params.churn_steps = 100000;
-    if (!set.churn_live)
-      o.params.churn_live = (size_t)1 << 20;
-    if (!set.strings)
-      o.params.strings = 1000;
-    if (!set.warmup)
-      o.params.warmup = 200;
+    if (!warm_set)
+      o.warm_runs = 2;
+    for (size_t k = 0; k < NSIZE_OPTS; k++)
+      if (!size_set[k])
+        *size_field(&o.params, k) = size_opts[k].quick;
     o.icount_requests = o.icount_requests == 20000 ? 1000 : o.icount_requests;
   }
-  if (!o.params.requests || !o.params.burst || !o.params.churn_steps ||
-      !o.params.churn_live || !o.params.strings)
-    die("workload counts must be positive");
-  if (peer_list) {
+  for (size_t k = 0; k < NSIZE_OPTS; k++)
+    if (*size_field(&o.params, k) == 0 &&
+        strcmp(size_opts[k].opt, "--warmup") != 0)
+      die("%s must be positive", size_opts[k].opt);
+  if (lists[0]) {
     int f[NPEER];
-    select_list("--peers", peer_list, f, &peers[0].name, sizeof peers[0],
-                NPEER);
+    select_list("--peers", lists[0], f, &peers[0].name, sizeof peers[0], NPEER);
     for (int p = 0; p < NPEER; p++)
       peers[p].enabled = f[p];
   }
-  if (work_list)
-    select_list("--workloads", work_list, work_enabled, work_name,
+  if (lists[1])
+    select_list("--workloads", lists[1], work_enabled, work_name,
                 sizeof work_name[0], NWORK);
+  if (lists[2])
+    select_list("--mixes", lists[2], mix_enabled, mpb_mix_name,
+                sizeof mpb_mix_name[0], NMIX);
+  if (lists[3])
+    select_list("--nodes", lists[3], node_enabled, node_name,
+                sizeof node_name[0], NNODE);
+  if (lists[4])
+    select_list("--modes", lists[4], mode_enabled, mode_name,
+                sizeof mode_name[0], NMODE);
 }
 
 /* ------------------------------------------------------------------------
@@ -331,94 +372,49 @@ static void parse_args(int argc, char **argv) {
 typedef struct run_out {
   int status; /* C_OK, C_NA, C_ERROR */
   char note[160];
-  uint64_t ops, ns, hwm_kib, faults;
+  uint64_t ops, ns, hwm_kib, faults, first_ns;
   long maxrss_kib;
 } run_out_t;
 
-/* Spawns argv[0] with stdout on a pipe and, if preload, LD_PRELOAD set (and
- * any inherited LD_PRELOAD dropped otherwise).  Collects stdout into buf and
- * the rusage of the child.  Returns the wait status, or -1. */
-static int spawn_collect(char *const argv[], const char *preload, int use_path,
-                         char *buf, size_t bufsz, struct rusage *ru) {
-  int fds[2];
-  if (pipe(fds))
-    return -1;
-  size_t nenv = 0;
-  while (environ[nenv])
-    nenv++;
-  char **envp = calloc(nenv + 2, sizeof *envp);
-  char pre[PATH_MAX + 16];
-  size_t k = 0;
-  for (size_t i = 0; i < nenv; i++)
-    if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
-      envp[k++] = environ[i];
-  if (preload) {
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", preload);
-    envp[k++] = pre;
-  }
-  envp[k] = NULL;
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&fa, fds[0]);
-  posix_spawn_file_actions_addclose(&fa, fds[1]);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
-                                   0);
-  pid_t pid;
-  int rc = use_path ? posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp)
-                    : posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  free(envp);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    errno = rc;
-    return -1;
-  }
-  size_t have = 0;
-  for (;;) {
-    char tmp[512];
-    ssize_t r = read(fds[0], tmp, sizeof tmp);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    size_t take = (size_t)r;
-    if (have + take >= bufsz)
-      take = bufsz - 1 - have;
-    memcpy(buf + have, tmp, take);
-    have += take;
-  }
-  buf[have] = '\0';
-  close(fds[0]);
-  int st;
-  while (wait4(pid, &st, 0, ru) < 0)
-    if (errno != EINTR)
-      return -1;
-  return st;
-}
-
-static void run_worker(int p, const char *workload, run_out_t *out) {
+/* w < 0: the empty (floor) run. */
+static void run_worker(int p, int w, int m, int n, int mode, run_out_t *out) {
   memset(out, 0, sizeof *out);
   char exe[PATH_MAX + 64];
   snprintf(exe, sizeof exe, "%s/%s", o.bin_dir, peers[p].worker);
-  char a[8][32];
-  snprintf(a[0], sizeof a[0], "%" PRIu64, o.params.seed);
-  snprintf(a[1], sizeof a[1], "%zu", o.params.requests);
-  snprintf(a[2], sizeof a[2], "%zu", o.params.burst);
-  snprintf(a[3], sizeof a[3], "%zu", o.params.churn_steps);
-  snprintf(a[4], sizeof a[4], "%zu", o.params.churn_live);
-  snprintf(a[5], sizeof a[5], "%zu", o.params.strings);
-  snprintf(a[6], sizeof a[6], "%zu", o.params.warmup);
-  char *argv[] = {exe,           "--workload",    (char *)workload,
-                  "--label",     (char *)peers[p].name,
-                  "--seed",      a[0],            "--requests",
-                  a[1],          "--burst",       a[2],
-                  "--churn-steps", a[3],          "--churn-live",
-                  a[4],          "--strings",     a[5],
-                  "--warmup",    a[6],            "--touch",
-                  (char *)o.touch, NULL};
+  char *argv[64];
+  char num[NSIZE_OPTS + 4][32];
+  int k = 0;
+  argv[k++] = exe;
+  argv[k++] = "--workload";
+  argv[k++] = (char *)(w < 0 ? "empty" : work_name[w]);
+  argv[k++] = "--label";
+  argv[k++] = (char *)peers[p].name;
+  argv[k++] = "--touch";
+  argv[k++] = (char *)o.touch;
+  argv[k++] = "--mix";
+  argv[k++] = (char *)mpb_mix_name[w >= 0 && work_has_mix[w] ? m : 1];
+  for (size_t i = 0; i < NSIZE_OPTS; i++) {
+    snprintf(num[i], sizeof num[i], "%zu", *size_field(&o.params, i));
+    argv[k++] = (char *)size_opts[i].opt;
+    argv[k++] = num[i];
+  }
+  snprintf(num[NSIZE_OPTS], sizeof num[0], "%" PRIu64, o.params.seed);
+  argv[k++] = "--seed";
+  argv[k++] = num[NSIZE_OPTS];
+  snprintf(num[NSIZE_OPTS + 1], sizeof num[0], "%zu",
+           peers[p].has_node ? node_bytes[n] : (size_t)0);
+  argv[k++] = "--node";
+  argv[k++] = num[NSIZE_OPTS + 1];
+  snprintf(num[NSIZE_OPTS + 2], sizeof num[0], "%d",
+           mode == M_WARM ? o.warm_runs : 1);
+  argv[k++] = "--runs";
+  argv[k++] = num[NSIZE_OPTS + 2];
+  if (w == W_TRACE && o.trace) {
+    argv[k++] = "--trace";
+    argv[k++] = (char *)o.trace;
+  }
+  argv[k] = NULL;
+
   char buf[1024];
   struct rusage ru;
   memset(&ru, 0, sizeof ru);
@@ -439,8 +435,9 @@ static void run_worker(int p, const char *workload, run_out_t *out) {
     return;
   }
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
-      sscanf(buf, "ok %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
-             &out->ops, &out->ns, &out->hwm_kib, &out->faults) == 4) {
+      sscanf(buf, "ok %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
+             &out->ops, &out->ns, &out->hwm_kib, &out->faults,
+             &out->first_ns) == 5) {
     out->status = C_OK;
     return;
   }
@@ -463,579 +460,21 @@ static void record(cell_t *c, const run_out_t *r) {
     snprintf(c->note, sizeof c->note, "%s", r->note);
     return;
   }
-  c->ns_per_op[c->n] = r->ops ? (double)r->ns / (double)r->ops : 0.0;
+  double ops = r->ops ? (double)r->ops : 1.0;
+  c->ns_per_op[c->n] = (double)r->ns / ops;
+  c->first_ns_per_op[c->n] = (double)r->first_ns / ops;
   c->rss_mib[c->n] = (double)r->hwm_kib / 1024.0;
   c->maxrss_mib[c->n] = (double)r->maxrss_kib / 1024.0;
-  c->faults_per_op[c->n] =
-      r->ops ? (double)r->faults / (double)r->ops : 0.0;
+  c->faults_per_op[c->n] = (double)r->faults / ops;
   c->ops = r->ops;
   c->n++;
 }
 
 /* ------------------------------------------------------------------------
- * Statistics
+ * The run
  * ---------------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n) {
-  double t[MAX_REPS];
-  memcpy(t, v, (size_t)n * sizeof *t);
-  qsort(t, (size_t)n, sizeof *t, cmp_double);
-  return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2.0;
-}
-
-static double vmin(const double *v, int n) {
-  double m = v[0];
-  for (int i = 1; i < n; i++)
-    m = v[i] < m ? v[i] : m;
-  return m;
-}
-
-static double vmax(const double *v, int n) {
-  double m = v[0];
-  for (int i = 1; i < n; i++)
-    m = v[i] > m ? v[i] : m;
-  return m;
-}
-
-static int cell_ok(const cell_t *c) { return c->status == C_OK && c->n > 0; }
-
-/* ------------------------------------------------------------------------
- * Instruction count (callgrind)
- * ---------------------------------------------------------------------- */
-
-/* Three variants, each one callgrind run of mpool-icount (see icount.c):
- * "inline" counts mp_alloc() as callers compile it (the header's inline
- * fast path, calling the library when a node is full); "call" counts the
- * library function itself; "const" counts an inline call site with a
- * compile-time size (48 bytes), the common case in C code. */
-enum { IC_INLINE, IC_CALL, IC_CONST, NIC };
-static const char *const ic_variant[NIC] = {"inline", "call", "const"};
-static const char *const ic_toggle[NIC] = {"mpb_icount_site*", "mp_alloc",
-                                           "mpb_icount_const*"};
-static const char *const ic_what[NIC] = {
-    "mp_alloc() as compiled into the caller (inline fast path + library)",
-    "the library function mp_alloc() called through a pointer",
-    "mp_alloc(pool, 48): a compile-time size, as in mp_alloc(p, sizeof *o)"};
-
-static struct {
-  int status; /* C_OK, C_NA, C_ERROR; meaningful if tried */
-  char note[200];
-  uint64_t calls, instructions;
-  double per_call;
-} ic[NIC];
-static int ic_tried;
-
-static void run_icount_variant(int v) {
-  char outfile[] = "/tmp/mpool-icount.XXXXXX";
-  int fd = mkstemp(outfile);
-  if (fd < 0) {
-    ic[v].status = C_ERROR;
-    snprintf(ic[v].note, sizeof ic[v].note, "mkstemp: %s", strerror(errno));
-    return;
-  }
-  close(fd);
-  char outopt[sizeof outfile + 32], nreq[32], toggle[64];
-  snprintf(outopt, sizeof outopt, "--callgrind-out-file=%s", outfile);
-  snprintf(nreq, sizeof nreq, "%llu", o.icount_requests);
-  snprintf(toggle, sizeof toggle, "--toggle-collect=%s", ic_toggle[v]);
-  char *argv[] = {(char *)o.valgrind,
-                  "--tool=callgrind",
-                  toggle,
-                  "--quiet",
-                  outopt,
-                  (char *)o.icount,
-                  nreq,
-                  (char *)ic_variant[v],
-                  NULL};
-  char buf[1024];
-  struct rusage ru;
-  fprintf(stderr, "callgrind: %s %s %s\n", o.icount, nreq, ic_variant[v]);
-  int st = spawn_collect(argv, NULL, 1, buf, sizeof buf, &ru);
-  if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
-      sscanf(buf, "calls %" SCNu64, &ic[v].calls) != 1 || ic[v].calls == 0) {
-    ic[v].status = C_NA;
-    snprintf(ic[v].note, sizeof ic[v].note,
-             st < 0 ? "cannot run %s" : "%s failed (is valgrind installed?)",
-             o.valgrind);
-    unlink(outfile);
-    return;
-  }
-  FILE *f = fopen(outfile, "r");
-  char line[512];
-  int found = 0;
-  while (f && fgets(line, sizeof line, f)) {
-    /* "totals:" is the sum of collected events; "summary:" its synonym in
-     * older files.  The first event is Ir. */
-    if (strncmp(line, "totals:", 7) == 0 || strncmp(line, "summary:", 8) == 0) {
-      ic[v].instructions = strtoull(strchr(line, ':') + 1, NULL, 10);
-      found = 1;
-      if (line[0] == 't')
-        break;
-    }
-  }
-  if (f)
-    fclose(f);
-  unlink(outfile);
-  if (!found || ic[v].instructions == 0) {
-    ic[v].status = C_NA;
-    snprintf(ic[v].note, sizeof ic[v].note,
-             "callgrind counted nothing inside %s", ic_toggle[v]);
-    return;
-  }
-  ic[v].status = C_OK;
-  ic[v].per_call = (double)ic[v].instructions / (double)ic[v].calls;
-}
-
-static void run_icount(void) {
-  if (!o.icount)
-    return;
-  ic_tried = 1;
-  for (int v = 0; v < NIC; v++)
-    run_icount_variant(v);
-}
-
-/* ------------------------------------------------------------------------
- * Machine description
- * ---------------------------------------------------------------------- */
-
-#define NMACH 40
-static char mach_key[NMACH][32];
-static char mach_val[NMACH][256];
-static int nmach;
-
-static void mach_add(const char *k, const char *v) {
-  if (nmach == NMACH)
-    return;
-  snprintf(mach_key[nmach], sizeof mach_key[nmach], "%s", k);
-  snprintf(mach_val[nmach], sizeof mach_val[nmach], "%s", v);
-  nmach++;
-}
-
-/* Cost of a first touch of a fresh anonymous page: on some virtual
- * machines it dominates every workload that grows, so it belongs in the
- * machine description.  Median of three probes. */
-static double page_fault_ns(void) {
-  const size_t len = (size_t)64 << 20;
-  long psz = sysconf(_SC_PAGESIZE);
-  double t[3];
-  for (int k = 0; k < 3; k++) {
-    char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED || psz <= 0)
-      return 0;
-    uint64_t t0 = mpb_now_ns();
-    for (size_t i = 0; i < len; i += (size_t)psz)
-      m[i] = 1;
-    t[k] = (double)(mpb_now_ns() - t0) / (double)(len / (size_t)psz);
-    munmap(m, len);
-  }
-  return median(t, 3);
-}
-
-static void gather_machine(void) {
-  char v[256] = "unknown";
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  char line[512];
-  while (f && fgets(line, sizeof line, f)) {
-    if (strncmp(line, "model name", 10) == 0) {
-      char *c = strchr(line, ':');
-      if (c) {
-        c++;
-        while (*c == ' ' || *c == '\t')
-          c++;
-        c[strcspn(c, "\n")] = '\0';
-        snprintf(v, sizeof v, "%s", c);
-      }
-      break;
-    }
-  }
-  if (f)
-    fclose(f);
-  mach_add("cpu", v);
-  snprintf(v, sizeof v, "%ld online", sysconf(_SC_NPROCESSORS_ONLN));
-  mach_add("cores", v);
-  long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-  snprintf(v, sizeof v, "%.1f GiB",
-           (double)pages * (double)psz / (1024.0 * 1024 * 1024));
-  mach_add("memory", v);
-  struct utsname u;
-  if (uname(&u) == 0) {
-    snprintf(v, sizeof v, "%.40s %.60s %.100s %.20s", u.sysname, u.release,
-             u.version, u.machine);
-    mach_add("kernel", v);
-  }
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(v, sizeof v, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  mach_add("date", v);
-#if defined(__clang__)
-  snprintf(v, sizeof v, "clang %s", __clang_version__);
-#elif defined(__GNUC__)
-  snprintf(v, sizeof v, "gcc %s", __VERSION__);
-#else
-  snprintf(v, sizeof v, "unknown");
-#endif
-  mach_add("bench compiler", v);
-  double pf = page_fault_ns();
-  if (pf > 0) {
-    snprintf(v, sizeof v, "%.0f ns per first touch of a page (64 MiB probe)",
-             pf);
-    mach_add("page fault", v);
-  }
-  for (int i = 0; i < o.nenv; i++) {
-    const char *eq = strchr(o.env[i], '=');
-    char k[32];
-    snprintf(k, sizeof k, "%.*s", (int)(eq - o.env[i]), o.env[i]);
-    mach_add(k, eq + 1);
-  }
-}
-
-/* ------------------------------------------------------------------------
- * Output
- * ---------------------------------------------------------------------- */
-
-static void print_table(FILE *f) {
-  fprintf(f,
-          "\nmpool benchmark: median of %d repetition%s, peers interleaved, "
-          "objects touched at %s; "
-          "x mpool = peer / mpool (>1: mpool is faster or smaller)\n\n",
-          o.reps, o.reps == 1 ? "" : "s",
-          strcmp(o.touch, "lines") == 0 ? "every 64th byte"
-                                        : "their first and last byte");
-  fprintf(f, "%-8s %-12s %12s %8s %9s %8s %9s %9s  %s\n", "workload",
-          "peer", "ns/op", "x mpool", "peak MiB", "x mpool", "floor MiB",
-          "faults/op", "op");
-  for (int w = 0; w < NWORK; w++) {
-    if (!work_enabled[w])
-      continue;
-    const cell_t *m = &cells[w][P_MPOOL];
-    int mok = peers[P_MPOOL].enabled && cell_ok(m);
-    double mt = mok ? median(m->ns_per_op, m->n) : 0,
-           mr = mok ? median(m->rss_mib, m->n) : 0;
-    for (int p = 0; p < NPEER; p++) {
-      if (!peers[p].enabled)
-        continue;
-      const cell_t *c = &cells[w][p];
-      const cell_t *fl = &floors[p];
-      char floor_s[32] = "n/a";
-      if (cell_ok(fl))
-        snprintf(floor_s, sizeof floor_s, "%.1f", median(fl->rss_mib, fl->n));
-      if (!cell_ok(c)) {
-        fprintf(f, "%-8s %-12s %12s  %s\n", work_name[w], peers[p].name,
-                c->status == C_ERROR ? "error" : "n/a", c->note);
-        continue;
-      }
-      double t = median(c->ns_per_op, c->n), r = median(c->rss_mib, c->n);
-      char tr[16] = "n/a", rr[16] = "n/a";
-      if (mok && mt > 0)
-        snprintf(tr, sizeof tr, "%.2f", t / mt);
-      if (mok && mr > 0)
-        snprintf(rr, sizeof rr, "%.2f", r / mr);
-      fprintf(f, "%-8s %-12s %12.1f %8s %9.1f %8s %9s %9.4f  %s\n",
-              work_name[w], peers[p].name, t, tr, r, rr, floor_s,
-              median(c->faults_per_op, c->n), work_op[w]);
-    }
-  }
-  fprintf(f, "\nfloor MiB: peak RSS of the same worker with its input tables "
-             "built and no workload run.\nfaults/op: minor page faults per "
-             "operation in the timed part.\n");
-  if (ic_tried) {
-    fprintf(f, "instructions per small mp_alloc, reset workload (callgrind, "
-               "inclusive):\n");
-    for (int v = 0; v < NIC; v++) {
-      if (ic[v].status == C_OK)
-        fprintf(f,
-                "  %-6s %7.2f  (%" PRIu64 " / %" PRIu64 " calls): %s\n",
-                ic_variant[v], ic[v].per_call, ic[v].instructions,
-                ic[v].calls, ic_what[v]);
-      else
-        fprintf(f, "  %-6s     n/a  %s\n", ic_variant[v], ic[v].note);
-    }
-  }
-}
-
-static void csv_num(FILE *f, int ok, double v) {
-  if (ok)
-    fprintf(f, ",%.3f", v);
-  else
-    fputs(",", f);
-}
-
-static void csv_str(FILE *f, const char *s) {
-  fputc(',', f);
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"')
-      fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
-static FILE *open_out(const char *name) {
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", o.out_dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f)
-    die("cannot write %s: %s", path, strerror(errno));
-  return f;
-}
-
-static void write_csv(void) {
-  FILE *f = open_out("results.csv");
-  fputs("workload,op,peer,status,reps,ns_per_op,ns_per_op_min,ns_per_op_max,"
-        "time_ratio,peak_rss_mib,rss_ratio,floor_rss_mib,ru_maxrss_mib,"
-        "minor_faults_per_op,instructions_per_op,note\n",
-        f);
-  for (int w = 0; w < NWORK; w++) {
-    if (!work_enabled[w])
-      continue;
-    const cell_t *m = &cells[w][P_MPOOL];
-    int mok = peers[P_MPOOL].enabled && cell_ok(m);
-    double mt = mok ? median(m->ns_per_op, m->n) : 0,
-           mr = mok ? median(m->rss_mib, m->n) : 0;
-    for (int p = 0; p < NPEER; p++) {
-      if (!peers[p].enabled)
-        continue;
-      const cell_t *c = &cells[w][p], *fl = &floors[p];
-      int ok = cell_ok(c);
-      fprintf(f, "%s,%s,%s,%s,%d", work_name[w], work_op[w], peers[p].name,
-              ok ? "ok" : c->status == C_ERROR ? "error" : "n/a", c->n);
-      double t = ok ? median(c->ns_per_op, c->n) : 0,
-             r = ok ? median(c->rss_mib, c->n) : 0;
-      csv_num(f, ok, t);
-      csv_num(f, ok, ok ? vmin(c->ns_per_op, c->n) : 0);
-      csv_num(f, ok, ok ? vmax(c->ns_per_op, c->n) : 0);
-      csv_num(f, ok && mok && mt > 0, mt > 0 ? t / mt : 0);
-      csv_num(f, ok, r);
-      csv_num(f, ok && mok && mr > 0, mr > 0 ? r / mr : 0);
-      csv_num(f, cell_ok(fl), cell_ok(fl) ? median(fl->rss_mib, fl->n) : 0);
-      csv_num(f, ok, ok ? median(c->maxrss_mib, c->n) : 0);
-      if (ok)
-        fprintf(f, ",%.4f", median(c->faults_per_op, c->n));
-      else
-        fputs(",", f);
-      fputs(",", f); /* instructions_per_op */
-      csv_str(f, ok ? "" : c->note);
-      fputc('\n', f);
-    }
-  }
-  for (int v = 0; ic_tried && v < NIC; v++) {
-    fprintf(f, "icount,mp_alloc %s,mpool,%s,1,,,,,,,,,,", ic_variant[v],
-            ic[v].status == C_OK ? "ok" : "n/a");
-    if (ic[v].status == C_OK)
-      fprintf(f, "%.3f", ic[v].per_call);
-    char note[300];
-    if (ic[v].status == C_OK)
-      snprintf(note, sizeof note,
-               "callgrind Ir per small call on the reset workload, %s: "
-               "%" PRIu64 " / %" PRIu64,
-               ic_what[v], ic[v].instructions, ic[v].calls);
-    else
-      snprintf(note, sizeof note, "%s", ic[v].note);
-    csv_str(f, note);
-    fputc('\n', f);
-  }
-  fclose(f);
-}
-
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      fprintf(f, "\\%c", ch);
-    else if (ch < 0x20)
-      fprintf(f, "\\u%04x", ch);
-    else
-      fputc(ch, f);
-  }
-  fputc('"', f);
-}
-
-static void json_arr(FILE *f, const double *v, int n) {
-  fputc('[', f);
-  for (int i = 0; i < n; i++)
-    fprintf(f, "%s%.6g", i ? ", " : "", v[i]);
-  fputc(']', f);
-}
-
-static void write_json(void) {
-  FILE *f = open_out("results.json");
-  fputs("{\n  \"machine\": {", f);
-  for (int i = 0; i < nmach; i++) {
-    fputs(i ? ",\n    " : "\n    ", f);
-    json_str(f, mach_key[i]);
-    fputs(": ", f);
-    json_str(f, mach_val[i]);
-  }
-  fprintf(f,
-          "\n  },\n  \"params\": {\"reps\": %d, \"seed\": %" PRIu64
-          ", \"requests\": %zu, \"burst\": %zu, \"churn_steps\": %zu, "
-          "\"churn_live_bytes\": %zu, \"strings\": %zu, \"warmup\": %zu, "
-          "\"touch\": \"%s\", \"quick\": %s},\n",
-          o.reps, o.params.seed, o.params.requests, o.params.burst,
-          o.params.churn_steps, o.params.churn_live, o.params.strings,
-          o.params.warmup, o.touch, o.quick ? "true" : "false");
-  fputs("  \"results\": [", f);
-  int first = 1;
-  for (int w = 0; w < NWORK; w++) {
-    if (!work_enabled[w])
-      continue;
-    const cell_t *m = &cells[w][P_MPOOL];
-    int mok = peers[P_MPOOL].enabled && cell_ok(m);
-    double mt = mok ? median(m->ns_per_op, m->n) : 0,
-           mr = mok ? median(m->rss_mib, m->n) : 0;
-    for (int p = 0; p < NPEER; p++) {
-      if (!peers[p].enabled)
-        continue;
-      const cell_t *c = &cells[w][p];
-      int ok = cell_ok(c);
-      fputs(first ? "\n    {" : ",\n    {", f);
-      first = 0;
-      fprintf(f, "\"workload\": \"%s\", \"op\": \"%s\", \"peer\": \"%s\", "
-                 "\"status\": \"%s\"",
-              work_name[w], work_op[w], peers[p].name,
-              ok ? "ok" : c->status == C_ERROR ? "error" : "n/a");
-      if (!ok) {
-        fputs(", \"note\": ", f);
-        json_str(f, c->note);
-        fputc('}', f);
-        continue;
-      }
-      double t = median(c->ns_per_op, c->n), r = median(c->rss_mib, c->n);
-      fprintf(f, ", \"ops\": %" PRIu64 ", \"ns_per_op\": %.3f", c->ops, t);
-      if (mok && mt > 0)
-        fprintf(f, ", \"time_ratio\": %.4f", t / mt);
-      else
-        fputs(", \"time_ratio\": null", f);
-      fprintf(f, ", \"peak_rss_mib\": %.3f", r);
-      fprintf(f, ", \"minor_faults_per_op\": %.4f",
-              median(c->faults_per_op, c->n));
-      if (mok && mr > 0)
-        fprintf(f, ", \"rss_ratio\": %.4f", r / mr);
-      else
-        fputs(", \"rss_ratio\": null", f);
-      fputs(",\n     \"samples\": {\"ns_per_op\": ", f);
-      json_arr(f, c->ns_per_op, c->n);
-      fputs(", \"peak_rss_mib\": ", f);
-      json_arr(f, c->rss_mib, c->n);
-      fputs(", \"ru_maxrss_mib\": ", f);
-      json_arr(f, c->maxrss_mib, c->n);
-      fputs(", \"minor_faults_per_op\": ", f);
-      json_arr(f, c->faults_per_op, c->n);
-      fputs("}}", f);
-    }
-  }
-  fputs("\n  ],\n  \"floor_rss_mib\": {", f);
-  first = 1;
-  for (int p = 0; p < NPEER; p++) {
-    if (!peers[p].enabled)
-      continue;
-    fprintf(f, "%s\"%s\": ", first ? "" : ", ", peers[p].name);
-    first = 0;
-    if (cell_ok(&floors[p]))
-      fprintf(f, "%.3f", median(floors[p].rss_mib, floors[p].n));
-    else
-      fputs("null", f);
-  }
-  fputs("},\n  \"icount\": ", f);
-  if (!ic_tried)
-    fputs("null", f);
-  for (int v = 0; ic_tried && v < NIC; v++) {
-    fprintf(f, "%s{\"variant\": \"%s\", \"workload\": \"reset\", ",
-            v ? ",\n    " : "[\n    ", ic_variant[v]);
-    fputs("\"what\": ", f);
-    json_str(f, ic_what[v]);
-    if (ic[v].status == C_OK)
-      fprintf(f,
-              ", \"status\": \"ok\", \"instructions_per_call\": %.3f, "
-              "\"instructions\": %" PRIu64 ", \"calls\": %" PRIu64
-              ", \"tool\": \"valgrind --tool=callgrind "
-              "--toggle-collect=%s\"}",
-              ic[v].per_call, ic[v].instructions, ic[v].calls, ic_toggle[v]);
-    else {
-      fputs(", \"status\": \"n/a\", \"note\": ", f);
-      json_str(f, ic[v].note);
-      fputc('}', f);
-    }
-    if (v == NIC - 1)
-      fputs("\n  ]", f);
-  }
-  fputs("\n}\n", f);
-  fclose(f);
-}
-
-static void write_machine(void) {
-  FILE *f = open_out("machine.txt");
-  for (int i = 0; i < nmach; i++)
-    fprintf(f, "%s: %s\n", mach_key[i], mach_val[i]);
-  fclose(f);
-}
-
-/* gnuplot data: one block per workload (index 0..), rows in peer order:
- * peer ns_per_op peak_rss_mib floor_mib; NaN where a peer has no figure.
- * The first lines name the blocks and their operations for bench/plot.gp. */
-static void write_plot_data(void) {
-  FILE *f = fopen(o.plot_data, "w");
-  if (!f)
-    die("cannot write %s: %s", o.plot_data, strerror(errno));
-  fputs("# workloads:", f);
-  for (int w = 0; w < NWORK; w++)
-    if (work_enabled[w])
-      fprintf(f, " %s", work_name[w]);
-  fputs("\n# ops:", f);
-  for (int w = 0; w < NWORK; w++)
-    if (work_enabled[w])
-      fprintf(f, " %s", work_op[w]);
-  fprintf(f, "\n# reps: %d\n", o.reps);
-  /* cpu, cores and date for the chart's title */
-  fputs("# machine:", f);
-  for (int i = 0; i < nmach; i++)
-    if (!strcmp(mach_key[i], "cpu") || !strcmp(mach_key[i], "cores") ||
-        !strcmp(mach_key[i], "date"))
-      fprintf(f, "%s %s", i ? "," : "", mach_val[i]);
-  fputc('\n', f);
-  int block = 0;
-  for (int w = 0; w < NWORK; w++) {
-    if (!work_enabled[w])
-      continue;
-    fprintf(f, "%s# %s (ns per %s)\n", block ? "\n\n" : "", work_name[w],
-            work_op[w]);
-    block++;
-    for (int p = 0; p < NPEER; p++) {
-      if (!peers[p].enabled)
-        continue;
-      const cell_t *c = &cells[w][p], *fl = &floors[p];
-      fprintf(f, "\"%s\"", peers[p].name);
-      if (cell_ok(c))
-        fprintf(f, " %.3f %.3f", median(c->ns_per_op, c->n),
-                median(c->rss_mib, c->n));
-      else
-        fputs(" NaN NaN", f);
-      if (cell_ok(fl))
-        fprintf(f, " %.3f\n", median(fl->rss_mib, fl->n));
-      else
-        fputs(" NaN\n", f);
-    }
-  }
-  fclose(f);
-}
-
-/* ------------------------------------------------------------------------
- * main
- * ---------------------------------------------------------------------- */
-
-int main(int argc, char **argv) {
-  parse_args(argc, argv);
-  gather_machine();
-
+static void check_peers(void) {
   for (int p = 0; p < NPEER; p++) {
     if (!peers[p].enabled)
       continue;
@@ -1055,72 +494,152 @@ int main(int argc, char **argv) {
       mach_add(k, peers[p].preload);
     }
   }
-
-  for (int w = 0; w < NWORK; w++)
-    for (int p = 0; p < NPEER; p++) {
-      cells[w][p].status = peers[p].missing ? C_NA : C_OK;
-      if (peers[p].missing)
-        snprintf(cells[w][p].note, sizeof cells[w][p].note, "%s",
-                 peers[p].missing);
-    }
   for (int p = 0; p < NPEER; p++) {
-    floors[p].status = peers[p].missing ? C_NA : C_OK;
-    if (peers[p].missing)
-      snprintf(floors[p].note, sizeof floors[p].note, "%s", peers[p].missing);
+    const char *why = peers[p].missing;
+    for (int w = 0; w < NWORK; w++)
+      for (int m = 0; m < NMIX; m++)
+        for (int n = 0; n < NNODE; n++)
+          for (int mode = 0; mode < NMODE; mode++) {
+            cell_t *c = &cells[w][m][n][mode][p];
+            c->status = why ? C_NA : C_OK;
+            if (why)
+              snprintf(c->note, sizeof c->note, "%s", why);
+          }
+    floors[p].status = why ? C_NA : C_OK;
+    if (why)
+      snprintf(floors[p].note, sizeof floors[p].note, "%s", why);
   }
+}
 
+static int count_cells(void) {
+  int k = 0;
+  for (int w = 0; w < NWORK; w++)
+    for (int m = 0; m < NMIX; m++)
+      for (int n = 0; n < NNODE; n++)
+        for (int mode = 0; mode < NMODE; mode++)
+          k += cell_enabled(w, m, n, mode);
+  return k;
+}
+
+/* Runs every peer of one cell once (rotation rot) and prints its line. */
+static void run_cell(int w, int m, int n, int mode, int rot, int rep, int at,
+                     int total) {
+  for (int i = 0; i < NPEER; i++) {
+    int p = (i + rot) % NPEER;
+    if (peers[p].missing || !peer_runs_here(p, w, m, n, mode))
+      continue;
+    cell_t *c = cell_at(w, m, n, mode, p);
+    if (c->status != C_OK)
+      continue; /* n/a once is n/a always */
+    run_out_t r;
+    run_worker(p, w, m, n, mode, &r);
+    record(c, &r);
+  }
+  /* progress: this repetition's figures of mpool and its fastest rival */
+  const cell_t *mc = cell_at(w, m, n, mode, P_MPOOL);
+  double mt = cell_ok(mc) ? mc->ns_per_op[mc->n - 1] : -1, bt = -1;
+  int b = -1;
+  for (int p = 0; p < NPEER; p++) {
+    const cell_t *c = cell_at(w, m, n, mode, p);
+    if (peers[p].rival && peer_runs_in(p, w, m, n, mode) && cell_ok(c) &&
+        (b < 0 || median(c->ns_per_op, c->n) < bt)) {
+      b = p;
+      bt = median(c->ns_per_op, c->n);
+    }
+  }
+  fprintf(stderr, "[rep %d/%d, cell %3d/%d] %-8s %-10s %-7s %-4s mpool ",
+          rep + 1, o.reps, at, total, work_name[w],
+          work_has_mix[w] ? mpb_mix_name[m] : "-", node_name[n],
+          mode_name[mode]);
+  if (mt >= 0)
+    fprintf(stderr, "%9.1f", mt);
+  else
+    fprintf(stderr, "%9s", mc->status == C_ERROR ? "error" : "n/a");
+  if (b >= 0)
+    fprintf(stderr, "  best rival %-11s %9.1f ns/%s%s\n", peers[b].name, bt,
+            work_op[w], mt > 0 && bt < mt ? "  (mpool slower)" : "");
+  else
+    fprintf(stderr, "  no rival ran\n");
+  if (mc->status == C_ERROR)
+    fprintf(stderr, "  mpool: %s\n", mc->note);
+}
+
+static FILE *open_out(const char *dir, const char *name) {
+  char path[PATH_MAX];
+  if (dir)
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+  else
+    snprintf(path, sizeof path, "%s", name);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    die("cannot write %s: %s", path, strerror(errno));
+  return f;
+}
+
+int main(int argc, char **argv) {
+  parse_args(argc, argv);
+  gather_machine();
+  check_peers();
+  if (o.trace)
+    mach_add("trace", o.trace);
+
+  int total = count_cells();
   uint64_t t0 = mpb_now_ns();
   for (int rep = 0; rep < o.reps; rep++) {
-    for (int w = -1; w < NWORK; w++) { /* -1: the empty (floor) run */
-      if (w >= 0 && !work_enabled[w])
-        continue;
-      for (int i = 0; i < NPEER; i++) {
-        int p = (i + rep) % NPEER; /* rotate the order per repetition */
-        if (!peers[p].enabled || peers[p].missing)
-          continue;
-        cell_t *c = w < 0 ? &floors[p] : &cells[w][p];
-        if (c->status != C_OK)
-          continue; /* n/a once is n/a always */
+    for (int p = 0; p < NPEER; p++) /* the floors */
+      if (peers[p].enabled && !peers[p].missing && floors[p].status == C_OK) {
         run_out_t r;
-        run_worker(p, w < 0 ? "empty" : work_name[w], &r);
-        record(c, &r);
-        if (w < 0)
-          continue;
-        if (r.status == C_OK)
-          fprintf(stderr,
-                  "[rep %d/%d] %-8s %-12s %12.1f ns/%-7s %7.1f MiB %9.3f "
-                  "faults/op\n",
-                  rep + 1, o.reps, work_name[w], peers[p].name,
-                  r.ops ? (double)r.ns / (double)r.ops : 0.0, work_op[w],
-                  (double)r.hwm_kib / 1024.0,
-                  r.ops ? (double)r.faults / (double)r.ops : 0.0);
-        else
-          fprintf(stderr, "[rep %d/%d] %-8s %-12s %s: %s\n", rep + 1, o.reps,
-                  work_name[w], peers[p].name,
-                  r.status == C_NA ? "n/a" : "error", r.note);
+        run_worker(p, -1, MPB_MIX_MIXED, N_DEFAULT, M_COLD, &r);
+        record(&floors[p], &r);
       }
-    }
+    int at = 0;
+    for (int w = 0; w < NWORK; w++)
+      for (int m = 0; m < NMIX; m++)
+        for (int n = 0; n < NNODE; n++)
+          for (int mode = 0; mode < NMODE; mode++)
+            if (cell_enabled(w, m, n, mode)) {
+              at++;
+              run_cell(w, m, n, mode, rep + at, rep, at, total);
+            }
   }
   double secs = (double)(mpb_now_ns() - t0) / 1e9;
 
   run_icount();
 
-  print_table(stdout);
+  print_headline(stdout);
+  print_matrix(stdout);
   printf("timed runs took %.1f s\n", secs);
   if (o.out_dir) {
     mkdir(o.out_dir, 0777);
-    write_csv();
-    write_json();
-    write_machine();
+    FILE *f = open_out(o.out_dir, "results.csv");
+    write_csv(f);
+    fclose(f);
+    f = open_out(o.out_dir, "results.json");
+    write_json(f);
+    fclose(f);
+    f = open_out(o.out_dir, "machine.txt");
+    write_machine(f);
+    fclose(f);
     printf("wrote %s/results.csv, results.json, machine.txt\n", o.out_dir);
   }
-  if (o.plot_data)
-    write_plot_data();
+  if (o.plot_data) {
+    FILE *f = open_out(NULL, o.plot_data);
+    write_plot_data(f);
+    fclose(f);
+  }
+  if (o.matrix_data) {
+    FILE *f = open_out(NULL, o.matrix_data);
+    write_matrix_data(f);
+    fclose(f);
+  }
 
   int errors = 0;
   for (int w = 0; w < NWORK; w++)
-    for (int p = 0; p < NPEER; p++)
-      errors += work_enabled[w] && peers[p].enabled &&
-                cells[w][p].status == C_ERROR;
+    for (int m = 0; m < NMIX; m++)
+      for (int n = 0; n < NNODE; n++)
+        for (int mode = 0; mode < NMODE; mode++)
+          for (int p = 0; p < NPEER; p++)
+            errors += peer_runs_here(p, w, m, n, mode) &&
+                      cell_at(w, m, n, mode, p)->status == C_ERROR;
   return errors ? 1 : 0;
 }

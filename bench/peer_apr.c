@@ -1,10 +1,12 @@
 /*
  * Peer: APR pools.  Request pools are children of one long-lived root pool
  * (the way httpd makes a pool per connection and per request), using APR's
- * default allocator and block size.
+ * default allocator and block size.  APR has no setting for the block
+ * size: a pool's blocks are at least 8 KiB (MIN_ALLOC in apr_pools.c, a
+ * compile-time constant) and grow in 4 KiB steps, so --node is ignored.
  *
- * churn is n/a: an APR pool cannot give back a single object, so a
- * long-lived pool with a changing live set only grows.
+ * churn and trace are n/a: an APR pool cannot give back a single object,
+ * so a long-lived pool with a changing live set only grows.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -59,7 +61,8 @@ static inline void peer_track(peer_ctx_t *c, void *o) {
   (void)o;
 }
 
-#define PEER_CHURN_NA "APR pools cannot free single objects (memory would grow without bound)"
+#define PEER_CHURN_NA                                                          \
+  "APR pools cannot free single objects (memory would grow without bound)"
 
 static inline char *peer_strdup(peer_ctx_t *c, const char *s) {
   return apr_pstrdup(c, s);

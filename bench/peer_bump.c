@@ -11,8 +11,8 @@
  * first pass over the arena: burst shows the workload without first-touch
  * costs.
  *
- * churn and strings are n/a: nothing is freed, and a formatter of its own
- * would measure the formatter, not the allocator.
+ * churn, trace and strings are n/a: nothing is freed, and a formatter of its
+ * own would measure the formatter, not the allocator.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */

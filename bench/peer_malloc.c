@@ -85,6 +85,11 @@ static inline void peer_free(peer_ctx_t *c, void *o, size_t n) {
   (void)n;
   free(o);
 }
+static inline void *peer_realloc(peer_ctx_t *c, void *o, size_t old, size_t n) {
+  (void)c;
+  (void)old;
+  return realloc(o, n);
+}
 #define PEER_CLOSE_FREES_ALL 0
 
 static inline char *peer_strdup(peer_ctx_t *c, const char *s) {

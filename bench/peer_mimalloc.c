@@ -1,8 +1,9 @@
 /*
  * Peer: mimalloc heaps (mi_heap_new / mi_heap_malloc / mi_heap_destroy).
  * mimalloc has no heap reset: reset destroys the heap and makes a new one,
- * which is how mimalloc frees everything in a heap at once.  churn frees
- * single objects with mi_free().  mimalloc has no formatting call: the
+ * which is how mimalloc frees everything in a heap at once.  churn and
+ * trace free single objects with mi_free(); trace resizes with
+ * mi_heap_realloc().  mimalloc has no formatting call: the
  * formatted strings are written with snprintf() and copied into the heap.
  *
  * Debian's libmimalloc.so also replaces malloc() for the whole process, so
@@ -62,6 +63,10 @@ static inline void peer_free(peer_ctx_t *c, void *o, size_t n) {
   (void)c;
   (void)n;
   mi_free(o);
+}
+static inline void *peer_realloc(peer_ctx_t *c, void *o, size_t old, size_t n) {
+  (void)old;
+  return mi_heap_realloc(c->heap, o, n);
 }
 #define PEER_CLOSE_FREES_ALL 1
 

@@ -1,9 +1,9 @@
 /*
- * Peer: mpool.  Every workload uses the default node size
- * (mp_create_pool(0)); variants (below) the same with pool options.  churn
- * needs mp_free_sized() and strings need mp_strdup()/mp_printf(); CMake
- * detects them in mpool.h and defines MPOOL_BENCH_HAVE_REUSE /
- * MPOOL_BENCH_HAVE_STRINGS.
+ * Peer: mpool.  Every region is mp_create_pool(node), node from --node (0:
+ * the library's default node size); variants (below) the same with pool
+ * options.  churn and trace need mp_free_sized() (trace also mp_realloc())
+ * and strings need mp_strdup()/mp_printf(); CMake detects them in mpool.h
+ * and defines MPOOL_BENCH_HAVE_REUSE / MPOOL_BENCH_HAVE_STRINGS.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -39,9 +39,11 @@ static const char *peer_init(const char *label) {
 
 static inline peer_ctx_t *peer_open(void) {
   if (PEER_MPOOL_FLAGS == 0u && PEER_MPOOL_BUDGET == 0u)
-    return mp_create_pool(0);
+    return mp_create_pool(mpb_node_size);
   mp_options_t o;
-  mp_options_init(&o); /* the same node size and threshold */
+  mp_options_init(&o); /* the default node size and threshold */
+  if (mpb_node_size != 0)
+    o.node_size = mpb_node_size;
   o.flags = PEER_MPOOL_FLAGS;
   o.budget = PEER_MPOOL_BUDGET;
   return mp_create_pool_ex(&o);
@@ -71,6 +73,9 @@ static inline void peer_track(peer_ctx_t *c, void *o) {
 #ifdef MPOOL_BENCH_HAVE_REUSE
 static inline void peer_free(peer_ctx_t *c, void *o, size_t n) {
   mp_free_sized(c, o, n);
+}
+static inline void *peer_realloc(peer_ctx_t *c, void *o, size_t old, size_t n) {
+  return mp_realloc(c, o, old, n);
 }
 #define PEER_CLOSE_FREES_ALL 1
 #else

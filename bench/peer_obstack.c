@@ -1,11 +1,13 @@
 /*
- * Peer: GNU obstack from glibc (obstack_alloc / obstack_free), with the
- * default chunk size and malloc()/free() behind it.  reset frees back to a
+ * Peer: GNU obstack from glibc (obstack_alloc / obstack_free), with
+ * malloc()/free() behind it and chunks of --node bytes
+ * (obstack_begin(ob, node)), or glibc's default chunk size without one
+ * (obstack_init: 4064 bytes on 64-bit glibc).  reset frees back to a
  * mark taken when the obstack was made; release frees everything with
  * obstack_free(ob, NULL).
  *
- * churn is n/a: an obstack frees only in LIFO order (everything allocated
- * after an object goes with it), so it cannot free one random object.
+ * churn and trace are n/a: an obstack frees only in LIFO order (everything
+ * allocated after an object goes with it), so it cannot free one random object.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -36,7 +38,8 @@ static const char *peer_init(const char *label) {
 }
 
 static inline peer_ctx_t *peer_open(void) {
-  if (!obstack_init(&one.ob))
+  if (mpb_node_size ? !obstack_begin(&one.ob, (int)mpb_node_size)
+                    : !obstack_init(&one.ob))
     return NULL;
   one.mark = obstack_alloc(&one.ob, 0);
   return &one;

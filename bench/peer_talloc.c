@@ -1,11 +1,13 @@
 /*
  * Peer: talloc, plain (talloc_new / talloc_size / talloc_free).  Every
  * object is a child of the request's context; freeing the context frees
- * them all.  churn frees single objects with talloc_free().
+ * them all.  churn and trace free single objects with talloc_free(); trace
+ * resizes with talloc_realloc_size().
  *
  * Built twice: with MPB_TALLOC_POOL defined, the region is a talloc_pool()
- * of MPB_TALLOC_POOL bytes instead of a plain context ("talloc-pool");
- * objects that do not fit fall back to malloc, as talloc does.
+ * instead of a plain context ("talloc-pool"), of --node bytes, or of
+ * MPB_TALLOC_POOL bytes without one; objects that do not fit fall back to
+ * malloc, as talloc does.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -30,7 +32,7 @@ static const char *peer_init(const char *label) {
 
 static inline peer_ctx_t *peer_open(void) {
 #ifdef MPB_TALLOC_POOL
-  return talloc_pool(NULL, MPB_TALLOC_POOL);
+  return talloc_pool(NULL, mpb_node_size ? mpb_node_size : MPB_TALLOC_POOL);
 #else
   return talloc_new(NULL);
 #endif
@@ -61,6 +63,10 @@ static inline void peer_free(peer_ctx_t *c, void *o, size_t n) {
   (void)c;
   (void)n;
   talloc_free(o);
+}
+static inline void *peer_realloc(peer_ctx_t *c, void *o, size_t old, size_t n) {
+  (void)old;
+  return talloc_realloc_size(c, o, n);
 }
 #define PEER_CLOSE_FREES_ALL 1
 

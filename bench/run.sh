@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the mpool benchmark suite, and writes the results.
 #
-#   bench/run.sh                 full run (5 repetitions), results in docs/bench/
+#   bench/run.sh                 the whole matrix (5 repetitions, about 5 minutes
+#                                on 2 cores), results in docs/bench/
 #   bench/run.sh --quick         smoke run (1 repetition, small counts), results
 #                                in build-bench/bench-quick/ unless --out is given
 #   bench/run.sh --reps 9        more repetitions
@@ -10,9 +11,11 @@
 #                                e.g. -- --peers mpool,apr --workloads request
 #
 # Configures a Release build in build-bench/ with -DMPOOL_BUILD_BENCH=ON;
-# after the main table, mpool-scale prints the thread-scaling table (scale.txt).
+# after the tables, mpool-scale prints the thread-scaling table (scale.txt).
 # Environment: MPOOL_SOURCE_DIR (source tree to configure, default: the
 # repository), MPOOL_BENCH_BUILD_DIR (default: build-bench), CC,
+# MPOOL_BENCH_TRACE (allocation trace for the trace workload; without it
+# the trace cells are n/a; scripts/run.sh records one),
 # MPOOL_SCALE_THREADS (thread counts for mpool-scale, default "1 2 4").
 set -euo pipefail
 
@@ -28,7 +31,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --reps) args+=(--reps "$2"); shift ;;
     --out) out="$2"; shift ;;
-    --help|-h) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; args+=("$@"); break ;;
     *) echo "run.sh: unknown option $1 (pass driver options after --)" >&2; exit 2 ;;
   esac
@@ -88,19 +91,31 @@ args+=(--env "governor=$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_govern
 args+=(--env "thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo n/a)")
 
 [ "$quick" = 1 ] && args+=(--quick)
+if [ -n "${MPOOL_BENCH_TRACE:-}" ]; then
+  args+=(--trace "$MPOOL_BENCH_TRACE")
+else
+  echo "run.sh: MPOOL_BENCH_TRACE is not set; the trace cells are n/a" >&2
+fi
 plotdata="$build/bench-plot.dat"
+matrixdata="$build/bench-matrix.dat"
 
-"$driver" --out-dir "$out" --plot-data "$plotdata" \
+"$driver" --out-dir "$out" --plot-data "$plotdata" --matrix-data "$matrixdata" \
   --icount "$bindir/mpool-icount" "${args[@]}" | tee "$out/results.txt"
 
-if command -v gnuplot >/dev/null 2>&1; then
-  if gnuplot -e "datafile='$plotdata'; outfile='$out/bench.png'" "$root/bench/plot.gp"; then
-    echo "wrote $out/bench.png"
+# Charts: bench.png (every peer, default configuration), matrix.png (mpool
+# against its fastest rival in every cell).
+chart() { # script, data, output
+  if gnuplot -e "datafile='$2'; outfile='$3'" "$1"; then
+    echo "wrote $3"
   else
-    echo "run.sh: gnuplot failed; no chart" >&2
+    echo "run.sh: gnuplot failed on $1; no chart" >&2
   fi
+}
+if command -v gnuplot >/dev/null 2>&1; then
+  chart "$root/bench/plot.gp" "$plotdata" "$out/bench.png"
+  chart "$root/bench/matrix.gp" "$matrixdata" "$out/matrix.png"
 else
-  echo "run.sh: gnuplot not found; no chart (bench/setup.sh installs it)" >&2
+  echo "run.sh: gnuplot not found; no charts (bench/setup.sh installs it)" >&2
 fi
 
 # Scaling: request cycles per second as threads are added (bench/scale.c),

@@ -14,12 +14,20 @@
 /* The format of the strings workload's formatted half, as a request path. */
 #define MPB_FORMAT "/%s/item?id=%u&tag=%s"
 
-/* Inputs every workload shares, built (untimed) before the workload runs. */
+/* Inputs of the workloads, built (untimed) before the workload runs; a
+ * worker builds only those of the workload it runs. */
 typedef struct mpb_data {
-  mpb_plan_t plan;   /* request and reset */
-  uint8_t *burst;    /* burst */
-  mpb_words_t words; /* strings */
+  mpb_plan_t plan;    /* request and reset: sizes from the mix */
+  uint32_t *burst;    /* burst: MPB_SIZE_TABLE sizes from the mix */
+  size_t burst_count; /* burst: allocations per burst */
+  uint32_t *churn;    /* churn: MPB_SIZE_TABLE sizes from the mix */
+  mpb_words_t words;  /* strings */
+  mpb_trace_t trace;  /* trace */
 } mpb_data_t;
+
+/* The node size given with --node (0: the peer's default), for the peers
+ * that have one; peer_open() reads it. */
+extern size_t mpb_node_size;
 
 enum { MPB_OK = 0, MPB_NA = 1, MPB_ERROR = 2 };
 
@@ -47,7 +55,7 @@ typedef void (*mpb_workload_fn)(const mpb_params_t *, const mpb_data_t *,
 typedef struct mpb_peer {
   const char *name;
   const char *(*init)(const char *label);
-  mpb_workload_fn request, reset, burst, churn, strings;
+  mpb_workload_fn request, reset, burst, churn, strings, trace;
 } mpb_peer_t;
 
 /* Defined by the peer file, through workloads.h. */

@@ -1,5 +1,5 @@
 /*
- * The five workloads, written once and compiled into each peer's worker.
+ * The six workloads, written once and compiled into each peer's worker.
  *
  * A peer file defines its operations as static functions, then includes
  * this file, so every call below is a direct (usually inlined) call into the
@@ -14,7 +14,9 @@
  *                                   once per process, untimed; NULL on
  *                                   success, else why the peer cannot run
  *                                   (reported as an error)
- *   peer_ctx_t *peer_open(void)     a new, empty region
+ *   peer_ctx_t *peer_open(void)     a new, empty region; peers with a
+ *                                   node size (block, chunk) use
+ *                                   mpb_node_size when it is not 0
  *   void peer_close(peer_ctx_t *, void **objs, size_t n)
  *                                   releases the region and all it holds;
  *                                   objs are the objects a request made
@@ -29,7 +31,11 @@
  *   PEER_CHURN_NA "reason"          if churn does not fit the peer, else
  *   void peer_free(peer_ctx_t *, void *obj, size_t n)
  *   PEER_CLOSE_FREES_ALL 0|1        whether peer_close releases objects the
- *                                   churn workload still holds
+ *                                   churn and trace workloads still hold
+ *   PEER_TRACE_NA "reason"          if trace does not fit the peer (the
+ *                                   churn reason when churn is n/a), else
+ *   void *peer_realloc(peer_ctx_t *, void *obj, size_t old, size_t n)
+ *                                   resizes obj, keeping its contents
  *   PEER_STRINGS_NA "reason"        if strings do not fit the peer, else
  *   char *peer_strdup(peer_ctx_t *, const char *s)
  *   char *peer_format(peer_ctx_t *, const char *a, unsigned n,
@@ -44,6 +50,7 @@
 #include "worker.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define MPB_FAIL(res, msg)                                                     \
   do {                                                                         \
@@ -133,16 +140,19 @@ MPB_INLINE void reset_as(const mpb_params_t *p, const mpb_data_t *d,
 }
 MPB_BY_TOUCH(reset)
 
-/* burst: millions of small allocations into one region, then release. */
+/* burst: a bounded volume of allocations (burst_bytes of requests, so
+ * fewer objects for larger mixes) into one region, then release. */
 MPB_INLINE void burst_as(const mpb_params_t *p, const mpb_data_t *d,
                          mpb_result_t *res, int lines) {
-  const uint8_t *tab = d->burst;
+  (void)p;
+  const uint32_t *tab = d->burst;
+  size_t count = d->burst_count;
   mpb_start(res);
   peer_ctx_t *c = peer_open();
   if (!c)
     MPB_FAIL(res, "region creation failed");
-  for (size_t i = 0; i < p->burst; i++) {
-    size_t n = tab[i & (MPB_BURST_TABLE - 1)];
+  for (size_t i = 0; i < count; i++) {
+    size_t n = tab[i & (MPB_SIZE_TABLE - 1)];
     void *o = peer_alloc(c, n);
     if (!o)
       MPB_FAIL(res, "allocation failed");
@@ -151,12 +161,13 @@ MPB_INLINE void burst_as(const mpb_params_t *p, const mpb_data_t *d,
   }
   peer_close(c, NULL, 0);
   mpb_stop(res);
-  res->ops = p->burst;
+  res->ops = count;
 }
 MPB_BY_TOUCH(burst)
 
 /* churn: a steady live set; each step frees a random live object and
- * allocates a new one in its place. */
+ * allocates a new one in its place.  Sizes come from the mix's table, in
+ * order (the fill first, then the steps); slots from the generator. */
 MPB_INLINE void churn_as(const mpb_params_t *p, const mpb_data_t *d,
                          mpb_result_t *res, int lines) {
 #ifdef PEER_CHURN_NA
@@ -166,9 +177,9 @@ MPB_INLINE void churn_as(const mpb_params_t *p, const mpb_data_t *d,
   res->status = MPB_NA;
   res->why = PEER_CHURN_NA;
 #else
-  (void)d;
+  const uint32_t *tab = d->churn;
   uint64_t s = p->seed ^ UINT64_C(0x636875726e636875); /* "churnchu" */
-  size_t cap = 1024, n = 0, live = 0;
+  size_t cap = 1024, n = 0, live = 0, k = 0;
   void **objs = malloc(cap * sizeof *objs);
   uint32_t *sizes = malloc(cap * sizeof *sizes);
   if (!objs || !sizes)
@@ -185,7 +196,7 @@ MPB_INLINE void churn_as(const mpb_params_t *p, const mpb_data_t *d,
       if (!objs || !sizes)
         MPB_FAIL(res, "out of memory for the live set table");
     }
-    uint32_t sz = mpb_churn_size(&s);
+    uint32_t sz = tab[k++ & (MPB_SIZE_TABLE - 1)];
     void *o = peer_alloc(c, sz);
     if (!o)
       MPB_FAIL(res, "allocation failed");
@@ -199,7 +210,7 @@ MPB_INLINE void churn_as(const mpb_params_t *p, const mpb_data_t *d,
   for (size_t step = 0; step < p->churn_steps; step++) {
     uint32_t i = mpb_below(mpb_rng(&s), (uint32_t)n);
     peer_free(c, objs[i], sizes[i]);
-    uint32_t sz = mpb_churn_size(&s);
+    uint32_t sz = tab[k++ & (MPB_SIZE_TABLE - 1)];
     void *o = peer_alloc(c, sz);
     if (!o)
       MPB_FAIL(res, "allocation failed");
@@ -259,9 +270,77 @@ static void mpb_run_strings(const mpb_params_t *p, const mpb_data_t *d,
 #endif
 }
 
+/* trace: replays a recorded allocation trace (mpb_trace_t, loaded before
+ * timing) in one region: each allocation and resize is touched; what is
+ * still live at the end is released with the region (freed one by one
+ * first where closing the region does not free it).  The region's
+ * creation and release are timed.  One op is one event. */
+#if defined(PEER_CHURN_NA) && !defined(PEER_TRACE_NA)
+#define PEER_TRACE_NA PEER_CHURN_NA
+#endif
+MPB_INLINE void trace_as(const mpb_params_t *p, const mpb_data_t *d,
+                         mpb_result_t *res, int lines) {
+  (void)p;
+#ifdef PEER_TRACE_NA
+  (void)d;
+  (void)lines;
+  res->status = MPB_NA;
+  res->why = PEER_TRACE_NA;
+#else
+  const mpb_trace_t *t = &d->trace;
+  if (t->n == 0) {
+    res->status = MPB_NA;
+    res->why = "no trace recorded";
+    return;
+  }
+  /* calloc and then write: the tables' pages are made before timing */
+  void **objs = calloc(t->nids, sizeof *objs);
+  uint32_t *sizes = calloc(t->nids, sizeof *sizes);
+  if (!objs || !sizes)
+    MPB_FAIL(res, "out of memory for the trace's object table");
+  memset(objs, 0, t->nids * sizeof *objs);
+  memset(sizes, 0, t->nids * sizeof *sizes);
+  const mpb_event_t *ev = t->ev;
+  size_t nev = t->n;
+  mpb_start(res);
+  peer_ctx_t *c = peer_open();
+  if (!c)
+    MPB_FAIL(res, "region creation failed");
+  for (size_t e = 0; e < nev; e++) {
+    uint32_t id = ev[e].op_id & MPB_EV_ID_MAX, sz = ev[e].size;
+    uint32_t op = ev[e].op_id >> MPB_EV_SHIFT;
+    void *o;
+    if (op == MPB_EV_FREE) {
+      peer_free(c, objs[id], sizes[id]);
+      objs[id] = NULL;
+      continue;
+    }
+    if (op == MPB_EV_ALLOC)
+      o = peer_alloc(c, sz);
+    else
+      o = peer_realloc(c, objs[id], sizes[id], sz);
+    if (!o)
+      MPB_FAIL(res, "allocation failed");
+    mpb_touch(o, sz, lines);
+    objs[id] = o;
+    sizes[id] = sz;
+  }
+  if (!PEER_CLOSE_FREES_ALL)
+    for (uint32_t i = 0; i < t->nids; i++)
+      if (objs[i])
+        peer_free(c, objs[i], sizes[i]);
+  peer_close(c, NULL, 0);
+  mpb_stop(res);
+  res->ops = nev;
+  free(objs);
+  free(sizes);
+#endif
+}
+MPB_BY_TOUCH(trace)
+
 const mpb_peer_t mpb_peer = {
-    PEER_NAME,     peer_init,       mpb_run_request, mpb_run_reset,
-    mpb_run_burst, mpb_run_churn,   mpb_run_strings,
+    PEER_NAME,     peer_init,     mpb_run_request, mpb_run_reset,
+    mpb_run_burst, mpb_run_churn, mpb_run_strings, mpb_run_trace,
 };
 
 #endif /* MPB_WORKLOADS_H */
