@@ -1,0 +1,259 @@
+/*
+ * One MP_POOL_SHARED pool under 2 to 16 threads, checked for results, not
+ * only for races: every thread allocates, frees, resizes and makes strings
+ * at random; between phases (threads joined) the main thread checks every
+ * live object's contents, that no two live objects overlap, and that
+ * mp_stats() agrees with what the threads did (bytes requested, live large
+ * blocks and their bytes, bytes used), then resets the pool or keeps it.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "test_util.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_THREADS 16
+#define SLOTS 48
+#define LARGE_SIZE 20000 /* above the default large threshold (8 KiB) */
+
+typedef struct {
+  unsigned char *p;
+  size_t size;
+  unsigned seed;
+} live_t;
+
+typedef struct {
+  unsigned id;
+  uint64_t rng;
+  int steps;
+  live_t obj[SLOTS];
+  size_t requested; /* bytes asked for since the last reset */
+  int bad;          /* contents found changed by the thread itself */
+} worker_t;
+
+static mp_pool_t *shared;
+static worker_t workers[MAX_THREADS];
+
+static unsigned char byte_of(unsigned seed, size_t i) {
+  return (unsigned char)(seed * 131u + i * 7u + (i >> 9));
+}
+
+static void fill(const live_t *o) {
+  for (size_t i = 0; i < o->size; i++)
+    o->p[i] = byte_of(o->seed, i);
+}
+
+static int intact(const live_t *o, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (o->p[i] != byte_of(o->seed, i))
+      return 0;
+  return 1;
+}
+
+static uint64_t next(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
+static size_t pick_size(uint64_t r) {
+  if (r % 61 == 0)
+    return LARGE_SIZE + (size_t)(r >> 8) % 4096;
+  return 1 + (size_t)(r >> 8) % ((r >> 4) % 4 == 0 ? 2048 : 96);
+}
+
+static void *work(void *arg) {
+  worker_t *w = arg;
+  for (int step = 0; step < w->steps; step++) {
+    uint64_t r = next(&w->rng);
+    live_t *o = &w->obj[r % SLOTS];
+    switch ((r >> 32) % 8) {
+    case 0:
+    case 1:
+    case 2: /* allocate into the slot, freeing what was there */
+      if (o->p != NULL) {
+        w->bad |= !intact(o, o->size);
+        if (mp_free_sized(shared, o->p, o->size) != 0)
+          w->bad = 1;
+      }
+      o->size = pick_size(next(&w->rng));
+      o->p = (r >> 40) % 3 == 0 ? mp_calloc(shared, o->size)
+                                : mp_alloc(shared, o->size);
+      w->requested += o->size;
+      if (o->p == NULL) {
+        w->bad = 1;
+        break;
+      }
+      o->seed = (unsigned)(w->id * 100000u + (unsigned)step);
+      fill(o);
+      break;
+    case 3:
+    case 4: { /* resize, contents kept */
+      if (o->p == NULL)
+        break;
+      size_t n = pick_size(next(&w->rng));
+      unsigned char *q = mp_realloc(shared, o->p, o->size, n);
+      w->requested += n;
+      if (q == NULL) {
+        w->bad = 1;
+        break;
+      }
+      o->p = q;
+      w->bad |= !intact(o, o->size < n ? o->size : n);
+      o->size = n;
+      o->seed = (unsigned)(w->id * 100000u + (unsigned)step);
+      fill(o);
+      break;
+    }
+    case 5: /* free */
+      if (o->p != NULL) {
+        w->bad |= !intact(o, o->size);
+        if (mp_free_sized(shared, o->p, o->size) != 0)
+          w->bad = 1;
+        o->p = NULL;
+      }
+      break;
+    default: { /* a string, kept in the slot as an object of its own */
+      if (o->p != NULL) {
+        w->bad |= !intact(o, o->size);
+        if (mp_free_sized(shared, o->p, o->size) != 0)
+          w->bad = 1;
+      }
+      char *s = mp_printf(shared, "w%u-%d", w->id, step);
+      if (s == NULL) {
+        w->bad = 1;
+        o->p = NULL;
+        break;
+      }
+      w->requested += strlen(s) + 1;
+      o->p = (unsigned char *)s;
+      o->size = strlen(s) + 1;
+      o->seed = (unsigned)(w->id * 100000u + (unsigned)step);
+      fill(o);
+      break;
+    }
+    }
+  }
+  return NULL;
+}
+
+static int cmp_live(const void *a, const void *b) {
+  const live_t *x = *(live_t *const *)a, *y = *(live_t *const *)b;
+  return x->p < y->p ? -1 : x->p > y->p;
+}
+
+/* Joined threads: every live object intact, none overlapping, and the
+ * pool's statistics in line with the threads' own accounts. */
+static void check_phase(int nthreads) {
+  static live_t *all[MAX_THREADS * SLOTS];
+  size_t n = 0, requested = 0, large = 0, large_bytes = 0, small_bytes = 0;
+  for (int t = 0; t < nthreads; t++) {
+    assert_int_equal(workers[t].bad, 0);
+    requested += workers[t].requested;
+    for (int k = 0; k < SLOTS; k++) {
+      live_t *o = &workers[t].obj[k];
+      if (o->p == NULL)
+        continue;
+      assert_true(intact(o, o->size));
+      all[n++] = o;
+      if (o->size >= LARGE_SIZE) {
+        large++;
+        large_bytes += o->size;
+      } else {
+        small_bytes += (o->size + 15) & ~(size_t)15;
+      }
+    }
+  }
+  qsort(all, n, sizeof all[0], cmp_live);
+  for (size_t i = 1; i < n; i++)
+    assert_true(all[i - 1]->p + all[i - 1]->size <= all[i]->p);
+  mp_stats_t st = {.size = sizeof st};
+  assert_int_equal(mp_stats(shared, &st, 0), 0);
+  assert_int_equal(st.bytes_requested, requested);
+  assert_int_equal(st.large_blocks, large);
+  assert_int_equal(st.large_bytes, large_bytes);
+  assert_true(st.bytes_used >= small_bytes);
+  assert_true(st.bytes_reserved >= st.bytes_used + st.large_reserved);
+}
+
+static void run_phase(int nthreads, int steps) {
+  pthread_t th[MAX_THREADS];
+  for (int t = 0; t < nthreads; t++) {
+    workers[t].steps = steps;
+    assert_int_equal(pthread_create(&th[t], NULL, work, &workers[t]), 0);
+  }
+  for (int t = 0; t < nthreads; t++)
+    assert_int_equal(pthread_join(th[t], NULL), 0);
+  check_phase(nthreads);
+}
+
+static void forget_all(int nthreads) {
+  for (int t = 0; t < nthreads; t++) {
+    memset(workers[t].obj, 0, sizeof workers[t].obj);
+    workers[t].requested = 0;
+  }
+}
+
+static int scale(void) { /* fewer steps under Valgrind */
+  return getenv("MPOOL_TEST_UNDER_VALGRIND") ? 30 : 1;
+}
+
+static void shared_results(int nthreads, unsigned flags) {
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SHARED | MP_POOL_COUNT_REQUESTS | flags;
+  shared = mp_create_pool_ex(&o);
+  assert_non_null(shared);
+  memset(workers, 0, sizeof workers);
+  for (int t = 0; t < nthreads; t++) {
+    workers[t].id = (unsigned)t;
+    workers[t].rng = 0x9e3779b97f4a7c15u * (uint64_t)(t + 1) + flags;
+  }
+  int steps = 6000 / scale();
+  run_phase(nthreads, steps); /* a fresh pool */
+  run_phase(nthreads, steps); /* the same objects, kept */
+  mp_reset_pool(shared);      /* all threads joined: the pool is ours */
+  forget_all(nthreads);
+  mp_stats_t st = {.size = sizeof st};
+  assert_int_equal(mp_stats(shared, &st, 0), 0);
+  assert_int_equal(st.large_blocks, 0);
+  assert_int_equal(st.bytes_requested, 0);
+  run_phase(nthreads, steps); /* after a reset */
+  mp_destroy_pool(shared);
+}
+
+static void two_threads(void **state) {
+  (void)state;
+  shared_results(2, 0);
+}
+static void four_threads(void **state) {
+  (void)state;
+  shared_results(4, 0);
+}
+static void eight_threads(void **state) {
+  (void)state;
+  shared_results(8, 0);
+}
+static void sixteen_threads(void **state) {
+  (void)state;
+  shared_results(16, 0);
+}
+static void sixteen_threads_with_headers(void **state) {
+  (void)state;
+  shared_results(16, MP_POOL_SIZE_HEADERS);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(two_threads),
+      cmocka_unit_test(four_threads),
+      cmocka_unit_test(eight_threads),
+      cmocka_unit_test(sixteen_threads),
+      cmocka_unit_test(sixteen_threads_with_headers),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
