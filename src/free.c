@@ -274,8 +274,9 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
   if (pool->life.marks != NULL && mp__mark_crossed(pool, n, a, nb))
     return false; /* it moves: a rewind would give the tail away */
   /* A chunk in the hot cache looks live: when the object cannot grow,
-   * merge the cache (which may also move the bump pointer) and try again. */
-  for (bool flushed = false;; flushed = true) {
+   * the cached chunk after it (if any) merges with its free neighbours
+   * (which may also move the bump pointer), and the object tries again. */
+  for (;;) {
     if (n == pool->current && ob == (uintptr_t)pool->w.ptr &&
         nb <= MP_ALIGN_DOWN((uintptr_t)pool->top, G)) {
       pool->w.ptr = (unsigned char *)nb;
@@ -284,7 +285,7 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
     }
     if (mp__reuse_grow(pool, n, ob, nb))
       return true;
-    if (flushed || !mp__reuse_flush(pool))
+    if (!mp__reuse_uncache(pool, n, ob))
       return false;
   }
 }
@@ -310,7 +311,8 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
     return p;
   }
   void *q = move(pool, p, old, new_size, packed);
-  if (q != NULL)
+  /* The old object goes as mp_free_sized() frees it: the hot cache first. */
+  if (q != NULL && !mp__reuse_cache(pool, n, p, old))
     (void)free_small(pool, n, p, old);
 #ifdef MP_HARDENED
   else

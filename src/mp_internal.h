@@ -15,8 +15,11 @@
  *                           holds at most (=8 MiB)
  *   MP_HOT_CLASSES          freed chunks of up to this many granules may
  *                           wait in the hot cache (=32, 512 bytes; reuse.c)
- *   MP_HOT_DEPTH            chunks the hot cache keeps per size (=8)
- *   MP_HOT_BYTES            bytes the hot cache of a pool keeps (=32 KiB)
+ *   MP_HOT_DEPTH            chunks the hot cache keeps per size (=65536)
+ *   MP_HOT_BYTES            bytes the hot cache of a pool may always keep
+ *                           (=32 KiB)
+ *   MP_HOT_SHARE            ... and a pool holding more keeps up to this
+ *                           fraction of its reserved bytes (=2: a half)
  *
  * Memory map of a pool:
  *   - nodes: blocks of pool->node_size bytes, aligned to that size, so the
@@ -72,10 +75,13 @@ _Static_assert(alignof(max_align_t) <= MP_GRANULE,
 #define MP_HOT_CLASSES 32
 #endif
 #ifndef MP_HOT_DEPTH
-#define MP_HOT_DEPTH 8
+#define MP_HOT_DEPTH 65536
 #endif
 #ifndef MP_HOT_BYTES
 #define MP_HOT_BYTES ((size_t)32 << 10)
+#endif
+#ifndef MP_HOT_SHARE
+#define MP_HOT_SHARE 2
 #endif
 #ifndef MP_QUARANTINE_RESETS
 #define MP_QUARANTINE_RESETS 4
@@ -172,6 +178,9 @@ struct mp_chunk {
 #define MP_NCLASSES (MP_EXACT_CLASSES + 4 * 17)
 #define MP_CLASS_WORDS ((MP_NCLASSES + 63) / 64)
 
+_Static_assert(MP_HOT_DEPTH >= 1 && MP_HOT_DEPTH <= UINT32_MAX,
+               "mp_reuse.nhot counts in 32 bits");
+
 struct mp_reuse {
   uint64_t nonempty[MP_CLASS_WORDS];
   struct mp_chunk *head[MP_NCLASSES];
@@ -179,7 +188,7 @@ struct mp_reuse {
    * hot[k - 1], linked through their first word, waiting off the lists
    * and unmerged. */
   uintptr_t hot[MP_HOT_CLASSES];
-  unsigned char nhot[MP_HOT_CLASSES];
+  uint32_t nhot[MP_HOT_CLASSES];
   size_t hot_bytes;
 };
 
@@ -490,6 +499,7 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p);
 void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align);
 void *mp__reuse_pop(mp_pool_t *pool, size_t rs);
 bool mp__reuse_flush(mp_pool_t *pool);
+bool mp__reuse_uncache(mp_pool_t *pool, struct mp_node *n, uintptr_t ob);
 bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p,
                      size_t size);
 void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,

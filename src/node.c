@@ -30,6 +30,10 @@ static inline void open_window(mp_pool_t *pool, unsigned char *ptr,
    * ptr before it compares: no window within that of the top. */
   if (top > UINTPTR_MAX - MP__CONST_MAX)
     room = 0;
+  /* While the hot cache holds chunks, small requests take the slow path,
+   * which serves them from the cache first (reuse.c). */
+  if (pool->reuse != NULL && pool->reuse->hot_bytes != 0)
+    room = 0;
   pool->w.ptr = ptr;
   pool->w.end = ptr + room;
 }

@@ -9,7 +9,8 @@
  *   F  set on the first and the last granule of every free chunk, so that a
  *      freed object finds a free neighbour on either side in O(1);
  *   S  set on the granule of a one-granule chunk, whose size cannot be
- *      stored in it (it holds only the two list links).
+ *      stored in it (it holds only the two list links); set without F, on
+ *      the first granule of a chunk in the hot cache.
  * A chunk of two granules or more stores its size after the links and again
  * in its last word.  Chunks sit on doubly linked lists by size class: one
  * class per granule count up to MP_EXACT_CLASSES, then four per doubling;
@@ -18,18 +19,23 @@
  * the class found always fits).
  *
  * The hot cache: a freed chunk of up to MP_HOT_CLASSES granules with no
- * free chunk beside it (alone()) waits on a short list per size
- * (MP_HOT_DEPTH deep, MP_HOT_BYTES a pool), linked through its first word,
- * and the next request of its size takes the newest.  Caching a chunk
- * reads two F bits and writes its first word and the pool; taking it back
- * reads that word: no marks, no sizes, no list links to mend.  To
- * everything else a cached chunk looks live; merging it is deferred, as
- * in a thread cache of a general allocator: the whole cache goes through
- * the ordinary free path (mp__reuse_flush()), merging with its neighbours,
- * before the pool takes a new node for a small request and before an
- * object fails to grow in place, so deferred merges never make the pool
- * grow.  (Chunks beside a free chunk are not cached: reusing them in
- * place kept free space in small holes and grew a churning pool's
+ * free chunk beside it (alone()) waits on a list per size, linked through
+ * its first word, and the next request of its size takes the newest --
+ * before the bump space: while the cache holds chunks the fast window is
+ * closed, so small requests reach mp__reuse_pop().  The cache holds up to
+ * MP_HOT_BYTES, or a share (1 / MP_HOT_SHARE) of the pool's reserved bytes
+ * when that is more, so that a collector's sweep is cached whole.
+ * Caching a chunk reads two F bits, writes its first two words (the link
+ * and its class) and sets its S bit (S without F marks a cached chunk);
+ * taking it back reads the link and clears the bit: no sizes, no list
+ * links to mend.  To everything else a cached chunk looks live; merging
+ * it is deferred, as in a thread cache of a general allocator: the whole
+ * cache goes through the ordinary free path (mp__reuse_flush()), merging
+ * with its neighbours, before the pool takes a new node for a small
+ * request, so deferred merges never make the pool grow; an object that
+ * cannot grow in place takes only the cached chunk after it out
+ * (mp__reuse_uncache()).  (Chunks beside a free chunk are not cached: reusing
+ * them in place kept free space in small holes and grew a churning pool's
  * footprint by a fifth.)  Pools whose mode routes every call through the
  * slow path, wiping pools, hardened builds and pools with an outstanding
  * mark do not cache.
@@ -49,6 +55,9 @@
 #include <string.h>
 
 #define G ((uintptr_t)MP_GRANULE)
+
+/* Cached chunks mp__reuse_uncache() looks through on a list. */
+#define MP_UNCACHE_STEPS 16
 
 /* ---- words kept in free chunks ----
  *
@@ -311,23 +320,39 @@ void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
 
 /* ---- the hot cache ---- */
 
+/* Bytes this pool's cache may hold: MP_HOT_BYTES, or a share of what the
+ * pool holds from the block source when that is more -- enough for the
+ * bursts of frees a collector makes (a sweep), still a bounded part of the
+ * pool, and never a reason to grow (the cache is merged first). */
+static MP_INLINE size_t hot_limit(const mp_pool_t *pool) {
+  size_t share = pool->counters.reserved / MP_HOT_SHARE;
+  return share > MP_HOT_BYTES ? share : MP_HOT_BYTES;
+}
+
 /* Whether this pool may cache a chunk of k granules now. */
 static MP_INLINE bool hot_fits(const mp_pool_t *pool, size_t k) {
   const struct mp_reuse *r = pool->reuse;
-  return !MP_HARD &&
-         !(pool->flags & (MP_F_NOWINDOW | MP_F_WIPE)) &&
+  return !MP_HARD && !(pool->flags & (MP_F_NOWINDOW | MP_F_WIPE)) &&
          k <= MP_HOT_CLASSES && r->nhot[k - 1] < MP_HOT_DEPTH &&
-         r->hot_bytes + k * G <= MP_HOT_BYTES && pool->life.marks == NULL;
+         r->hot_bytes + k * G <= hot_limit(pool) && pool->life.marks == NULL;
 }
 
-/* Caches the freed chunk [a, b) (hot_fits() said yes). */
-static MP_INLINE void hot_put(mp_pool_t *pool, uintptr_t a, uintptr_t b) {
+/* Caches the freed chunk [a, b) of node n (hot_fits() said yes).  A cached
+ * chunk is marked by S alone (F clear: to the lists it is live) on its first
+ * granule, and holds its class in its second word, so that an object growing
+ * in place finds a cached neighbour (mp__reuse_uncache()). */
+static MP_INLINE void hot_put(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                              uintptr_t b) {
   struct mp_reuse *r = pool->reuse;
   size_t c = (b - a) / G - 1;
   word_set((void *)a, r->hot[c]);
+  word_set((uintptr_t *)a + 1, c);
+  bit_put(smap(pool, n), gidx(n, a), true);
+  n->dirty = 1;
   r->hot[c] = a;
   r->nhot[c]++;
   r->hot_bytes += b - a;
+  pool->w.end = pool->w.ptr; /* requests ask the cache first */
 }
 
 /* Whether the freed chunk [a, b) of node n, with a granule of the node on
@@ -346,6 +371,8 @@ static MP_INLINE void *hot_pop(mp_pool_t *pool, size_t rs) {
   if (k > MP_HOT_CLASSES || r->nhot[k - 1] == 0)
     return NULL;
   uintptr_t a = r->hot[k - 1];
+  struct mp_node *n = mp__node_at(pool, (void *)a);
+  bit_put(smap(pool, n), gidx(n, a), false);
   r->hot[k - 1] = word_get((void *)a);
   r->nhot[k - 1]--;
   r->hot_bytes -= rs;
@@ -372,9 +399,52 @@ bool mp__reuse_flush(mp_pool_t *pool) {
   for (size_t c = 0; c < MP_HOT_CLASSES; c++) {
     for (uintptr_t a = lists[c], next; a != 0; a = next) {
       next = word_get((void *)a); /* before a merge overwrites it */
-      range_general(pool, mp__node_at(pool, (void *)a), a, a + (c + 1) * G);
+      struct mp_node *n = mp__node_at(pool, (void *)a);
+      bit_put(smap(pool, n), gidx(n, a), false);
+      range_general(pool, n, a, a + (c + 1) * G);
     }
   }
+  mp__set_window(pool); /* the cache is empty: the window may open */
+  return true;
+}
+
+/* For an object of node n that cannot grow past ob: takes the cached
+ * chunk that starts at ob, or right after the free chunk at ob, out of the
+ * cache and frees it through the ordinary path, merging it with its free
+ * neighbours; false if there is none.  The targeted form of a flush: the
+ * object may then grow, and the rest of the cache stays as it is. */
+bool mp__reuse_uncache(mp_pool_t *pool, struct mp_node *n, uintptr_t ob) {
+  struct mp_reuse *r = pool->reuse;
+  uintptr_t end = mp__node_end(pool, n), x = ob;
+  if (r == NULL || r->hot_bytes == 0 || x >= end)
+    return false;
+  if (free_at(pool, n, x))
+    x += size_at(pool, n, x);
+  if (x >= end || free_at(pool, n, x) || !bit_get(smap(pool, n), gidx(n, x)))
+    return false;
+  size_t c = (size_t)word_get((uintptr_t *)x + 1);
+  if (c >= MP_HOT_CLASSES)
+    return false;
+  /* The cache's lists are singly linked: look a few steps deep only (the
+   * newest chunks), so that the cost stays a constant. */
+  uintptr_t prev = 0, at = r->hot[c];
+  for (unsigned steps = 0; at != 0 && at != x; steps++) {
+    if (steps == MP_UNCACHE_STEPS)
+      return false;
+    prev = at;
+    at = word_get((void *)at);
+  }
+  if (at == 0)
+    return false;
+  uintptr_t next = word_get((void *)x);
+  if (prev == 0)
+    r->hot[c] = next;
+  else
+    word_set((void *)prev, next);
+  r->nhot[c]--;
+  r->hot_bytes -= (c + 1) * G;
+  bit_put(smap(pool, n), gidx(n, x), false);
+  range_general(pool, n, x, x + (c + 1) * G);
   return true;
 }
 
@@ -505,7 +575,7 @@ void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
   uintptr_t start = mp__node_start(pool, n), end = mp__node_end(pool, n);
   if (a > start && b < end && alone(pool, n, a, b)) {
     if (hot_fits(pool, (b - a) / G))
-      hot_put(pool, a, b);
+      hot_put(pool, n, a, b);
     else
       add_chunk(pool, n, a, b);
     return;
@@ -533,7 +603,7 @@ bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p,
     return false;
   mp_track_free(pool, p, size);
   pool->freed_bytes += b - a;
-  hot_put(pool, a, b);
+  hot_put(pool, n, a, b);
   return true;
 }
 
@@ -716,23 +786,20 @@ static bool hot_ok(const mp_pool_t *pool, uintptr_t a, unsigned c) {
   size_t size = (c + 1) * G;
   if (n == NULL || a % G != 0 || a < (uintptr_t)n->start)
     return false;
+  if (!bit_get(smap(pool, n), gidx(n, a)) ||
+      (size_t)word_get((uintptr_t *)a + 1) != c)
+    return false; /* unmarked, or its class lost */
   uintptr_t b = a + size;
   if (b > mp__node_end(pool, n) || listed_overlap(pool, n, a, b))
     return false;
   if (n == pool->current && b > (uintptr_t)pool->w.ptr &&
       a < (uintptr_t)pool->top)
     return false; /* overlaps the free space */
-  return true;
-}
-
-/* No two cached chunks overlap. */
-static bool hot_disjoint(const struct mp_reuse *r) {
-  for (unsigned c = 0; c < MP_HOT_CLASSES; c++)
-    for (uintptr_t a = r->hot[c]; a != 0; a = word_get((void *)a))
-      for (unsigned d = 0; d < MP_HOT_CLASSES; d++)
-        for (uintptr_t x = r->hot[d]; x != 0; x = word_get((void *)x))
-          if (x != a && x < a + (c + 1) * G && a < x + (d + 1) * G)
-            return false;
+  /* No other cached chunk starts inside it: with one mark per chunk
+   * (counted in mp__check()), no two cached chunks overlap. */
+  for (size_t i = gidx(n, a) + 1; i < gidx(n, b); i++)
+    if (bit_get(smap(pool, n), i) && !bit_get(fmap(pool, n), i))
+      return false;
   return true;
 }
 
@@ -758,7 +825,7 @@ bool mp__check(const mp_pool_t *pool) {
       prev = ch;
     }
   }
-  size_t hot = 0;
+  size_t hot = 0, nhot = 0;
   for (unsigned c = 0; r != NULL && c < MP_HOT_CLASSES; c++) {
     if (r->nhot[c] > MP_HOT_DEPTH)
       return false;
@@ -767,13 +834,14 @@ bool mp__check(const mp_pool_t *pool) {
       if (++count > r->nhot[c] || !hot_ok(pool, a, c))
         return false;
       hot += (c + 1) * G;
+      nhot++;
     }
     if (count != r->nhot[c])
       return false;
   }
-  if (r != NULL && (hot != r->hot_bytes || !hot_disjoint(r)))
+  if (r != NULL && hot != r->hot_bytes)
     return false;
-  size_t bits = 0;
+  size_t bits = 0, alone_s = 0;
   for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
     if (n->next != NULL && n->next->prev != n)
       return false;
@@ -781,11 +849,16 @@ bool mp__check(const mp_pool_t *pool) {
       return false; /* mp__node_start() reads only the first node's */
     for (size_t w = 0; r != NULL && w < pool->map_words; w++) {
       uint64_t f = fmap(pool, n)[2 * w];
+      uint64_t so = smap(pool, n)[2 * w] & ~f; /* cached chunks' marks */
       while (f) {
         bits++;
         f &= f - 1;
       }
+      while (so) {
+        alone_s++;
+        so &= so - 1;
+      }
     }
   }
-  return bits == marks;
+  return bits == marks && alone_s == nhot;
 }

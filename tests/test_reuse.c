@@ -365,6 +365,85 @@ static void reset_forgets_lists(void **state) {
   mp_destroy_pool(p);
 }
 
+/* A freed object with live neighbours waits in the hot cache, and the
+ * next request of its size takes it back before the bump space. */
+static void hot_cache_serves_first(void **state) {
+  (void)state;
+  SKIP_UNLESS_EXACT_LAYOUT();
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  unsigned char *o[10];
+  for (int i = 0; i < 10; i++) {
+    o[i] = mp_alloc(p, 48);
+    assert_non_null(o[i]);
+    memset(o[i], i, 48);
+  }
+  assert_int_equal(mp_free_sized(p, o[3], 48), 0);
+  assert_int_equal(p->reuse->nhot[2], 1);
+  assert_true(mp__check(p));
+  assert_ptr_equal(mp_alloc(p, 48), o[3]); /* not the bump space */
+  assert_int_equal(p->reuse->nhot[2], 0);
+  assert_true(mp__check(p));
+  mp_destroy_pool(p);
+}
+
+/* A burst of frees (a collector's sweep) is cached whole, far deeper than
+ * a few chunks a size, and handed back newest first. */
+static void hot_cache_takes_a_sweep(void **state) {
+  (void)state;
+  SKIP_UNLESS_EXACT_LAYOUT();
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  enum { N = 200 };                   /* all in the first node */
+  static unsigned char *o[2 * N + 1]; /* the last stays live */
+  for (int i = 0; i < 2 * N + 1; i++) {
+    o[i] = mp_alloc(p, 48);
+    assert_non_null(o[i]);
+  }
+  for (int i = 0; i < N; i++)
+    assert_int_equal(mp_free_sized(p, o[2 * i + 1], 48), 0);
+  assert_int_equal(p->reuse->nhot[2], N);
+  assert_int_equal(p->reuse->hot_bytes, (size_t)N * 48);
+  assert_true(mp__check(p));
+  for (int i = N - 1; i >= 0; i--)
+    assert_ptr_equal(mp_alloc(p, 48), o[2 * i + 1]);
+  assert_int_equal(p->reuse->hot_bytes, 0);
+  assert_true(mp__check(p));
+  mp_destroy_pool(p);
+}
+
+/* An object that grows into a cached neighbour takes that chunk out of
+ * the cache, and only that one: the rest of the cache stays. */
+static void realloc_grows_into_cached_neighbour(void **state) {
+  (void)state;
+  SKIP_UNLESS_EXACT_LAYOUT();
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  unsigned char *o[8];
+  for (int i = 0; i < 8; i++) {
+    o[i] = mp_alloc(p, 32);
+    assert_non_null(o[i]);
+    memset(o[i], 'a' + i, 32);
+  }
+  assert_int_equal(mp_free_sized(p, o[5], 32), 0); /* stays cached */
+  assert_int_equal(mp_free_sized(p, o[2], 32), 0); /* o[1] grows into it */
+  assert_int_equal(p->reuse->nhot[1], 2);
+  assert_true(mp__check(p));
+  assert_ptr_equal(mp_realloc(p, o[1], 32, 64), o[1]);
+  assert_int_equal(p->reuse->nhot[1], 1);
+  assert_int_equal(p->reuse->hot[1], (uintptr_t)o[5]);
+  for (int i = 0; i < 32; i++)
+    assert_int_equal(o[1][i], 'b');
+  assert_true(mp__check(p));
+  /* Blocked by a live neighbour: it moves, and the cache stays. */
+  unsigned char *q = mp_realloc(p, o[3], 32, 64);
+  assert_non_null(q);
+  assert_ptr_not_equal(q, o[3]);
+  assert_int_equal(q[31], 'd');
+  assert_true(mp__check(p));
+  mp_destroy_pool(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(model_default),
@@ -377,6 +456,9 @@ int main(void) {
       cmocka_unit_test(churn_is_bounded),
       cmocka_unit_test(reset_forgets_lists),
       cmocka_unit_test(hot_cache_merges_before_growth),
+      cmocka_unit_test(hot_cache_serves_first),
+      cmocka_unit_test(hot_cache_takes_a_sweep),
+      cmocka_unit_test(realloc_grows_into_cached_neighbour),
       cmocka_unit_test(packed_neighbour_survives_top_giveback),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
