@@ -183,6 +183,26 @@ static size_t cidx(const struct mp_node *n, uintptr_t g) {
   return (g - (uintptr_t)n) / G;
 }
 
+/* O: the first granule of every live small object. */
+static uint64_t *omap(const mp_pool_t *pool, struct mp_node *n) {
+  return (uint64_t *)(n + 1) + 4 * pool->map_words;
+}
+
+static void start_put(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                      bool on) {
+  size_t i = cidx(n, a);
+  uint64_t bit = (uint64_t)1 << (i % 64);
+  if (on)
+    omap(pool, n)[i / 64] |= bit;
+  else
+    omap(pool, n)[i / 64] &= ~bit;
+}
+
+static bool start_live(const mp_pool_t *pool, struct mp_node *n, uintptr_t a) {
+  size_t i = cidx(n, a);
+  return (omap(pool, n)[i / 64] >> (i % 64)) & 1u;
+}
+
 /* The red zone granule of an object ending at e. */
 static uintptr_t rz_of(uintptr_t e) { return MP_ALIGN_UP(e, G); }
 
@@ -223,6 +243,7 @@ void mp__canary_put(const mp_pool_t *pool, struct mp_node *n, void *p,
   if (n != NULL) {
     size_t i = cidx(n, rz_of(e));
     cmap(pool, n)[i / 64] |= (uint64_t)1 << (i % 64);
+    start_put(pool, n, (uintptr_t)p, true);
   }
 }
 
@@ -245,8 +266,10 @@ void mp__canary_take(const mp_pool_t *pool, struct mp_node *n, const void *p,
   uintptr_t e = (uintptr_t)p + size;
   if (!canary_ok(e))
     mp__hard_fail(fn, "corrupted canary after", p, pool);
-  if (n != NULL)
+  if (n != NULL) {
     canary_forget(pool, n, e);
+    start_put(pool, n, (uintptr_t)p, false);
+  }
 }
 
 /* Checks and forgets every canary recorded in the granules [lo, hi) of
@@ -276,6 +299,17 @@ void mp__canary_sweep(const mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
     m[i / 64] &= ~((uint64_t)1 << (i % 64));
     i++;
   }
+  /* The objects' starts go with them. */
+  uint64_t *o = omap(pool, n);
+  for (size_t k = cidx(n, MP_ALIGN_UP(lo, G)); k < j;) {
+    if (k % 64 == 0 && j - k >= 64) {
+      o[k / 64] = 0;
+      k += 64;
+    } else {
+      o[k / 64] &= ~((uint64_t)1 << (k % 64));
+      k++;
+    }
+  }
 }
 
 /* Every canary of the pool: its nodes' and its large blocks'. */
@@ -296,8 +330,8 @@ static bool rz_live(const mp_pool_t *pool, struct mp_node *n, uintptr_t g) {
  * that the report names the pointer instead of the canary.  Asked only on
  * the way to an abort: a valid free pays nothing for it.  A start pointer
  * with a wrong size whose object follows padding never made a free chunk
- * reads the same; an interior pointer whose size ends exactly at its
- * object's end passes the canary and is not caught. */
+ * reads the same.  (An interior pointer whose size ends exactly at its
+ * object's end passes the canary: the O map catches it first.) */
 static bool inside_object(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                           uintptr_t e) {
   if ((pool->flags & MP_F_HEADERS) || a <= (uintptr_t)n->start)
@@ -317,8 +351,7 @@ void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
     const struct mp_hdr *h = (const struct mp_hdr *)p - 1;
     if (a % MP_GRANULE != 0 || a < (uintptr_t)n->start + MP_GRANULE)
       mp__hard_fail(fn, "free of a pointer the pool does not own:", p, pool);
-    if (pool->reuse != NULL &&
-        mp__reuse_any_free(pool, n, a - MP_GRANULE, a))
+    if (pool->reuse != NULL && mp__reuse_any_free(pool, n, a - MP_GRANULE, a))
       mp__hard_fail(fn, "double free of", p, pool);
     size = h->size;
   }
@@ -340,6 +373,11 @@ void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
   b = MP_ALIGN_UP(e, MP_GRANULE) + MP_RZ;
   if (mp__reuse_any_free(pool, n, a, b))
     mp__hard_fail(fn, "double free of", p, pool);
+  /* Every live small object's first granule is marked in O: a pointer
+   * into an object (even one whose size ends where the object does) is
+   * not. */
+  if (!start_live(pool, n, a))
+    mp__hard_fail(fn, "free of a pointer the pool does not own:", p, pool);
   if (!canary_ok(e))
     mp__hard_fail(fn,
                   inside_object(pool, n, a, e)
@@ -347,6 +385,7 @@ void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
                       : "corrupted canary after",
                   p, pool);
   canary_forget(pool, n, e);
+  start_put(pool, n, a, false);
 }
 
 #endif /* MP_HARDENED */

@@ -137,12 +137,13 @@ struct mp_hdr {
 
 /* Bitmaps of one bit per granule in each node: F and S (reuse.c; the two
  * interleaved a 64-bit word at a time), and in
- * hardened builds G marking every granule of every free chunk (reuse.c)
- * and C marking every red-zone granule that holds a canary (harden.c).
+ * hardened builds G marking every granule of every free chunk (reuse.c),
+ * C marking every red-zone granule that holds a canary and O marking the
+ * first granule of every live small object (harden.c).
  * The first MP_REUSE_MAPS are the free lists' and are cleared with them;
- * C is kept from a node's first use. */
+ * C and O are kept from a node's first use. */
 #ifdef MP_HARDENED
-#define MP_NMAPS 4
+#define MP_NMAPS 5
 #define MP_REUSE_MAPS 3
 #else
 #define MP_NMAPS 2

@@ -39,8 +39,9 @@ static void double_free_sized_aborts(void **state) {
   b.q = mp_alloc(b.pool, 64); /* keeps p off the bump pointer */
   assert_int_equal(mp_free_sized(b.pool, b.p, 64), 0);
   char line[200];
-  snprintf(line, sizeof line, "mpool: mp_free_sized: double free of %p (pool %p)\n",
-           (void *)b.p, (void *)b.pool);
+  snprintf(line, sizeof line,
+           "mpool: mp_free_sized: double free of %p (pool %p)\n", (void *)b.p,
+           (void *)b.pool);
   expect_abort(free_sized_twice, &b, line);
   /* Freed again inside a larger merged chunk: the same. */
   assert_int_equal(mp_free_sized(b.pool, b.q, 64), 0);
@@ -55,8 +56,9 @@ static void double_free_into_bump_space_aborts(void **state) {
   b.p = mp_alloc(b.pool, 64); /* the newest: freed back to the bump pointer */
   assert_int_equal(mp_free_sized(b.pool, b.p, 64), 0);
   char line[200];
-  snprintf(line, sizeof line, "mpool: mp_free_sized: double free of %p (pool %p)\n",
-           (void *)b.p, (void *)b.pool);
+  snprintf(line, sizeof line,
+           "mpool: mp_free_sized: double free of %p (pool %p)\n", (void *)b.p,
+           (void *)b.pool);
   expect_abort(free_sized_twice, &b, line);
   mp_destroy_pool(b.pool);
 }
@@ -112,6 +114,46 @@ static void interior_free_sized_aborts(void **state) {
 }
 
 /* mp_free() of b->p (a large block, or any pointer). */
+static void free_sized_to_end(void *arg) {
+  struct bug *b = arg;
+  /* inside p, with a size that ends exactly where p ends */
+  (void)mp_free_sized(b->pool, b->q, (size_t)(b->p + 64 - b->q));
+}
+
+/* An interior pointer whose size ends at the object's end passes the
+ * canary; the map of object starts refuses it, also after alignment
+ * padding (mp_memalign) and in an object resized in place. */
+static void interior_free_to_end_aborts(void **state) {
+  (void)state;
+  struct bug b;
+  b.pool = mp_create_pool(0);
+  assert_non_null(mp_alloc(b.pool, 40));
+  for (int variant = 0; variant < 3; variant++) {
+    b.p = variant == 1 ? mp_memalign(b.pool, 64, 256) : mp_alloc(b.pool, 64);
+    assert_non_null(b.p);
+    if (variant == 2) { /* shrunk and grown back in place */
+      assert_ptr_equal(mp_realloc(b.pool, b.p, 64, 16), b.p);
+      assert_ptr_equal(mp_realloc(b.pool, b.p, 16, 64), b.p);
+    }
+    assert_non_null(mp_alloc(b.pool, 64));
+    char line[200];
+    for (size_t off = 16; off < 64; off += 16) {
+      b.q = b.p + off;
+      snprintf(line, sizeof line,
+               "mpool: mp_free_sized: free of a pointer the pool does not "
+               "own: %p (pool %p)\n",
+               (void *)b.q, (void *)b.pool);
+      expect_abort(free_sized_to_end, &b, line);
+    }
+    assert_int_equal(mp_free_sized(b.pool, b.p, 64), 0); /* the real one */
+  }
+  mp_reset_pool(b.pool); /* the starts go with the objects */
+  b.p = mp_alloc(b.pool, 64);
+  assert_non_null(b.p);
+  assert_int_equal(mp_free_sized(b.pool, b.p, 64), 0);
+  mp_destroy_pool(b.pool);
+}
+
 static void free_large(void *arg) {
   struct bug *b = arg;
   (void)mp_free(b->pool, b->p);
@@ -402,7 +444,9 @@ static void small_overflow_aborts(void **state) {
     expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", o.b.q);
     expect_overflow(&o, DO_DESTROY, "mp_destroy_pool", "at", o.b.q);
     /* The last byte of the red zone is checked too. */
-    o.b.q = (unsigned char *)(((uintptr_t)o.b.p + o.size + 15) & ~(uintptr_t)15) + 15;
+    o.b.q =
+        (unsigned char *)(((uintptr_t)o.b.p + o.size + 15) & ~(uintptr_t)15) +
+        15;
     expect_overflow(&o, DO_FREE_SIZED, "mp_free_sized", "after", o.b.p);
     expect_overflow(&o, DO_RESET, "mp_reset_pool", "at", o.b.q - 15);
     mp_destroy_pool(o.b.pool);
@@ -665,6 +709,7 @@ int main(void) {
   assert_true(mpool_build_flags() & MPOOL_BUILD_HARDENED);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(double_free_sized_aborts),
+      cmocka_unit_test(interior_free_to_end_aborts),
       cmocka_unit_test(double_free_into_bump_space_aborts),
       cmocka_unit_test(foreign_free_sized_aborts),
       cmocka_unit_test(interior_free_sized_aborts),
