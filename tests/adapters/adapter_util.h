@@ -92,10 +92,12 @@ static inline void buf_free(buf_t *b) {
 }
 
 /* A workload size: full, or a sixteenth of it under Valgrind (the
- * valgrind configurations set MPOOL_TEST_UNDER_VALGRIND), where the full
- * documents take minutes. */
+ * valgrind configurations set MPOOL_TEST_UNDER_VALGRIND) and in debug
+ * builds (a block per object), where the full documents take minutes. */
 static inline size_t test_size(size_t full) {
-  return getenv("MPOOL_TEST_UNDER_VALGRIND") != NULL ? full / 16 : full;
+  int small = getenv("MPOOL_TEST_UNDER_VALGRIND") != NULL ||
+              (mpool_build_flags() & MPOOL_BUILD_DEBUG) != 0;
+  return small ? full / 16 : full;
 }
 
 static inline mp_stats_t pool_stats(const mp_pool_t *pool) {
@@ -201,10 +203,18 @@ static inline void fault_report(const char *what, const fault_tally_t *f,
 /* Pool rounds: reserved bytes after each round's work, before its reset. */
 #define ROUNDS 4
 
+/* Debug builds keep released blocks in a quarantine for a few resets, so
+ * their reserved bytes grow for a while: the checks below only print. */
+static inline int reserved_grows(void) {
+  return (mpool_build_flags() & MPOOL_BUILD_DEBUG) != 0;
+}
+
 static inline void check_flat(const char *what, const size_t *reserved,
                               int rounds) {
   for (int i = 0; i < rounds; i++)
     print_message("%s: round %d: %zu bytes reserved\n", what, i, reserved[i]);
+  if (reserved_grows())
+    return;
   for (int i = 1; i < rounds; i++)
     assert_true(reserved[i] <= reserved[0]);
   for (int i = 2; i < rounds; i++)
@@ -217,6 +227,8 @@ static inline void check_bounded(const char *what, const size_t *reserved,
                                  int rounds, unsigned pct) {
   for (int i = 0; i < rounds; i++)
     print_message("%s: round %d: %zu bytes reserved\n", what, i, reserved[i]);
+  if (reserved_grows())
+    return;
   for (int i = 1; i < rounds; i++)
     assert_true(reserved[i] <= reserved[0] + reserved[0] / 100 * pct);
 }
