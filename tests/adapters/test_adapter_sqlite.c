@@ -248,8 +248,9 @@ static void test_workload(void **state) {
     assert_int_equal(pool_stats(pool).bytes_used, used0);
     mp_reset_pool(pool);
   }
-  /* Four threads interleave differently each round: bounded, not equal. */
-  check_bounded("sqlite", reserved, ROUNDS, 25);
+  /* Four threads interleave differently each round, and so do the pages
+   * SQLite caches: each round within twice the first, not equal. */
+  check_bounded("sqlite", reserved, ROUNDS, 100);
   mp_destroy_pool(pool);
   assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &saved), SQLITE_OK);
 }
