@@ -221,16 +221,19 @@ static inline void check_flat(const char *what, const size_t *reserved,
     assert_int_equal(reserved[i], reserved[1]);
 }
 
-/* For work whose allocation order varies from run to run (threads): every
- * round after the first within `pct` percent of the first. */
+/* For work whose allocation order varies from run to run (threads): the
+ * reserved bytes of a round depend on the interleaving, so every round
+ * must stay within `pct` percent above the larger of the first two (a
+ * pool that kept what a reset should free would climb past it). */
 static inline void check_bounded(const char *what, const size_t *reserved,
                                  int rounds, unsigned pct) {
   for (int i = 0; i < rounds; i++)
     print_message("%s: round %d: %zu bytes reserved\n", what, i, reserved[i]);
-  if (reserved_grows())
+  if (reserved_grows() || rounds < 2)
     return;
-  for (int i = 1; i < rounds; i++)
-    assert_true(reserved[i] <= reserved[0] + reserved[0] / 100 * pct);
+  size_t base = reserved[0] > reserved[1] ? reserved[0] : reserved[1];
+  for (int i = 2; i < rounds; i++)
+    assert_true(reserved[i] <= base + base / 100 * pct);
 }
 
 #endif

@@ -249,7 +249,8 @@ static void test_workload(void **state) {
     mp_reset_pool(pool);
   }
   /* Four threads interleave differently each round, and so do the pages
-   * SQLite caches: each round within twice the first, not equal. */
+   * SQLite caches: the later rounds within twice the larger of the first
+   * two, not equal. */
   check_bounded("sqlite", reserved, ROUNDS, 100);
   mp_destroy_pool(pool);
   assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &saved), SQLITE_OK);
