@@ -173,9 +173,12 @@ static void test_overflow(void **state) {
   /* items * size wraps, or exceeds MP_MAX_ALLOC_SIZE: refused. */
   void *p = mp_zlib_alloc(pool, big, big);
   assert_null(p);
-  p = mp_zlib_alloc(pool, big, 1);
-  assert_true(p == NULL || sizeof(size_t) > sizeof(uInt));
-  mp_zlib_free(pool, p);
+  /* 4 GiB: fine on 64-bit, but Valgrind would track every page of it. */
+  if (getenv("MPOOL_TEST_UNDER_VALGRIND") == NULL) {
+    p = mp_zlib_alloc(pool, big, 1);
+    assert_true(p == NULL || sizeof(size_t) > sizeof(uInt));
+    mp_zlib_free(pool, p);
+  }
   p = mp_zlib_alloc(pool, 0, 16);
   assert_non_null(p);
   mp_zlib_free(pool, p);
