@@ -535,18 +535,11 @@ static void run_cell(int w, int m, int n, int mode, int rot, int rep, int at,
     run_worker(p, w, m, n, mode, &r);
     record(c, &r);
   }
-  /* progress: this repetition's figures of mpool and its fastest rival */
+  /* progress: mpool's figure of this repetition, and the fastest rival's
+   * median so far */
   const cell_t *mc = cell_at(w, m, n, mode, P_MPOOL);
-  double mt = cell_ok(mc) ? mc->ns_per_op[mc->n - 1] : -1, bt = -1;
-  int b = -1;
-  for (int p = 0; p < NPEER; p++) {
-    const cell_t *c = cell_at(w, m, n, mode, p);
-    if (peers[p].rival && peer_runs_in(p, w, m, n, mode) && cell_ok(c) &&
-        (b < 0 || median(c->ns_per_op, c->n) < bt)) {
-      b = p;
-      bt = median(c->ns_per_op, c->n);
-    }
-  }
+  double mt = cell_ok(mc) ? mc->ns_per_op[mc->n - 1] : -1, bt;
+  int b = best_rival(w, m, n, mode, &bt);
   fprintf(stderr, "[rep %d/%d, cell %3d/%d] %-8s %-10s %-7s %-4s mpool ",
           rep + 1, o.reps, at, total, work_name[w],
           work_has_mix[w] ? mpb_mix_name[m] : "-", node_name[n],

@@ -159,6 +159,9 @@ void write_icount_csv(FILE *f);
 void write_icount_json(FILE *f);
 
 /* report.c */
+/* The fastest rival of mpool in the cell by median ns/op (-1 if none has
+ * a figure; *ns gets its median, or NAN). */
+int best_rival(int w, int m, int n, int mode, double *ns);
 void json_str(FILE *f, const char *s); /* a JSON string literal */
 void print_headline(FILE *f);
 void print_matrix(FILE *f);

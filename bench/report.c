@@ -33,8 +33,7 @@ static double ns_of(int w, int m, int n, int mode, int p) {
   return cell_ok(c) ? median(c->ns_per_op, c->n) : NAN;
 }
 
-/* The fastest rival of mpool in the cell (-1 if none ran). */
-static int best_rival(int w, int m, int n, int mode, double *ns) {
+int best_rival(int w, int m, int n, int mode, double *ns) {
   int best = -1;
   double bt = NAN;
   for (int p = 0; p < NPEER; p++) {
