@@ -40,6 +40,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "adapter.h" /* mpool/adapter.h */
 #include "mpool.h"
 
 #ifdef __cplusplus
@@ -112,13 +113,7 @@ static inline void mp_cjson_use(mp_pool_t *pool) {
  *         opt->parent set, as mp_create_pool_ex()).
  */
 static inline mp_pool_t *mp_cjson_create_pool(const mp_options_t *opt) {
-  mp_options_t o;
-  if (opt != NULL)
-    o = *opt;
-  else
-    mp_options_init(&o);
-  o.flags |= MP_POOL_SIZE_HEADERS;
-  return mp_create_pool_ex(&o);
+  return mp__adapter_pool(opt, MP_POOL_SIZE_HEADERS);
 }
 
 #ifdef __cplusplus

@@ -41,6 +41,7 @@
 
 #include <expat.h>
 
+#include "adapter.h" /* mpool/adapter.h */
 #include "mpool.h"
 
 #ifdef __cplusplus
@@ -152,13 +153,7 @@ mp_expat_parser_create(mp_pool_t *pool, const XML_Char *encoding,
  *         opt->parent set, as mp_create_pool_ex()).
  */
 static inline mp_pool_t *mp_expat_create_pool(const mp_options_t *opt) {
-  mp_options_t o;
-  if (opt != NULL)
-    o = *opt;
-  else
-    mp_options_init(&o);
-  o.flags |= MP_POOL_SIZE_HEADERS;
-  return mp_create_pool_ex(&o);
+  return mp__adapter_pool(opt, MP_POOL_SIZE_HEADERS);
 }
 
 #ifdef __cplusplus

@@ -49,6 +49,7 @@
 
 #include <sqlite3.h>
 
+#include "adapter.h" /* mpool/adapter.h */
 #include "mpool.h"
 
 #ifdef __cplusplus
@@ -237,13 +238,7 @@ static inline int mp_sqlite_use(mp_pool_t *pool) {
  *         opt->parent set, as mp_create_pool_ex()).
  */
 static inline mp_pool_t *mp_sqlite_create_pool(const mp_options_t *opt) {
-  mp_options_t o;
-  if (opt != NULL)
-    o = *opt;
-  else
-    mp_options_init(&o);
-  o.flags |= MP_POOL_SHARED;
-  return mp_create_pool_ex(&o);
+  return mp__adapter_pool(opt, MP_POOL_SHARED);
 }
 
 #ifdef __cplusplus
