@@ -188,19 +188,26 @@ static uint64_t *omap(const mp_pool_t *pool, struct mp_node *n) {
   return (uint64_t *)(n + 1) + 4 * pool->map_words;
 }
 
-static void start_put(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
-                      bool on) {
-  size_t i = cidx(n, a);
+/* Bit i of the plain bitmap m (C or O). */
+static bool map_get(const uint64_t *m, size_t i) {
+  return (m[i / 64] >> (i % 64)) & 1u;
+}
+
+static void map_put(uint64_t *m, size_t i, bool on) {
   uint64_t bit = (uint64_t)1 << (i % 64);
   if (on)
-    omap(pool, n)[i / 64] |= bit;
+    m[i / 64] |= bit;
   else
-    omap(pool, n)[i / 64] &= ~bit;
+    m[i / 64] &= ~bit;
+}
+
+static void start_put(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                      bool on) {
+  map_put(omap(pool, n), cidx(n, a), on);
 }
 
 static bool start_live(const mp_pool_t *pool, struct mp_node *n, uintptr_t a) {
-  size_t i = cidx(n, a);
-  return (omap(pool, n)[i / 64] >> (i % 64)) & 1u;
+  return map_get(omap(pool, n), cidx(n, a));
 }
 
 /* The red zone granule of an object ending at e. */
@@ -241,8 +248,7 @@ void mp__canary_put(const mp_pool_t *pool, struct mp_node *n, void *p,
   uintptr_t e = (uintptr_t)p + size;
   canary_fill(e);
   if (n != NULL) {
-    size_t i = cidx(n, rz_of(e));
-    cmap(pool, n)[i / 64] |= (uint64_t)1 << (i % 64);
+    map_put(cmap(pool, n), cidx(n, rz_of(e)), true);
     start_put(pool, n, (uintptr_t)p, true);
   }
 }
@@ -251,8 +257,7 @@ void mp__canary_put(const mp_pool_t *pool, struct mp_node *n, void *p,
  * granule's bit in C). */
 static void canary_forget(const mp_pool_t *pool, struct mp_node *n,
                           uintptr_t e) {
-  size_t i = cidx(n, rz_of(e));
-  cmap(pool, n)[i / 64] &= ~((uint64_t)1 << (i % 64));
+  map_put(cmap(pool, n), cidx(n, rz_of(e)), false);
 }
 
 /* Checks the canary of the object [p, p + size) and forgets it, before the
@@ -296,7 +301,7 @@ void mp__canary_sweep(const mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
     if (!canary_ok(g - (uintptr_t)slack))
       mp__hard_fail(fn, "corrupted canary at",
                     (const void *)(g - (uintptr_t)slack), pool);
-    m[i / 64] &= ~((uint64_t)1 << (i % 64));
+    map_put(m, i, false);
     i++;
   }
   /* The objects' starts go with them. */
@@ -306,8 +311,7 @@ void mp__canary_sweep(const mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
       o[k / 64] = 0;
       k += 64;
     } else {
-      o[k / 64] &= ~((uint64_t)1 << (k % 64));
-      k++;
+      map_put(o, k++, false);
     }
   }
 }
@@ -320,8 +324,7 @@ void mp__canary_sweep_all(const mp_pool_t *pool, const char *fn) {
 
 /* Whether granule g of node n is a live small object's red zone. */
 static bool rz_live(const mp_pool_t *pool, struct mp_node *n, uintptr_t g) {
-  size_t i = cidx(n, g);
-  return (cmap(pool, n)[i / 64] >> (i % 64)) & 1u;
+  return map_get(cmap(pool, n), cidx(n, g));
 }
 
 /* A free whose canary does not verify: whether p is inside an object
