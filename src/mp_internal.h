@@ -566,6 +566,7 @@ struct mp_blocks {
   struct mp_free_block *head[MP_CACHE_CLASSES];
   size_t bytes;
   bool hooked; /* front only: the thread-exit hook is armed */
+  bool passed; /* front only: puts pass it by (mp__cache_pass_front()) */
 };
 #if defined(__GNUC__) || defined(__clang__)
 /* initial-exec: the front is reached without a call into the dynamic
@@ -609,9 +610,26 @@ static inline void *mp__cache_get(int cls) {
 /* Whether the front, with its thread-exit hook armed, has room for a
  * block of class cls. */
 static inline bool mp__front_takes(int cls) {
-  return mp__front.hooked &&
+  return mp__front.hooked && !mp__front.passed &&
          mp__front.bytes + mp__class_sizes[cls] <=
              atomic_load_explicit(&mp__front_limit, memory_order_relaxed);
+}
+
+/* Before a pool of `bytes` gives back all its blocks, newest first: if
+ * they are more than this thread's front has room for, they pass the
+ * front by and go to the back, so that whichever pool takes them next
+ * gets them in the order this one took them (a stack over a stack would
+ * hand them out rotated).  Returns what mp__cache_pass_end() restores. */
+static inline bool mp__cache_pass_front(size_t bytes) {
+  bool was = mp__front.passed;
+  size_t limit = atomic_load_explicit(&mp__front_limit, memory_order_relaxed);
+  if (mp_unlikely(mp__front.bytes > limit || bytes > limit - mp__front.bytes))
+    mp__front.passed = true;
+  return was;
+}
+
+static inline void mp__cache_pass_end(bool passed) {
+  mp__front.passed = passed;
 }
 
 /* Gives a block of class cls back: to the front while it has room. */

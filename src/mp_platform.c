@@ -68,21 +68,30 @@ static void *map_aligned(size_t size, size_t align) {
 #endif
 
 #ifdef MAP_ANONYMOUS
-/* Nodes -- blocks of a power-of-two size from a page up to
- * MP_MMAP_THRESHOLD, aligned to their size -- are carved from 2 MiB
- * regions: the C library's aligned allocation would spend up to the
- * alignment again on each (half as much memory again, measured with 16 KiB
- * nodes).  A carved block that leaves the process keeps its pages
- * (*retained*) and its address waits in a table for its size, newest last,
- * so that the next node of that size is warm: on a virtual machine the
- * first touch of a fresh page costs microseconds, many times an
- * allocation.  Retained pages are given back (MADV_DONTNEED) once they have
- * waited a decay delay unused, and at once past a byte cap; a block whose
- * pages were given back stays in the table, below the retained ones.  The
- * table lies outside the blocks: a link stored in a block would fault a
- * fresh page back in and keep it resident. */
+/* Blocks of a page or more below MP_MMAP_THRESHOLD -- nodes, and the block
+ * cache's classes of large blocks -- are carved from 2 MiB regions: the C
+ * library's aligned allocation would spend up to the alignment again on
+ * each (half as much memory again, measured with 16 KiB nodes), and blocks
+ * it frees go back to its heap, which gives their pages back when it trims.
+ * A carved block that leaves the process keeps its pages (*retained*) and
+ * its address waits in a table for its size, newest last, so that the next
+ * block of that size is warm: on a virtual machine the first touch of a
+ * fresh page costs microseconds, many times an allocation.  Retained pages
+ * are given back (MADV_DONTNEED) once they have waited a decay delay
+ * unused, and at once past a byte cap; a block whose pages were given back
+ * stays in the table, below the retained ones.  The table lies outside the
+ * blocks: a link stored in a block would fault a fresh page back in and
+ * keep it resident.
+ *
+ * A block is carved as its size rounded up to a page and to a *row* of the
+ * table: 2^k plus a multiple of 2^(k-2), four rows per doubling, as the
+ * cache's classes are (a 10 KiB block is carved as 12 KiB: address space,
+ * not memory, since its last pages are only touched if used).  Powers of
+ * two are aligned to their size, in one region; the other rows to a page,
+ * in a region of their own, so that no alignment padding is cut out
+ * between them. */
 #define MP_REGION_SIZE ((size_t)2 << 20)
-#define MP_CARVE_SHIFTS 64
+#define MP_CARVE_ROWS (64 * 4)
 
 struct mp_carved {
   void **addr; /* released blocks of this size, last released last */
@@ -91,9 +100,16 @@ struct mp_carved {
   size_t aged;  /* addr[clean, aged) were released before the last tick */
 };
 
+/* A region blocks are carved from, in order. */
+struct mp_region {
+  unsigned char *ptr, *end;
+  bool filled; /* whether the rest of it has had its pages made */
+};
+
 static pthread_mutex_t carve_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned char *region_ptr, *region_end;
-static struct mp_carved carved_free[MP_CARVE_SHIFTS];
+/* The region of powers of two, and that of the other rows. */
+static struct mp_region regions[2];
+static struct mp_carved carved_free[MP_CARVE_ROWS];
 /* Retention (carve_lock): bytes of released blocks that keep their pages,
  * the cap and the delay, bytes given back so far, the last decay tick. */
 static struct {
@@ -104,16 +120,37 @@ static struct {
 /* Regions a process maps before it counts as a big user of nodes. */
 static size_t regions_mapped;
 #define MP_REGIONS_BEFORE_BIG 8
-/* Whether the rest of the current region has had its pages made. */
-static bool region_filled;
 /* Whether this thread is taking a node for a pool that grows. */
 static _Thread_local bool growing MP_TLS_MODEL;
 
-/* Under a memory tool, nodes come from the C library, whose blocks the
- * tool sees (a leaked pool is then reported as leaked memory). */
-static bool carvable(size_t size, size_t align) {
-  return !MP_TRACK_ON && align == size && MP_IS_POW2(size) &&
-         size >= page_size() && size < MP_MMAP_THRESHOLD;
+/* The bytes of row r of the table. */
+static size_t row_bytes(unsigned r) {
+  unsigned k = r / 4;
+  return ((size_t)1 << k) + ((size_t)(r % 4) << (k - 2));
+}
+
+/* The row a carved size (from carved_size()) is kept in. */
+static unsigned row_of(size_t carved) {
+  unsigned k = mp__floor_log2(carved);
+  return 4 * k + (unsigned)((carved >> (k - 2)) & 3);
+}
+
+/* The bytes a block of `size` at `align` is carved as, or 0 if it comes
+ * from the C library.  Under a memory tool, nothing is carved: the tool
+ * sees the C library's blocks (a leaked pool is then reported as leaked
+ * memory).  mp__os_free() asks the same with the same arguments. */
+static size_t carved_size(size_t size, size_t align) {
+  size_t ps = page_size();
+  if (MP_TRACK_ON || size < ps || size >= MP_MMAP_THRESHOLD)
+    return 0;
+  if (MP_IS_POW2(size))
+    return align <= size ? size : 0;
+  if (align > ps)
+    return 0;
+  unsigned k = mp__floor_log2(size); /* >= 12: size > ps >= 4096 */
+  size_t step = (size_t)1 << (k - 2);
+  size_t c = MP_ALIGN_UP(size, step > ps ? step : ps); /* both powers of 2 */
+  return c < MP_MMAP_THRESHOLD ? c : 0;
 }
 
 static uint64_t now_ms(void) {
@@ -127,10 +164,10 @@ static uint64_t now_ms(void) {
 }
 
 /* Gives back the pages of the retained blocks c->addr[c->clean, to) of
- * size 1 << k, one madvise() per run of neighbours; carve_lock held, so no
+ * row r, one madvise() per run of neighbours; carve_lock held, so no
  * thread can take one of them meanwhile. */
-static void purge(struct mp_carved *c, unsigned k, size_t to) {
-  size_t size = (size_t)1 << k;
+static void purge(struct mp_carved *c, unsigned r, size_t to) {
+  size_t size = row_bytes(r);
   size_t i = c->clean;
   while (i < to) {
     uintptr_t lo = (uintptr_t)c->addr[i], hi = lo + size;
@@ -157,14 +194,17 @@ static void purge(struct mp_carved *c, unsigned k, size_t to) {
  * last tick, then the oldest of the rest; carve_lock held. */
 static void purge_to(size_t limit) {
   for (int pass = 0; pass < 2 && retain.bytes > limit; pass++) {
-    for (unsigned k = 0; k < MP_CARVE_SHIFTS && retain.bytes > limit; k++) {
-      struct mp_carved *c = &carved_free[k];
-      size_t over = (retain.bytes - limit + ((size_t)1 << k) - 1) >> k;
+    for (unsigned r = 0; r < MP_CARVE_ROWS && retain.bytes > limit; r++) {
+      struct mp_carved *c = &carved_free[r];
+      if (c->count == c->clean)
+        continue;
+      size_t size = row_bytes(r);
+      size_t over = (retain.bytes - limit + size - 1) / size;
       size_t to = pass == 0 ? c->aged : c->count;
       if (to - c->clean > over)
         to = c->clean + over;
       if (to > c->clean)
-        purge(c, k, to);
+        purge(c, r, to);
     }
   }
 }
@@ -178,42 +218,46 @@ static void decay(bool force) {
   if (!force && now - retain.tick_ms < retain.decay_ms)
     return;
   retain.tick_ms = now;
-  for (unsigned k = 0; k < MP_CARVE_SHIFTS; k++) {
-    struct mp_carved *c = &carved_free[k];
+  for (unsigned r = 0; r < MP_CARVE_ROWS; r++) {
+    struct mp_carved *c = &carved_free[r];
     if (c->aged > c->clean)
-      purge(c, k, c->aged);
+      purge(c, r, c->aged);
     c->aged = c->count;
   }
 }
 
-/* A released block of this size, the newest first (its pages are the
+/* A released block of row r, the newest first (its pages are the
  * likeliest to be resident), or NULL; carve_lock held. */
-static void *unretain(unsigned k) {
-  struct mp_carved *c = &carved_free[k];
+static void *unretain(unsigned r) {
+  struct mp_carved *c = &carved_free[r];
   if (c->count == 0)
     return NULL;
   void *b = c->addr[--c->count];
   if (c->count < c->clean)
     c->clean = c->count; /* its pages were given back: fresh ones */
   else
-    retain.bytes -= (size_t)1 << k;
+    retain.bytes -= row_bytes(r);
   if (c->aged > c->count)
     c->aged = c->count;
   return b;
 }
 
+/* A block of `size` bytes, a carved size: retained if one is, else
+ * carved from the region of its kind. */
 static void *carve(size_t size) {
-  unsigned k = mp__floor_log2(size); /* size is a power of two */
+  bool pow2 = MP_IS_POW2(size);
+  size_t align = pow2 ? size : page_size();
+  struct mp_region *g = &regions[pow2 ? 0 : 1];
   unsigned char *fill = NULL; /* pages to make, out of the lock */
   size_t fill_len = 0;
   pthread_mutex_lock(&carve_lock);
-  void *b = unretain(k);
+  void *b = unretain(row_of(size));
   if (b != NULL) {
     pthread_mutex_unlock(&carve_lock);
     return b;
   }
-  uintptr_t p = MP_ALIGN_UP((uintptr_t)region_ptr, size);
-  if (region_ptr == NULL || p + size > (uintptr_t)region_end) {
+  uintptr_t p = MP_ALIGN_UP((uintptr_t)g->ptr, align);
+  if (g->ptr == NULL || p + size > (uintptr_t)g->end) {
     unsigned char *r = map_aligned(MP_REGION_SIZE, MP_REGION_SIZE);
     if (r == NULL) {
       pthread_mutex_unlock(&carve_lock);
@@ -224,30 +268,30 @@ static void *carve(size_t size) {
      * transparent huge pages.  Small programs keep their small
      * footprint. */
     regions_mapped++;
-    region_filled = false;
 #if defined(MADV_HUGEPAGE) && defined(MP_HUGE_PAGES)
     if (regions_mapped > MP_REGIONS_BEFORE_BIG)
       (void)madvise(r, MP_REGION_SIZE, MADV_HUGEPAGE);
 #endif
-    if (region_ptr != NULL && region_end > region_ptr)
-      munmap(region_ptr, (size_t)(region_end - region_ptr)); /* the rest */
-    region_ptr = r;
-    region_end = r + MP_REGION_SIZE;
+    if (g->ptr != NULL && g->end > g->ptr)
+      munmap(g->ptr, (size_t)(g->end - g->ptr)); /* the rest */
+    g->ptr = r;
+    g->end = r + MP_REGION_SIZE;
+    g->filled = false;
     p = (uintptr_t)r;
     decay(false); /* a process that grows also ages what it retains */
-  } else if (p > (uintptr_t)region_ptr) {
-    munmap(region_ptr, p - (uintptr_t)region_ptr); /* alignment padding */
+  } else if (p > (uintptr_t)g->ptr) {
+    munmap(g->ptr, p - (uintptr_t)g->ptr); /* alignment padding */
   }
   /* A pool that grows node by node in a big user fills the region: the
    * rest of it has its pages made at once, one system call instead of a
    * page fault per page.  A pool's first node does not: many small pools
    * keep only the pages they touch. */
-  if (growing && !region_filled && regions_mapped > MP_REGIONS_BEFORE_BIG) {
-    region_filled = true;
+  if (growing && !g->filled && regions_mapped > MP_REGIONS_BEFORE_BIG) {
+    g->filled = true;
     fill = (unsigned char *)p;
-    fill_len = (size_t)(region_end - fill);
+    fill_len = (size_t)(g->end - fill);
   }
-  region_ptr = (unsigned char *)p + size;
+  g->ptr = (unsigned char *)p + size;
   pthread_mutex_unlock(&carve_lock);
 #ifdef MADV_POPULATE_WRITE
   /* Blocks carved from it meanwhile keep what is written to them: this
@@ -266,11 +310,11 @@ static void *carve(size_t size) {
  * carve_lock held.  The caller then keeps the retained bytes within the
  * cap. */
 static void remember(void *p, size_t size) {
-  struct mp_carved *c = &carved_free[mp__floor_log2(size)];
+  struct mp_carved *c = &carved_free[row_of(size)];
   if (c->count == c->cap) {
     size_t cap = c->cap != 0 ? 2 * c->cap : 64;
-    void **a = cap <= SIZE_MAX / sizeof *a ? realloc(c->addr, cap * sizeof *a)
-                                           : NULL;
+    void **a =
+        cap <= SIZE_MAX / sizeof *a ? realloc(c->addr, cap * sizeof *a) : NULL;
     if (a == NULL) { /* no room to remember it: give the range back */
       munmap(p, size);
       return;
@@ -400,8 +444,9 @@ static void *os_alloc(size_t size, size_t align, bool carve_ok) {
 #ifdef MAP_ANONYMOUS
   if (size >= MP_MMAP_THRESHOLD)
     return map_aligned(size, align);
-  if (carve_ok && carvable(size, align))
-    return carve(size);
+  size_t carved = carve_ok ? carved_size(size, align) : 0;
+  if (carved != 0)
+    return carve(carved);
 #else
   (void)carve_ok;
 #endif
@@ -414,26 +459,34 @@ void *mp__os_alloc(size_t size, size_t align) {
   return os_alloc(size, align, true);
 }
 
-void mp__os_free(void *p, size_t size, size_t align) {
+/* Gives back a block of os_alloc() with the same size, align and carve_ok. */
+static void os_free(void *p, size_t size, size_t align, bool carve_ok) {
   mp_track_undefined(p, size); /* no tracking state outlives the block */
 #ifdef MAP_ANONYMOUS
   if (size >= MP_MMAP_THRESHOLD) {
     munmap(p, MP_ALIGN_UP(size, page_size()));
     return;
   }
-  if (carvable(size, align)) {
-    uncarve(p, size);
+  size_t carved = carve_ok ? carved_size(size, align) : 0;
+  if (carved != 0) {
+    uncarve(p, carved);
     return;
   }
 #else
   (void)align;
+  (void)carve_ok;
 #endif
   free(p);
 }
 
+void mp__os_free(void *p, size_t size, size_t align) {
+  os_free(p, size, align, true);
+}
+
 /* The C library's aligned allocation as a backing allocator, for the
  * pools that reach it through mp_allocator_t (a buffer pool's overflow):
- * its free is told no alignment, so nothing it hands out is carved. */
+ * its free is not told the alignment, so nothing it hands out is
+ * carved. */
 static void *default_alloc(void *ud, size_t size, size_t align) {
   (void)ud;
   return os_alloc(size, align, false);
@@ -441,7 +494,7 @@ static void *default_alloc(void *ud, size_t size, size_t align) {
 
 static void default_free(void *ud, void *p, size_t size) {
   (void)ud;
-  mp__os_free(p, size, MP_GRANULE); /* never a carved block */
+  os_free(p, size, MP_GRANULE, false);
 }
 
 const mp_allocator_t mp__default_allocator = {default_alloc, default_free,

@@ -440,19 +440,33 @@ static bool plain(const mp_pool_t *pool) {
          pool->index.slots == pool->index.inline_slots;
 }
 
-/* Gives back the nodes from `first` on, with what s says of them: those
- * after it, then `first`, where the pool itself may live.  Nodes that
- * overflow the cache give their pages back in runs. */
-static void put_nodes(const mp_pool_t *s, struct mp_node *first) {
-  bool many = first->next != NULL && first->next->next != NULL;
+/* Gives back the nodes after `first`, with what s says of them, the last
+ * first: the block cache hands blocks out again last given back first,
+ * so the next pool takes them in the order this one did and touches the
+ * pages this one touched (in another order, a node's pages this pool left
+ * untouched are faulted in).  Nodes that overflow the cache give their
+ * pages back in runs. */
+static MP_NOINLINE void put_rest(const mp_pool_t *s, struct mp_node *first) {
+  struct mp_node *n = first->next;
+  while (n->next != NULL)
+    n = n->next;
+  bool many = n->prev != first;
   if (many)
     mp__os_batch(true);
-  for (struct mp_node *n = first->next, *next; n != NULL; n = next) {
-    next = n->next;
+  while (n != first) {
+    struct mp_node *prev = n->prev;
     mp__node_put(s, n);
+    n = prev;
   }
   if (many)
     mp__os_batch(false);
+}
+
+/* Gives back the nodes from `first` on; `first`, where the pool itself
+ * may live, goes last. */
+static void put_nodes(const mp_pool_t *s, struct mp_node *first) {
+  if (first->next != NULL)
+    put_rest(s, first);
   mp__node_put(s, first);
 }
 
@@ -470,6 +484,7 @@ static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
 #ifdef MP_DEBUG
   mp__dbg_leaks(pool);
 #endif
+  bool passed = mp__cache_pass_front(pool->counters.reserved);
   mp__large_release_all(pool, MP_Q_DESTROY, fn);
 #ifdef MP_DEBUG
   mp__dbg_quarantine_free(pool);
@@ -492,6 +507,7 @@ static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
   if (s.flags & MP_F_ADAPT)
     mp__block_put(&s.backing, s.flags, pool, mp__struct_block(&s), MP_GRANULE);
   put_nodes(&s, s.first);
+  mp__cache_pass_end(passed);
 }
 
 void mp__pool_free(mp_pool_t *pool) {
@@ -501,8 +517,10 @@ void mp__pool_free(mp_pool_t *pool) {
   }
   /* What pool_free_any() comes to for such a pool: its blocks go back to
    * the cache, and nothing else is left to undo. */
+  bool passed = mp__cache_pass_front(pool->counters.reserved);
   mp__large_drop_all(pool);
   put_nodes(pool, pool->first);
+  mp__cache_pass_end(passed);
 }
 
 void mp_destory_pool(mp_pool_t *pool) { mp_destroy_pool(pool); }
