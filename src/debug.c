@@ -548,13 +548,7 @@ static bool in_used_node_memory(const mp_pool_t *pool, const void *p) {
 }
 #endif
 
-int mp_check(const mp_pool_t *pool, const void *p) {
-  if (pool == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  if (MP_SHARED(pool))
-    return mp__sh_check(pool, p);
+int mp__check_ptr(const mp_pool_t *pool, const void *p) {
   if (p == NULL)
     return MP_PTR_UNKNOWN;
   if (large_holding(pool, p) != NULL)

@@ -137,13 +137,7 @@ static int free_in_node(mp_pool_t *pool, struct mp_node *n, void *p,
   return free_small(pool, n, p, size);
 }
 
-int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
-  if (pool == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  if (MP_SHARED(pool))
-    return mp__sh_free_sized(pool, p, size);
+MP_ENTRY int mp__free_sized(mp_pool_t *pool, void *p, size_t size) {
   MP_OWN(pool, "mp_free_sized");
   if (p == NULL)
     return 0;
@@ -189,7 +183,7 @@ static void *move(mp_pool_t *pool, void *p, size_t old, size_t new_size,
 #ifdef MP_HARDENED
   const char *fn = pool->fn; /* the allocation records its own name */
 #endif
-  void *q = packed ? mp_nalloc(pool, new_size) : mp__alloc_slow(pool, new_size);
+  void *q = packed ? mp__nalloc(pool, new_size) : mp__alloc_slow(pool, new_size);
   MP_HARD_FN(pool, fn);
   if (q == NULL)
     return NULL;
@@ -324,12 +318,8 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
 static void *resize_object(mp_pool_t *pool, void *p, size_t old,
                            size_t new_size, bool sized);
 
-static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
-                    bool sized) {
-  if (pool == NULL)
-    return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_realloc(pool, p, old, new_size, sized);
+MP_ENTRY void *mp__resize(mp_pool_t *pool, void *p, size_t old,
+                          size_t new_size, bool sized) {
   MP_HARD_FN(pool, sized ? "mp_realloc" : "mp_realloc_unsized");
   MP_OWN(pool, "mp_realloc");
   if (p == NULL)
@@ -392,18 +382,3 @@ static void *resize_object(mp_pool_t *pool, void *p, size_t old,
   return realloc_small(pool, n, p, old, new_size);
 }
 
-void *mp_realloc(mp_pool_t *pool, void *p, size_t old_size, size_t new_size) {
-  return resize(pool, p, old_size, new_size, true);
-}
-
-void *mp_realloc_unsized(mp_pool_t *pool, void *p, size_t new_size) {
-  return resize(pool, p, 0, new_size, false);
-}
-
-void *mp_allocf(void *ud, void *ptr, size_t osize, size_t nsize) {
-  if (nsize == 0) {
-    (void)mp_free_sized(ud, ptr, osize);
-    return NULL;
-  }
-  return mp_realloc(ud, ptr, osize, nsize);
-}

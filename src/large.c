@@ -205,13 +205,7 @@ void mp__large_release_after(mp_pool_t *pool, uint64_t seq) {
     mp__large_release(pool, pool->large, MP_Q_REWIND, "mp_rewind");
 }
 
-int mp_free(mp_pool_t *pool, void *p) {
-  if (pool == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  if (MP_SHARED(pool))
-    return mp__sh_free(pool, p);
+MP_ENTRY int mp__free(mp_pool_t *pool, void *p) {
   MP_OWN(pool, "mp_free");
   if (p == NULL)
     return 0;

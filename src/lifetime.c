@@ -33,11 +33,8 @@ struct mp_cleanup_s {
  * Cleanups
  * ---------------------------------------------------------------------- */
 
-mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn, void *data) {
-  if (pool == NULL || fn == NULL)
-    return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_cleanup_add(pool, fn, data);
+mp_cleanup_t *mp__cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn,
+                              void *data) {
   MP_OWN(pool, "mp_cleanup_add");
   struct mp_life *life = &pool->life;
   struct mp_cleanup_s *c = life->spare;
@@ -47,7 +44,7 @@ mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn, void *data) {
 #ifdef MP_DEBUG
     mp__dbg_internal();
 #endif
-    c = mp_alloc(pool, sizeof *c);
+    c = mp__alloc(pool, sizeof *c);
     if (c == NULL)
       return NULL; /* errno from mp_alloc: ENOMEM */
   }
@@ -89,9 +86,7 @@ static int check(const mp_pool_t *pool, const struct mp_cleanup_s *c) {
   return 0;
 }
 
-int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c) {
-  if (pool != NULL && MP_SHARED(pool))
-    return mp__sh_cleanup_remove(pool, c, false);
+int mp__cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c) {
   if (check(pool, c) != 0)
     return -1;
   MP_OWN(pool, "mp_cleanup_remove");
@@ -99,9 +94,7 @@ int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c) {
   return 0;
 }
 
-int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c) {
-  if (pool != NULL && MP_SHARED(pool))
-    return mp__sh_cleanup_remove(pool, c, true);
+int mp__cleanup_run(mp_pool_t *pool, mp_cleanup_t *c) {
   if (check(pool, c) != 0)
     return -1;
   MP_OWN(pool, "mp_cleanup_run");
@@ -168,22 +161,7 @@ static void unlink_child(mp_pool_t *pool) {
   life->parent = life->prev = life->next = NULL;
 }
 
-mp_pool_t *mp_create_child(mp_pool_t *parent, size_t node_size) {
-  if (parent == NULL)
-    return mp__fail(EINVAL);
-  mp_options_t opt;
-  mp_options_init(&opt);
-  opt.node_size = node_size;
-  opt.large_threshold = 0; /* a quarter of this node size */
-  opt.parent = parent;
-  return mp_create_pool_ex(&opt);
-}
 
-mp_pool_t *mp_pool_parent(const mp_pool_t *pool) {
-  if (pool != NULL && MP_SHARED_KIN(pool))
-    return mp__sh_parent(pool);
-  return pool != NULL ? pool->life.parent : NULL;
-}
 
 /* ------------------------------------------------------------------------
  * Teardown

@@ -102,11 +102,7 @@ bool mp__mark_crossed(const mp_pool_t *pool, const struct mp_node *n,
   return false;
 }
 
-mp_mark_t *mp_mark(mp_pool_t *pool) {
-  if (pool == NULL)
-    return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_mark(pool);
+mp_mark_t *mp__mark(mp_pool_t *pool) {
   MP_HARD_FN(pool, "mp_mark");
   MP_OWN(pool, "mp_mark");
 #ifdef MP_DEBUG
@@ -128,13 +124,7 @@ mp_mark_t *mp_mark(mp_pool_t *pool) {
   return m;
 }
 
-int mp_rewind(mp_pool_t *pool, mp_mark_t *mark) {
-  if (pool == NULL || mark == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  if (MP_SHARED(pool))
-    return mp__sh_rewind(pool, mark);
+int mp__rewind(mp_pool_t *pool, mp_mark_t *mark) {
   MP_HARD_FN(pool, "mp_rewind");
   MP_OWN(pool, "mp_rewind");
   struct mp_mark_s *m = pool->life.marks;

@@ -308,6 +308,9 @@ struct mp_pool_s {
   struct mp_counters counters;
   struct mp_adapt adapt;
   struct mp_shared *shared; /* MP_F_INNER only: the handle (shared.c) */
+  /* MP_F_INNER only: told as the pool is freed, by the layer above that
+   * wraps it (shared.c), which the pool layer does not call otherwise. */
+  void (*on_free)(mp_pool_t *pool);
   uint64_t epoch;           /* resets so far */
   /* A new pool copies everything above from its settled options
    * (pool.c); the index is mostly inline slots that need no copy, and the
@@ -735,11 +738,44 @@ void mp__life_rewind(mp_pool_t *pool, uint64_t seq);
 /* mark.c: forgets every outstanding mark (a reset or destroy). */
 void mp__marks_drop(mp_pool_t *pool);
 
+/* The pool layer's entry points: the public calls of api.c for a pool that
+ * is not a shared handle (pool non-NULL, arguments api.c checks already
+ * checked).  shared.c makes them on a shared pool's inner pool.  Those
+ * every allocation and free goes through are MP_ENTRY: in the unity build
+ * inlined into api.c's calls, so that the layer costs no call there. */
+#if defined(MP_UNITY_BUILD) && (defined(__GNUC__) || defined(__clang__))
+#define MP_ENTRY static inline __attribute__((always_inline))
+#else
+#define MP_ENTRY
+#endif
+mp_pool_t *mp__create_sized(size_t size);
+mp_pool_t *mp__create(const mp_options_t *opt);
+void mp__reset(mp_pool_t *pool);
+void mp__destroy(mp_pool_t *pool);
+MP_ENTRY void *mp__alloc(mp_pool_t *pool, size_t size);
+void *mp__nalloc(mp_pool_t *pool, size_t size);
+void *mp__memalign(mp_pool_t *pool, size_t size, size_t alignment);
+char *mp__vprintf(mp_pool_t *pool, const char *fmt, va_list ap);
+MP_ENTRY int mp__free(mp_pool_t *pool, void *p);
+MP_ENTRY int mp__free_sized(mp_pool_t *pool, void *p, size_t size);
+MP_ENTRY void *mp__resize(mp_pool_t *pool, void *p, size_t old,
+                          size_t new_size, bool sized);
+mp_mark_t *mp__mark(mp_pool_t *pool);
+int mp__rewind(mp_pool_t *pool, mp_mark_t *mark);
+mp_cleanup_t *mp__cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn,
+                              void *data);
+int mp__cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c); /* pool may be NULL */
+int mp__cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);    /* pool may be NULL */
+int mp__owns(const mp_pool_t *pool, const void *p);
+int mp__check_ptr(const mp_pool_t *pool, const void *p);
+int mp__stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
+int mp__report(const mp_pool_t *pool, FILE *out);
+
 /* shared.c: pools many threads use at once (MP_POOL_SHARED).  A shared
  * pool's handle is a struct of its own whose window is always empty and
- * whose flags say MP_F_SHARED; each public entry point that reaches pool
- * state forwards a handle to an mp__sh_*() call, which takes the pool's
- * lock and repeats the call on the inner pool. */
+ * whose flags say MP_F_SHARED; each public entry point (api.c) hands a
+ * handle to an mp__sh_*() call, which takes the pool's lock and makes the
+ * pool layer's call on the inner pool. */
 #define MP_SHARED(pool) mp_unlikely(((pool)->flags & MP_F_SHARED) != 0)
 /* A destroy that must lock: a shared pool, or a child of one. */
 #define MP_SHARED_KIN(pool)                                                    \
@@ -753,7 +789,6 @@ void mp__marks_drop(mp_pool_t *pool);
 mp_pool_t *mp__sh_create(const mp_options_t *opt);
 bool mp__sh_reset(mp_pool_t *face);
 bool mp__sh_destroy(mp_pool_t *pool);
-void mp__sh_release(mp_pool_t *inner);
 void *mp__sh_alloc(mp_pool_t *face, size_t size);
 void *mp__sh_nalloc(mp_pool_t *face, size_t size);
 void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment);

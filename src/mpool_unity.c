@@ -23,7 +23,11 @@
 #define _XOPEN_SOURCE 700
 #endif
 
+/* Lets mp_internal.h inline the pool layer's hot entry points (MP_ENTRY). */
+#define MP_UNITY_BUILD 1
+
 #include "adapt.c"
+#include "api.c"
 #include "budget.c"
 #include "buffer.c"
 #include "cache.c"
@@ -44,4 +48,5 @@
 #include "shared.c"
 #include "stats.c"
 #include "strings.c"
+#include "vprintf.c"
 #include "wipe.c"

@@ -51,9 +51,9 @@ static inline void *bump(mp_pool_t *pool, size_t rs) {
 }
 
 /* The same compare and add as the header's inline mp__alloc_inline(), for
- * callers that reach the function. */
-void *mp_alloc(mp_pool_t *pool, size_t size) {
-  if (mp_likely(pool != NULL)) {
+ * callers that reach mp_alloc(). */
+MP_ENTRY void *mp__alloc(mp_pool_t *pool, size_t size) {
+  {
     unsigned char *p = pool->w.ptr;
     /* size - 1 sends size 0 to the slow path with the same compare. */
     if (mp_likely(size - 1 < (size_t)(pool->w.end - p))) {
@@ -248,10 +248,6 @@ static bool request_ok(mp_pool_t *pool, size_t *size) {
 }
 
 MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
-  if (pool == NULL)
-    return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_alloc(pool, size);
   MP_OWN(pool, "mp_alloc");
   MP_HARD_FN(pool, "mp_alloc");
   if (size - 1 < pool->window && !(pool->flags & MP_F_NOWINDOW))
@@ -287,11 +283,7 @@ static void *alloc_rest(mp_pool_t *pool, size_t size) {
   return mp__alloc_small(pool, size, pool->align);
 }
 
-void *mp_nalloc(mp_pool_t *pool, size_t size) {
-  if (pool == NULL)
-    return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_nalloc(pool, size);
+void *mp__nalloc(mp_pool_t *pool, size_t size) {
   MP_OWN(pool, "mp_nalloc");
   MP_HARD_FN(pool, "mp_nalloc");
   if (!request_ok(pool, &size))
@@ -331,27 +323,7 @@ void *mp__take_top(mp_pool_t *pool, size_t size) {
   return pool->top;
 }
 
-void *mp_calloc(mp_pool_t *pool, size_t size) {
-  void *p = mp_alloc(pool, size);
-  if (p != NULL)
-    memset(p, 0, size);
-  return p;
-}
-
-void *mp_calloc_array(mp_pool_t *pool, size_t n, size_t size) {
-  if (pool == NULL)
-    return mp__fail(EINVAL);
-  if (size != 0 && n > MP_MAX_ALLOC_SIZE / size)
-    return mp__fail(EOVERFLOW);
-  return mp_calloc(pool, n * size);
-}
-
-void *mp_memalign(mp_pool_t *pool, size_t size, size_t alignment) {
-  if (pool == NULL || !MP_IS_POW2(alignment) ||
-      alignment < sizeof(void *) || alignment > MP_MAX_NODE_SIZE)
-    return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_memalign(pool, size, alignment);
+void *mp__memalign(mp_pool_t *pool, size_t size, size_t alignment) {
   MP_OWN(pool, "mp_memalign");
   MP_HARD_FN(pool, "mp_memalign");
   if (!request_ok(pool, &size))

@@ -6,13 +6,7 @@
  */
 #include "mp_internal.h"
 
-int mp_owns(const mp_pool_t *pool, const void *p) {
-  if (pool == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  if (MP_SHARED(pool))
-    return mp__sh_owns(pool, p);
+int mp__owns(const mp_pool_t *pool, const void *p) {
   if (p == NULL)
     return 0;
   struct mp_large *l;

@@ -311,11 +311,7 @@ static void keep(const mp_options_t *opt, const mp_pool_t *s) {
   mp__unlock();
 }
 
-mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
-  if (opt == NULL)
-    return mp_create_pool(0);
-  if (MP_SHARED_OPT(opt))
-    return mp__sh_create(opt);
+mp_pool_t *mp__create(const mp_options_t *opt) {
   bool keepable =
       opt->parent == NULL && opt->allocator == NULL && opt->buffer == NULL;
   const mp_pool_t *k = keepable ? kept_for(opt) : NULL;
@@ -370,7 +366,7 @@ static MP_NOINLINE mp_pool_t *create_sized(size_t size) {
   return build(&s, NULL, 0);
 }
 
-mp_pool_t *mp_create_pool(size_t size) {
+mp_pool_t *mp__create_sized(size_t size) {
   /* The default size in short, with its slot known at compile time: a
    * smaller size gets the same nodes (MP_POOL_EXACT_NODES in mpool.h). */
   unsigned k = mp__floor_log2(MP_DEFAULT_NODE_SIZE) - MP_MIN_SHIFT;
@@ -380,12 +376,8 @@ mp_pool_t *mp_create_pool(size_t size) {
   return create_sized(size);
 }
 
-void mp_reset_pool(mp_pool_t *pool) {
-  if (pool == NULL)
-    return;
+void mp__reset(mp_pool_t *pool) {
   MP_HARD_FN(pool, "mp_reset_pool");
-  if (MP_SHARED(pool) && mp__sh_reset(pool))
-    return;
   MP_OWN(pool, "mp_reset_pool");
   if (mp__life_reset(pool) != 0)
     return;
@@ -414,12 +406,8 @@ void mp_reset_pool(mp_pool_t *pool) {
   mp__node_enter(pool, pool->first);
 }
 
-void mp_destroy_pool(mp_pool_t *pool) {
-  if (pool == NULL)
-    return;
+void mp__destroy(mp_pool_t *pool) {
   MP_HARD_FN(pool, "mp_destroy_pool");
-  if (MP_SHARED_KIN(pool) && mp__sh_destroy(pool))
-    return;
   MP_OWN(pool, "mp_destroy_pool");
   if (mp__life_destroy(pool) != 0)
     return;
@@ -473,7 +461,7 @@ static void put_nodes(const mp_pool_t *s, struct mp_node *first) {
 /* mp__pool_free() of any pool. */
 static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
   if (pool->flags & MP_F_INNER)
-    mp__sh_release(pool);
+    pool->on_free(pool);
   mp__marks_drop(pool); /* their records may be released below */
 #ifdef MP_HARDENED
   mp__canary_sweep_all(pool, pool->fn);
@@ -523,6 +511,5 @@ void mp__pool_free(mp_pool_t *pool) {
   mp__cache_pass_end(passed);
 }
 
-void mp_destory_pool(mp_pool_t *pool) { mp_destroy_pool(pool); }
 
 int mpool_version(void) { return MPOOL_VERSION; }

@@ -6,11 +6,11 @@
  * own.  The handle is a struct mp_pool_s whose bump window is always empty
  * and never written, so the inline mp_alloc() in mpool.h reads two constant
  * NULLs and calls the library, and whose flags say MP_F_SHARED, so each
- * public entry point that reaches pool state forwards the call here.  The
- * call takes the pool's lock and repeats itself on the inner pool, which is
+ * public entry point (api.c) hands the call here.  The call takes the
+ * pool's lock and makes the pool layer's call on the inner pool, which is
  * never seen outside this file and is touched only with the lock held.
- * Ordinary pools pay one flag test in slow paths and nothing on the inline
- * fast path.
+ * Ordinary pools pay one flag test in api.c and nothing on the inline fast
+ * path; the pool layer knows no shared pools.
  *
  * The lock is recursive: a cleanup that runs during mp_reset_pool() on a
  * shared pool, or a callback of mp_cleanup_run(), may use the pool again.
@@ -107,6 +107,15 @@ static struct mp_shared *parent_handle(const mp_pool_t *pool) {
                                                          : NULL;
 }
 
+/* The inner pool is being freed (by mp_destroy_pool() on the handle, or
+ * with an ancestor): the handle goes with it. */
+static void release_handle(mp_pool_t *inner) {
+  struct mp_shared *s = inner->shared;
+  s->inner = NULL;
+  if (!s->dying)
+    free_handle(s);
+}
+
 /* Wraps a new inner pool in a handle; NULL with errno ENOMEM on failure
  * (the inner pool is then destroyed), or EINVAL when the pool's own
  * buffer, fresh and not overflowing (`fresh`), has no room left for it. */
@@ -146,6 +155,7 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   s->depth = 0;
   s->dying = false;
   inner->shared = s;
+  inner->on_free = release_handle;
   inner->flags |= MP_F_INNER;
   return &s->face;
 }
@@ -157,7 +167,7 @@ mp_pool_t *mp__sh_create(const mp_options_t *opt) {
   bool locked = parent != NULL && (parent->flags & MP_F_SHARED);
   if (locked)
     o.parent = enter(parent);
-  mp_pool_t *pool = mp_create_pool_ex(&o);
+  mp_pool_t *pool = mp__create(&o);
   bool fresh = opt->buffer != NULL && !(opt->flags & MP_POOL_BUFFER_OVERFLOW);
   if (pool != NULL && (opt->flags & MP_POOL_SHARED))
     pool = wrap(pool, fresh);
@@ -169,7 +179,7 @@ mp_pool_t *mp__sh_create(const mp_options_t *opt) {
 bool mp__sh_reset(mp_pool_t *face) {
   mp_pool_t *inner = enter(face);
   check_alone(of(face), "mp_reset_pool");
-  mp_reset_pool(inner);
+  mp__reset(inner);
   /* An adaptive pool may have changed its node size. */
   face->node_size = inner->node_size;
   face->node_hdr = inner->node_hdr;
@@ -208,88 +218,77 @@ bool mp__sh_destroy(mp_pool_t *pool) {
   return true;
 }
 
-/* The inner pool is being freed (by mp_destroy_pool() on the handle, or
- * with an ancestor): the handle goes with it. */
-void mp__sh_release(mp_pool_t *inner) {
-  struct mp_shared *s = inner->shared;
-  s->inner = NULL;
-  if (!s->dying)
-    free_handle(s);
-}
-
 void *mp__sh_alloc(mp_pool_t *face, size_t size) {
-  void *p = mp_alloc(enter(face), size);
+  void *p = mp__alloc(enter(face), size);
   leave(face);
   return p;
 }
 
 void *mp__sh_nalloc(mp_pool_t *face, size_t size) {
-  void *p = mp_nalloc(enter(face), size);
+  void *p = mp__nalloc(enter(face), size);
   leave(face);
   return p;
 }
 
 void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment) {
-  void *p = mp_memalign(enter(face), size, alignment);
+  void *p = mp__memalign(enter(face), size, alignment);
   leave(face);
   return p;
 }
 
 int mp__sh_free(mp_pool_t *face, void *p) {
-  int r = mp_free(enter(face), p);
+  int r = mp__free(enter(face), p);
   leave(face);
   return r;
 }
 
 int mp__sh_owns(const mp_pool_t *face, const void *p) {
-  int r = mp_owns(enter(face), p);
+  int r = mp__owns(enter(face), p);
   leave(face);
   return r;
 }
 
 int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size) {
-  int r = mp_free_sized(enter(face), p, size);
+  int r = mp__free_sized(enter(face), p, size);
   leave(face);
   return r;
 }
 
 void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size,
                      size_t new_size, bool sized) {
-  mp_pool_t *inner = enter(face);
-  void *q = sized ? mp_realloc(inner, p, old_size, new_size)
-                  : mp_realloc_unsized(inner, p, new_size);
+  void *q = mp__resize(enter(face), p, old_size, new_size, sized);
   leave(face);
   return q;
 }
 
 mp_mark_t *mp__sh_mark(mp_pool_t *face) {
-  mp_mark_t *m = mp_mark(enter(face));
+  mp_mark_t *m = mp__mark(enter(face));
   leave(face);
   return m;
 }
 
 int mp__sh_rewind(mp_pool_t *face, mp_mark_t *mark) {
-  int r = mp_rewind(enter(face), mark);
+  int r = mp__rewind(enter(face), mark);
   leave(face);
   return r;
 }
 
 char *mp__sh_vprintf(mp_pool_t *face, const char *fmt, va_list ap) {
-  char *s = mp_vprintf(enter(face), fmt, ap);
+  char *s = mp__vprintf(enter(face), fmt, ap);
   leave(face);
   return s;
 }
 
 mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *face, mp_cleanup_fn fn,
                                  void *data) {
-  mp_cleanup_t *c = mp_cleanup_add(enter(face), fn, data);
+  mp_cleanup_t *c = mp__cleanup_add(enter(face), fn, data);
   leave(face);
   return c;
 }
 
 int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run) {
   mp_pool_t *inner = enter(face);
-  int r = run ? mp_cleanup_run(inner, c) : mp_cleanup_remove(inner, c);
+  int r = run ? mp__cleanup_run(inner, c) : mp__cleanup_remove(inner, c);
   leave(face);
   return r;
 }
@@ -304,19 +303,19 @@ mp_pool_t *mp__sh_parent(const mp_pool_t *pool) {
 }
 
 int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags) {
-  int r = mp_stats(enter(face), st, flags);
+  int r = mp__stats(enter(face), st, flags);
   leave(face);
   return r;
 }
 
 int mp__sh_report(const mp_pool_t *face, FILE *out) {
-  int r = mp_report(enter(face), out);
+  int r = mp__report(enter(face), out);
   leave(face);
   return r;
 }
 
 int mp__sh_check(const mp_pool_t *face, const void *p) {
-  int r = mp_check(enter(face), p);
+  int r = mp__check_ptr(enter(face), p);
   leave(face);
   return r;
 }

@@ -95,14 +95,7 @@ const mp_pool_t *mp__walk_next(const mp_pool_t *root, const mp_pool_t *p,
   return p == root ? NULL : p->life.next;
 }
 
-int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
-  if (pool == NULL || st == NULL || st->size < MP_STATS_MIN_SIZE ||
-      (flags & ~MP_STATS_CHILDREN) != 0) {
-    errno = EINVAL;
-    return -1;
-  }
-  if (MP_SHARED(pool))
-    return mp__sh_stats(pool, st, flags);
+int mp__stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
   mp_stats_t all;
   memset(&all, 0, sizeof all);
   int depth = 0;
@@ -138,13 +131,7 @@ int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
   return 0;
 }
 
-int mp_report(const mp_pool_t *pool, FILE *out) {
-  if (pool == NULL || out == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  if (MP_SHARED(pool))
-    return mp__sh_report(pool, out);
+int mp__report(const mp_pool_t *pool, FILE *out) {
   int depth = 0;
   for (const mp_pool_t *p = pool; p != NULL;
        p = mp__walk_next(pool, p, &depth)) {
