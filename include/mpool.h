@@ -1,4 +1,4 @@
-/*
+/** @file
  * mpool -- pool (region) allocation for C.
  *
  * A pool hands out memory for objects that share a lifetime (a request, a
@@ -15,11 +15,12 @@
  *
  * Error convention: a function returning a pointer returns NULL and sets
  * errno; a function returning int returns 0, or -1 and sets errno.  errno is
- *   EINVAL     a NULL pool, a bad alignment, a bad option, a foreign pointer;
- *   EOVERFLOW  a size that cannot be represented (size arithmetic would wrap,
- *              or the request exceeds MP_MAX_ALLOC_SIZE);
- *   ENOMEM     the backing allocator failed, a pool's caller buffer is
- *              full, or a byte budget would be crossed (see mp_options_t).
+ *   - EINVAL: a NULL pool, a bad alignment, a bad option, a foreign pointer;
+ *   - EOVERFLOW: a size that cannot be represented (size arithmetic would
+ *     wrap, or the request exceeds MP_MAX_ALLOC_SIZE);
+ *   - ENOMEM: the backing allocator failed, a pool's caller buffer is full,
+ *     or a byte budget would be crossed (see mp_options_t).
+ *
  * A failed call leaves the pool consistent and usable.
  *
  * Threads (the thread model; each declaration's Thread-safety line refines
@@ -68,20 +69,25 @@
 extern "C" {
 #endif
 
-/* ------------------------------------------------------------------------
- * Version
- * ---------------------------------------------------------------------- */
+/**
+ * @defgroup version Version
+ * @{
+ */
 
+/** The major version: raised when the ABI changes incompatibly. */
 #define MPOOL_VERSION_MAJOR 0
+/** The minor version: raised when the interface grows compatibly. */
 #define MPOOL_VERSION_MINOR 1
+/** The patch version: raised for fixes that change no interface. */
 #define MPOOL_VERSION_PATCH 0
 /** The version as one number: major * 10000 + minor * 100 + patch. */
 #define MPOOL_VERSION                                                          \
-  (MPOOL_VERSION_MAJOR * 10000 + MPOOL_VERSION_MINOR * 100 + MPOOL_VERSION_PATCH)
+  (MPOOL_VERSION_MAJOR * 10000 + MPOOL_VERSION_MINOR * 100 +                   \
+   MPOOL_VERSION_PATCH)
 
-/* ------------------------------------------------------------------------
- * Export and attribute macros (each falls back to nothing)
- * ---------------------------------------------------------------------- */
+/** @} */
+
+/* Export and attribute macros (each falls back to nothing). */
 
 #if defined(MPOOL_BUILDING_SHARED) && defined(MPOOL_SHARED)
 #error "define MPOOL_BUILDING_SHARED or MPOOL_SHARED, not both"
@@ -122,12 +128,13 @@ extern "C" {
 #define MP_ALLOC_ALIGN(i)
 #endif
 
-/* ------------------------------------------------------------------------
- * Types and limits
- * ---------------------------------------------------------------------- */
+/**
+ * @defgroup types Types and limits
+ * @{
+ */
 
-/** An opaque pool.  The struct name is the seed API's; the typedef is ours. */
 struct mp_pool_s;
+/** An opaque pool.  The struct name is the seed API's; the typedef is ours. */
 typedef struct mp_pool_s mp_pool_t;
 
 /** The unit in which pools hand out node memory (=16 bytes): every
@@ -151,15 +158,17 @@ typedef struct mp_pool_s mp_pool_t;
 /**
  * Backing allocator: where a pool gets every byte it uses.
  *
- * alloc(ud, size, align) returns size bytes aligned to align (a power of two
- * between 16 and MP_MAX_NODE_SIZE), or NULL.  free(ud, p, size) returns a
- * block, with the size it was allocated with.  Both are only ever called with
- * valid arguments (size > 0, p not NULL).  The pool copies this struct at
- * creation; ud must stay valid until the pool is destroyed.
+ * Both functions are only ever called with valid arguments (size > 0, p not
+ * NULL).  The pool copies this struct at creation.
  */
 typedef struct mp_allocator_s {
+  /** alloc(ud, size, align) returns size bytes aligned to align (a power of
+   *  two between 16 and MP_MAX_NODE_SIZE), or NULL. */
   void *(*alloc)(void *ud, size_t size, size_t align);
+  /** free(ud, p, size) returns a block, with the size it was allocated
+   *  with. */
   void (*free)(void *ud, void *p, size_t size);
+  /** Passed to both as `ud`; must stay valid until the pool is destroyed. */
   void *ud;
 } mp_allocator_t;
 
@@ -346,8 +355,10 @@ typedef struct mp_options_s {
  * Pool flag: in debug builds (MPOOL_BUILD_DEBUG), mp_destroy_pool() prints
  * to stderr the objects of this pool still live, grouped by call site (one
  * line per site, then a total):
- *   mpool: leak: pool 0x5600a000: main.c:12: 3 objects, 96 bytes
- *   mpool: leak: pool 0x5600a000: 3 objects, 96 bytes live at mp_destroy_pool
+ *
+ *     mpool: leak: pool 0x5600a000: main.c:12: 3 objects, 96 bytes
+ *     mpool: leak: pool 0x5600a000: 3 objects, 96 bytes live at mp_destroy_pool
+ *
  * Pool objects are normally never freed one by one -- the pool releases
  * them all at once -- so the report is opt-in, for pools whose objects the
  * program frees with mp_free_sized() and means to free all.  The
@@ -375,15 +386,17 @@ typedef struct mp_options_s {
  */
 #define MP_POOL_EXACT_NODES 0x80u
 
-/* ------------------------------------------------------------------------
- * Creating and releasing pools
- * ---------------------------------------------------------------------- */
+/** @} */
+
+/**
+ * @defgroup create Creating and releasing pools
+ * @{
+ */
 
 /**
  * Fills *opt with the default options.
  * @param opt  options to initialise; NULL is ignored.
- * @return nothing.
- * Thread-safety: touches only *opt.
+ * @threadsafety touches only *opt.
  */
 MP_API void mp_options_init(mp_options_t *opt);
 
@@ -399,7 +412,7 @@ MP_API void mp_options_init(mp_options_t *opt);
  *
  * @return a new pool, or NULL with errno EINVAL (size > MP_MAX_NODE_SIZE) or
  *         ENOMEM.
- * Thread-safety: may be called from any thread at any time.
+ * @threadsafety may be called from any thread at any time.
  */
 MP_API MP_NODISCARD struct mp_pool_s *mp_create_pool(size_t size);
 
@@ -408,7 +421,7 @@ MP_API MP_NODISCARD struct mp_pool_s *mp_create_pool(size_t size);
  * @return a new pool, or NULL with errno EINVAL (an option out of range, or
  *         an allocator that differs from the parent's) or ENOMEM (the
  *         backing allocator failed).
- * Thread-safety: may be called from any thread at any time; with
+ * @threadsafety may be called from any thread at any time; with
  *         opt->parent set, it changes the parent (see "Child pools"),
  *         under the parent's lock if the parent is a MP_POOL_SHARED pool.
  */
@@ -421,8 +434,7 @@ MP_API MP_NODISCARD mp_pool_t *mp_create_pool_ex(const mp_options_t *opt);
  * pool itself are invalid.  A child unlinks itself from its parent.
  * NULL is ignored, and so is a pool that is already being reset or
  * destroyed (a call from one of its own cleanups).
- * @return nothing.
- * Thread-safety: no other thread may use the pool (or a descendant) during
+ * @threadsafety no other thread may use the pool (or a descendant) during
  *         or after the call, even a MP_POOL_SHARED pool (debug builds abort
  *         when they see one in a call on it).  Destroying a child changes
  *         its parent: a use of the parent, locked if the parent is shared.
@@ -430,8 +442,7 @@ MP_API MP_NODISCARD mp_pool_t *mp_create_pool_ex(const mp_options_t *opt);
 MP_API void mp_destroy_pool(struct mp_pool_s *pool);
 
 /** The seed API's spelling of mp_destroy_pool(); identical behaviour.
- *  @return nothing.
- *  Thread-safety: as mp_destroy_pool(). */
+ *  @threadsafety as mp_destroy_pool(). */
 MP_API void mp_destory_pool(struct mp_pool_s *pool);
 
 /**
@@ -445,29 +456,33 @@ MP_API void mp_destory_pool(struct mp_pool_s *pool);
  * hardened build (MPOOL_BUILD_HARDENED) first checks the canary after every
  * live object, and aborts with one line on stderr on a corrupted one (as
  * mp_destroy_pool() does).
- * @return nothing.
- * Thread-safety: no other thread may use the pool (or a descendant) during
+ * @threadsafety no other thread may use the pool (or a descendant) during
  *         the call, even a MP_POOL_SHARED pool (debug builds abort when they
  *         see one in a call on it).
  */
 MP_API void mp_reset_pool(struct mp_pool_s *pool);
 
-/* ------------------------------------------------------------------------
- * Allocating
+/** @} */
+
+/**
+ * @defgroup alloc Allocating
  *
  * Memory from these calls stays valid until it is freed (mp_free() for
  * large blocks, mp_free_sized() for any object), or the pool is reset or
  * destroyed.  A size of 0 is valid
  * and returns a unique pointer to a minimal object.  Contents are
  * uninitialised except for mp_calloc().
- * ---------------------------------------------------------------------- */
+ * @{
+ */
+
+/* clang-format off */
 
 /**
  * Allocates `size` bytes aligned to the pool's alignment
  * (alignof(max_align_t) unless set in mp_options_t).
  * @return the memory, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
  *         (size > MP_MAX_ALLOC_SIZE) or ENOMEM.
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
@@ -477,7 +492,7 @@ mp_alloc(struct mp_pool_s *pool, size_t size);
  * Allocates `size` bytes with no alignment (packed, for strings and bytes).
  * @return the memory, or NULL with errno EINVAL, EOVERFLOW or ENOMEM as for
  *         mp_alloc().
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
@@ -486,7 +501,7 @@ mp_nalloc(struct mp_pool_s *pool, size_t size);
 /**
  * Allocates `size` zeroed bytes aligned as for mp_alloc().
  * @return the memory, or NULL with errno as for mp_alloc().
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
@@ -496,7 +511,7 @@ mp_calloc(struct mp_pool_s *pool, size_t size);
  * Allocates `n * size` zeroed bytes aligned as for mp_alloc().
  * @return the memory, or NULL with errno EOVERFLOW (n * size wraps or
  *         exceeds MP_MAX_ALLOC_SIZE), EINVAL or ENOMEM.
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE2(2, 3) void *
@@ -509,11 +524,13 @@ mp_calloc_array(struct mp_pool_s *pool, size_t n, size_t size);
  * mp_free() releases.
  * @return the memory, or NULL with errno EINVAL (NULL pool, bad alignment),
  *         EOVERFLOW or ENOMEM.
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) MP_ALLOC_ALIGN(3) void *
 mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
+
+/* clang-format on */
 
 /**
  * Releases a block early.
@@ -533,7 +550,7 @@ mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
  *         aborts instead, printing one line that names the function and the
  *         pointer; a debug build also aborts on any pointer that is not the
  *         start of one of the pool's objects (small ones included).
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API int mp_free(struct mp_pool_s *pool, void *p);
@@ -548,14 +565,16 @@ MP_API int mp_free(struct mp_pool_s *pool, void *p);
  * mp_free() and mp_free_sized() decide ownership the same way.
  * @return 1 if the pool owns `p`, 0 if not (and for NULL `p`), or -1 with
  *         errno EINVAL if pool is NULL.
- * Thread-safety: reads the pool (and may build its index): one thread at
+ * @threadsafety reads the pool (and may build its index): one thread at
  *         a time, or any number at once on a MP_POOL_SHARED pool, which is
  *         locked for the call.
  */
 MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
 
-/* ------------------------------------------------------------------------
- * Reuse: freeing single objects early
+/** @} */
+
+/**
+ * @defgroup reuse Reuse: freeing single objects early
  *
  * Memory freed here goes back to the pool: it is handed out again by later
  * allocations from the same pool in O(1), merges with free neighbours, and a
@@ -579,10 +598,13 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  * EINVAL).  A hardened build (MPOOL_BUILD_HARDENED) aborts on a double free,
  * on a foreign pointer and on a corrupted canary after the object (bytes
  * written past its end, or a wrong size), with one line on stderr such as
- *   mpool: mp_free_sized: double free of 0x55d0c0a0 (pool 0x55d0c000)
+ *
+ *     mpool: mp_free_sized: double free of 0x55d0c0a0 (pool 0x55d0c000)
+ *
  * A debug build (MPOOL_BUILD_DEBUG) aborts on those and on a wrong size
  * (see "Debugging" below).
- * ---------------------------------------------------------------------- */
+ * @{
+ */
 
 /**
  * Frees `p`, an object of this pool, given the size it was requested with
@@ -597,7 +619,7 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  *         no small object can have).  Hardened and debug builds abort on a
  *         foreign pointer or a double free instead (hardened builds on a
  *         corrupted canary too).
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API int mp_free_sized(struct mp_pool_s *pool, void *p, size_t size);
@@ -612,7 +634,7 @@ MP_API int mp_free_sized(struct mp_pool_s *pool, void *p, size_t size);
  * from mp_nalloc() stays unaligned).  Shrinking never fails.
  * @return the object, or NULL with errno EINVAL (NULL pool, foreign
  *         pointer), EOVERFLOW or ENOMEM; on failure `p` is left intact.
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API void *mp_realloc(struct mp_pool_s *pool, void *p, size_t old_size,
@@ -623,7 +645,7 @@ MP_API void *mp_realloc(struct mp_pool_s *pool, void *p, size_t old_size,
  * block, or an object of a pool created with MP_POOL_SIZE_HEADERS.
  * @return as mp_realloc(); EINVAL also for a small object of a pool
  *         without size headers.
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API void *mp_realloc_unsized(struct mp_pool_s *pool, void *p,
@@ -635,14 +657,19 @@ MP_API void *mp_realloc_unsized(struct mp_pool_s *pool, void *p,
  * bytes) and returns NULL; otherwise it is mp_realloc(ud, ptr, osize,
  * nsize), and `osize` is ignored when `ptr` is NULL.
  * @return as mp_realloc(), or NULL after a free.
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED.
  */
 MP_API void *mp_allocf(void *ud, void *ptr, size_t osize, size_t nsize);
 
-/* ------------------------------------------------------------------------
- * Object pools: O(1) get and put of objects of one size and alignment
- * ---------------------------------------------------------------------- */
+/** @} */
+
+/**
+ * @defgroup objpool Object pools
+ *
+ * O(1) get and put of objects of one size and alignment.
+ * @{
+ */
 
 /** An object pool, which lives in (and dies with) a pool. */
 typedef struct mp_objpool_s mp_objpool_t;
@@ -654,7 +681,7 @@ typedef struct mp_objpool_s mp_objpool_t;
  * until `pool` is reset or destroyed.
  * @return the object pool, or NULL with errno EINVAL (NULL pool, bad
  *         alignment), EOVERFLOW or ENOMEM.
- * Thread-safety: as for allocation from `pool`.  The object pool it returns
+ * @threadsafety as for allocation from `pool`.  The object pool it returns
  *         is used by one thread at a time, even on a MP_POOL_SHARED pool.
  */
 MP_API mp_objpool_t *mp_objpool_create(struct mp_pool_s *pool, size_t size,
@@ -664,7 +691,7 @@ MP_API mp_objpool_t *mp_objpool_create(struct mp_pool_s *pool, size_t size,
  * Takes an object: the last one put back, or a new one from the pool.
  * Contents are uninitialised.
  * @return the object, or NULL with errno EINVAL (NULL objpool) or ENOMEM.
- * Thread-safety: one thread at a time per object pool; new objects come from
+ * @threadsafety one thread at a time per object pool; new objects come from
  *         the pool as by mp_alloc() (locked if it is shared).
  */
 MP_API void *mp_objpool_get(mp_objpool_t *op);
@@ -673,12 +700,16 @@ MP_API void *mp_objpool_get(mp_objpool_t *op);
  * Puts an object taken from `op` back, for the next mp_objpool_get().
  * NULL `obj` is a no-op.
  * @return 0, or -1 with errno EINVAL (NULL objpool).
- * Thread-safety: one thread at a time per object pool.
+ * @threadsafety one thread at a time per object pool.
  */
 MP_API int mp_objpool_put(mp_objpool_t *op, void *obj);
 
-/* ------------------------------------------------------------------------
- * Marks: scratch allocation, rewound in one call (obstack style)
+/** @} */
+
+/**
+ * @defgroup marks Marks
+ *
+ * Scratch allocation, rewound in one call (obstack style).
  *
  * A mark is a position in a pool.  Rewinding to it releases everything made
  * on the pool after it -- objects, large blocks, child pools (destroyed)
@@ -691,7 +722,8 @@ MP_API int mp_objpool_put(mp_objpool_t *op, void *obj);
  * object made before an outstanding mark grows it in place only where that
  * stays clear of the mark's position; otherwise the object moves, and the
  * moved object, like any other, counts as made after the mark.
- * ---------------------------------------------------------------------- */
+ * @{
+ */
 
 /** A mark, which lives in the pool's own memory. */
 typedef struct mp_mark_s mp_mark_t;
@@ -701,7 +733,7 @@ typedef struct mp_mark_s mp_mark_t;
  * @return the mark, valid until it or an earlier mark is rewound to, or the
  *         pool is reset or destroyed; or NULL with errno EINVAL (NULL pool)
  *         or ENOMEM.
- * Thread-safety: changes the pool: one thread at a time, or any number at
+ * @threadsafety changes the pool: one thread at a time, or any number at
  *         once if it was created with MP_POOL_SHARED (a rewind then releases
  *         what every thread made after the mark).
  */
@@ -718,12 +750,14 @@ MP_API mp_mark_t *mp_mark(struct mp_pool_s *pool);
  *         (MPOOL_BUILD_HARDENED) aborts on such a mark instead, and on a
  *         corrupted canary after an object it releases, printing one line
  *         that names the function and the pointer.
- * Thread-safety: as mp_mark().
+ * @threadsafety as mp_mark().
  */
 MP_API int mp_rewind(struct mp_pool_s *pool, mp_mark_t *mark);
 
-/* ------------------------------------------------------------------------
- * Inline fast path
+/** @} */
+
+/**
+ * @defgroup inline Inline fast path
  *
  * mp_alloc() is also a macro that serves the common case -- a small request
  * that fits the current node -- inline, with a compare and an add, and calls
@@ -734,9 +768,10 @@ MP_API int mp_rewind(struct mp_pool_s *pool, mp_mark_t *mark);
  * calls the function for them.  Define MPOOL_NO_INLINE before including
  * this header to call the function always; (mp_alloc)(pool, n) and
  * &mp_alloc also reach the function.
- * ---------------------------------------------------------------------- */
+ * @{
+ */
 
-/** The bump window at the start of every pool (internal; do not use). */
+/* The bump window at the start of every pool (internal; do not use). */
 struct mp__window {
   unsigned char *ptr; /* next free byte, granule aligned */
   unsigned char *end; /* end of what the fast path may hand out */
@@ -778,8 +813,8 @@ static MP__INLINE void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
      * size is a constant, so one add and one compare of the new end
      * against the window's end decide. */
     if (__builtin_constant_p(size) && size != 0 && size <= MP__CONST_MAX) {
-      uintptr_t np = (uintptr_t)p + ((size + (MP_GRANULE - 1)) &
-                                     ~(size_t)(MP_GRANULE - 1));
+      uintptr_t np = (uintptr_t)p +
+                     ((size + (MP_GRANULE - 1)) & ~(size_t)(MP_GRANULE - 1));
       if (np <= (uintptr_t)w->end) {
         w->ptr = (unsigned char *)np;
         MP__NONNULL(p);
@@ -797,13 +832,15 @@ static MP__INLINE void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
   return mp_alloc(pool, size);
 }
 
-#if !defined(MPOOL_NO_INLINE) && !defined(MPOOL_BUILDING_LIBRARY) &&       \
+#if !defined(MPOOL_NO_INLINE) && !defined(MPOOL_BUILDING_LIBRARY) &&           \
     !defined(MPOOL_DEBUG)
 #define mp_alloc(pool, size) mp__alloc_inline((pool), (size))
 #endif
 
-/* ------------------------------------------------------------------------
- * Cleanups
+/** @} */
+
+/**
+ * @defgroup cleanups Cleanups
  *
  * A cleanup is a function the pool calls when it is reset or destroyed, to
  * release what the pool's memory refers to but does not own: a file, a
@@ -828,20 +865,21 @@ static MP__INLINE void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
  * next mp_cleanup_add() on that pool, so adding and removing in a loop
  * keeps memory flat.
  *
- * Thread-safety: as for allocation, the calls below change the pool and
+ * @threadsafety as for allocation, the calls below change the pool and
  * must not run concurrently with other uses of it, unless the pool is a
  * MP_POOL_SHARED pool, which they lock.  The cleanups of a shared pool run
  * at its reset or destroy with its lock held, on the thread that called.
- * ---------------------------------------------------------------------- */
+ * @{
+ */
 
 /** A cleanup function: called once with the `data` it was registered
  *  with. */
 typedef void (*mp_cleanup_fn)(void *data);
 
+struct mp_cleanup_s;
 /** A registered cleanup (opaque).  The handle is valid until the cleanup
  *  runs or is removed; using it afterwards is undefined (as for a freed
  *  pointer), though the library reports the cases it can see. */
-struct mp_cleanup_s;
 typedef struct mp_cleanup_s mp_cleanup_t;
 
 /**
@@ -857,13 +895,12 @@ typedef struct mp_cleanup_s mp_cleanup_t;
  * @return a handle for mp_cleanup_remove() and mp_cleanup_run(), or NULL
  *         with errno EINVAL (pool or fn is NULL) or ENOMEM (no memory for
  *         the record; nothing is registered).
- * Thread-safety: changes the pool: one thread at a time, or any number on a
+ * @threadsafety changes the pool: one thread at a time, or any number on a
  *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
  *         with the pool's lock held).
  */
 MP_API MP_NODISCARD mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool,
-                                                 mp_cleanup_fn fn,
-                                                 void *data);
+                                                 mp_cleanup_fn fn, void *data);
 
 /**
  * Unregisters a cleanup without running it (APR's "kill").  O(1).
@@ -871,7 +908,7 @@ MP_API MP_NODISCARD mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool,
  * @param c     a handle from mp_cleanup_add() on `pool`.
  * @return 0, or -1 with errno EINVAL (pool or c is NULL, c belongs to
  *         another pool, or c was seen to be already removed or run).
- * Thread-safety: changes the pool: one thread at a time, or any number on a
+ * @threadsafety changes the pool: one thread at a time, or any number on a
  *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
  *         with the pool's lock held).
  */
@@ -883,14 +920,16 @@ MP_API int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c);
  * again.  O(1) plus the call.
  * @return 0, or -1 with errno EINVAL as for mp_cleanup_remove() (fn is then
  *         not called).
- * Thread-safety: changes the pool: one thread at a time, or any number on a
+ * @threadsafety changes the pool: one thread at a time, or any number on a
  *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
  *         with the pool's lock held).
  */
 MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
 
-/* ------------------------------------------------------------------------
- * Child pools
+/** @} */
+
+/**
+ * @defgroup children Child pools
  *
  * A pool created with a parent (mp_create_child(), or mp_options_t.parent)
  * is destroyed when its parent is reset or destroyed, as APR's subpools
@@ -910,7 +949,7 @@ MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
  * any freed pointer: passing it to any call is undefined.  Keep child
  * pointers in memory with the same lifetime (for example, in the parent).
  *
- * Thread-safety: creating or destroying a child changes its parent, and
+ * @threadsafety creating or destroying a child changes its parent, and
  * resetting or destroying a parent changes all its descendants, so a pool
  * and its descendants count as one pool for those calls.  Allocating from
  * a child touches only the child, which may therefore be used by another
@@ -928,10 +967,12 @@ MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
  *     happens-before from B's last call to A's reset or destroy.
  *   - mp_stats() with MP_STATS_CHILDREN and mp_report() on the parent read
  *     the child: B must not change it meanwhile.
+ *
  * When the parent is a MP_POOL_SHARED pool, creating and destroying its
  * children take its lock, so threads may create and destroy children of a
  * shared pool concurrently with each other and with allocation from it.
- * ---------------------------------------------------------------------- */
+ * @{
+ */
 
 /**
  * Creates a child of `parent` whose nodes hold `node_size` bytes (as
@@ -939,7 +980,7 @@ MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
  * mp_create_pool_ex() with node_size and parent set.
  * @return a new pool, or NULL with errno EINVAL (parent is NULL, node_size
  *         > MP_MAX_NODE_SIZE) or ENOMEM.
- * Thread-safety: changes the parent; see above.
+ * @threadsafety changes the parent; see above.
  */
 MP_API MP_NODISCARD mp_pool_t *mp_create_child(mp_pool_t *parent,
                                                size_t node_size);
@@ -947,11 +988,13 @@ MP_API MP_NODISCARD mp_pool_t *mp_create_child(mp_pool_t *parent,
 /** The parent of `pool` (for a child of a MP_POOL_SHARED pool, the handle
  *  mp_create_pool_ex() returned for it).
  *  @return the parent, or NULL (no parent, or pool is NULL).
- *  Thread-safety: reads the pool only. */
+ *  @threadsafety reads the pool only. */
 MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
 
-/* ------------------------------------------------------------------------
- * Strings
+/** @} */
+
+/**
+ * @defgroup strings Strings
  *
  * Strings are allocated unaligned, packed like mp_nalloc() results, and
  * live until the pool is reset or destroyed (a string longer than the
@@ -959,14 +1002,15 @@ MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
  * Each result is NUL-terminated.  Errors: NULL with errno EINVAL (pool, a
  * string argument or a format is NULL), EOVERFLOW (the length would
  * exceed MP_MAX_ALLOC_SIZE, or INT_MAX for the printf family) or ENOMEM.
- * Thread-safety: as for allocation (any number of threads on a
+ * @threadsafety as for allocation (any number of threads on a
  * MP_POOL_SHARED pool); the source strings are only read.
- * ---------------------------------------------------------------------- */
+ * @{
+ */
 
 /** A copy of the string `s`.
  *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
  *          EOVERFLOW or ENOMEM.
- *  Thread-safety: as for allocation (one thread at a time, or any number on
+ *  @threadsafety as for allocation (one thread at a time, or any number on
  *         a MP_POOL_SHARED pool); the source strings are only read. */
 MP_API MP_MALLOC char *mp_strdup(mp_pool_t *pool, const char *s);
 
@@ -975,7 +1019,7 @@ MP_API MP_MALLOC char *mp_strdup(mp_pool_t *pool, const char *s);
  *  or past s[n - 1].
  *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
  *          EOVERFLOW or ENOMEM.
- *  Thread-safety: as for allocation (one thread at a time, or any number on
+ *  @threadsafety as for allocation (one thread at a time, or any number on
  *         a MP_POOL_SHARED pool); the source strings are only read. */
 MP_API MP_MALLOC char *mp_strndup(mp_pool_t *pool, const char *s, size_t n);
 
@@ -984,7 +1028,7 @@ MP_API MP_MALLOC char *mp_strndup(mp_pool_t *pool, const char *s, size_t n);
  * hold any object), not NUL-terminated.  `p` may be NULL only when n is 0.
  * @return the copy, or NULL with errno EINVAL (pool is NULL, p is NULL with
  *         n > 0), EOVERFLOW or ENOMEM.
- * Thread-safety: as for allocation (one thread at a time, or any number on a
+ * @threadsafety as for allocation (one thread at a time, or any number on a
  *         MP_POOL_SHARED pool); the source strings are only read.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
@@ -992,7 +1036,7 @@ MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
 
 /**
  * A string formatted as by snprintf(), with the same result.  Plain text,
- * %%, %s, %c, %d and %i (with l or ll) and %u, %x, %X (with l, ll or z)
+ * %%, \%s, \%c, \%d and \%i (with l or ll) and \%u, \%x, \%X (with l, ll or z)
  * are formatted by the library itself; any other format goes to
  * vsnprintf().  When the result fits in the free space of the pool's
  * current node it is formatted once, in place; otherwise it is measured,
@@ -1000,7 +1044,7 @@ MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
  * @return the string, or NULL with errno EINVAL (pool or fmt is NULL),
  *         EOVERFLOW (longer than INT_MAX), ENOMEM, or the errno of a
  *         failing vsnprintf() (such as EILSEQ).
- * Thread-safety: as for allocation (one thread at a time, or any number on a
+ * @threadsafety as for allocation (one thread at a time, or any number on a
  *         MP_POOL_SHARED pool); the source strings are only read.
  */
 MP_API MP_MALLOC MP_PRINTF(2, 3) char *mp_printf(mp_pool_t *pool,
@@ -1009,11 +1053,10 @@ MP_API MP_MALLOC MP_PRINTF(2, 3) char *mp_printf(mp_pool_t *pool,
 /** mp_printf() with a va_list, which it leaves indeterminate as
  *  vsnprintf() does (va_end() it afterwards).
  *  @return as mp_printf().
- *  Thread-safety: as for allocation (one thread at a time, or any number on
+ *  @threadsafety as for allocation (one thread at a time, or any number on
  *         a MP_POOL_SHARED pool); the source strings are only read. */
 MP_API MP_MALLOC MP_PRINTF(2, 0) char *mp_vprintf(mp_pool_t *pool,
-                                                  const char *fmt,
-                                                  va_list ap);
+                                                  const char *fmt, va_list ap);
 
 /**
  * The concatenation of the strings that follow `pool`, up to a NULL
@@ -1021,7 +1064,7 @@ MP_API MP_MALLOC MP_PRINTF(2, 0) char *mp_vprintf(mp_pool_t *pool,
  * The arguments must be `const char *` (cast a bare NULL).
  * @return the string, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
  *         (the total length) or ENOMEM.
- * Thread-safety: as for allocation (one thread at a time, or any number on a
+ * @threadsafety as for allocation (one thread at a time, or any number on a
  *         MP_POOL_SHARED pool); the source strings are only read.
  */
 MP_API MP_MALLOC MP_SENTINEL char *mp_strcat(mp_pool_t *pool, ...);
@@ -1032,23 +1075,26 @@ MP_API MP_MALLOC MP_SENTINEL char *mp_strcat(mp_pool_t *pool, ...);
  * @return the string, or NULL with errno EINVAL (pool is NULL, parts is
  *         NULL with n > 0, or one of the parts is NULL), EOVERFLOW or
  *         ENOMEM.
- * Thread-safety: as for allocation (one thread at a time, or any number on a
+ * @threadsafety as for allocation (one thread at a time, or any number on a
  *         MP_POOL_SHARED pool); the source strings are only read.
  */
 MP_API MP_MALLOC char *mp_join(mp_pool_t *pool, const char *const *parts,
                                size_t n, const char *sep);
 
-/* ------------------------------------------------------------------------
- * Statistics
+/** @} */
+
+/**
+ * @defgroup stats Statistics
  *
  * Computed on demand by walking the pool's nodes, large blocks and
  * children; only slow paths (a new node, a large block, a bigger index)
  * keep counters, so allocation is not slowed down.
- * Thread-safety: reads the pool (and with MP_STATS_CHILDREN, all its
+ * @threadsafety reads the pool (and with MP_STATS_CHILDREN, all its
  * descendants); must not run concurrently with calls that change them,
  * except on a MP_POOL_SHARED pool, which is locked for the call (its
  * descendants are not).
- * ---------------------------------------------------------------------- */
+ * @{
+ */
 
 /**
  * Statistics of a pool.  Set `size` to sizeof(mp_stats_t) before calling
@@ -1150,7 +1196,7 @@ typedef struct mp_stats_s {
  * @param flags  0 or MP_STATS_CHILDREN.
  * @return 0, or -1 with errno EINVAL (pool or st is NULL, st->size below
  *         MP_STATS_MIN_SIZE, unknown flags).
- * Thread-safety: reads the pool (with MP_STATS_CHILDREN, its descendants
+ * @threadsafety reads the pool (with MP_STATS_CHILDREN, its descendants
  *         too): may overlap other calls that only read them, not calls that
  *         change them.  If `pool` is a MP_POOL_SHARED pool it is locked
  *         for the call; its descendants are not (shared or not).
@@ -1166,12 +1212,14 @@ MP_API int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
  * format is for people and may change.
  * @return 0, or -1 with errno EINVAL (pool or out is NULL) or the errno of
  *         the failing write (EIO if stdio did not set one).
- * Thread-safety: as mp_stats() with MP_STATS_CHILDREN.
+ * @threadsafety as mp_stats() with MP_STATS_CHILDREN.
  */
 MP_API int mp_report(const mp_pool_t *pool, FILE *out);
 
-/* ------------------------------------------------------------------------
- * Debugging: call sites, pointer checks, thread ownership
+/** @} */
+
+/**
+ * @defgroup debug Debugging: call sites, pointer checks, thread ownership
  *
  * Debug builds (CMake option MPOOL_DEBUG; mpool_build_flags() says
  * MPOOL_BUILD_DEBUG) give every object a block of its own, followed by a
@@ -1186,8 +1234,10 @@ MP_API int mp_report(const mp_pool_t *pool, FILE *out);
  * pointers; and check that each call that changes an ordinary pool comes
  * from the thread that owns it.  Every failed check prints one line on
  * stderr naming the function and the pointer, then aborts:
- *   mpool: mp_free_sized: overflow past the end of 0x5600a0c0 (24 bytes,
- *   allocated at main.c:12)
+ *
+ *     mpool: mp_free_sized: overflow past the end of 0x5600a0c0 (24 bytes,
+ *     allocated at main.c:12)
+ *
  * Objects then take far more memory and time; debug builds are for
  * finding bugs.  Other builds export the calls below with the behaviour
  * each one documents.
@@ -1195,20 +1245,20 @@ MP_API int mp_report(const mp_pool_t *pool, FILE *out);
  * Call sites: a program that defines MPOOL_DEBUG before including this
  * header gets the allocating calls (mp_alloc, mp_nalloc, mp_calloc,
  * mp_calloc_array, mp_memalign, mp_realloc, mp_realloc_unsized, the string
- * calls and mp_objpool_get) as macros that pass __FILE__ and __LINE__ to
+ * calls and mp_objpool_get) as macros that pass `__FILE__` and `__LINE__` to
  * mp_set_site() first, each argument still evaluated once; the inline
  * mp_alloc() fast path is then off.  (name)(args) and &name still reach
  * the functions.
- * ---------------------------------------------------------------------- */
+ * @{
+ */
 
 /**
  * Records the call site of the calling thread's next allocating call: a
  * debug build stores it with the object (for mp_report(), the leak report
  * and every abort message) and clears it.  The MPOOL_DEBUG macros call it;
  * programs rarely need to.  `file` must stay valid while the object lives
- * (a string literal such as __FILE__).  Other builds ignore it.
- * @return nothing.
- * Thread-safety: touches only the calling thread's state.
+ * (a string literal such as `__FILE__`).  Other builds ignore it.
+ * @threadsafety touches only the calling thread's state.
  */
 MP_API void mp_set_site(const char *file, int line);
 
@@ -1239,7 +1289,7 @@ MP_API void mp_set_site(const char *file, int line);
  * MP_PTR_STALE.  The answer concerns `pool` alone, not its children.
  * @return MP_PTR_LIVE, MP_PTR_STALE or MP_PTR_UNKNOWN (also for NULL `p`);
  *         -1 with errno EINVAL if pool is NULL.  Reads no memory at `p`.
- * Thread-safety: reads the pool, as mp_stats(); a MP_POOL_SHARED pool is
+ * @threadsafety reads the pool, as mp_stats(); a MP_POOL_SHARED pool is
  *         locked for the call.
  */
 MP_API int mp_check(const mp_pool_t *pool, const void *p);
@@ -1254,24 +1304,29 @@ MP_API int mp_check(const mp_pool_t *pool, const void *p);
  * child has its own) and abort when another thread makes a call that
  * changes it (allocating, freeing, resizing, strings, cleanups, marks,
  * reset, destroy) without a handoff first:
- *   mpool: mp_alloc: pool 0x5600a000 used by a thread that does not own
- *   it; hand it over with mp_pool_handoff()
+ *
+ *     mpool: mp_alloc: pool 0x5600a000 used by a thread that does not own
+ *     it; hand it over with mp_pool_handoff()
+ *
  * MP_POOL_SHARED pools have no owner.  Release builds only check `pool`.
  * @return 0, or -1 with errno EINVAL if pool is NULL.  A debug build aborts
  *         if the caller does not own the pool.
- * Thread-safety: called by the pool's owner, like any call that changes
+ * @threadsafety called by the pool's owner, like any call that changes
  *         it.
  */
 MP_API int mp_pool_handoff(mp_pool_t *pool);
 
-/* ------------------------------------------------------------------------
- * Library
- * ---------------------------------------------------------------------- */
+/** @} */
+
+/**
+ * @defgroup library Library
+ * @{
+ */
 
 /** The library's version, as MPOOL_VERSION, for checking the header you
  *  compiled against against the library you run with.
  *  @return MPOOL_VERSION as the library was built.
- *  Thread-safety: may be called from any thread at any time. */
+ *  @threadsafety may be called from any thread at any time. */
 MP_API int mpool_version(void);
 
 /** mpool_build_flags() bit: the library checks its callers (hardened
@@ -1315,7 +1370,7 @@ MP_API int mpool_version(void);
  * differs.
  * @return the MPOOL_BUILD_* bits of the library as built, 0 for a plain
  *         build.
- * Thread-safety: may be called from any thread at any time.
+ * @threadsafety may be called from any thread at any time.
  */
 MP_API unsigned mpool_build_flags(void);
 
@@ -1327,8 +1382,7 @@ MP_API unsigned mpool_build_flags(void);
  * later requests simply refill the cache.  Call it after a burst, or before
  * a leak checker looks at the process.  Other threads' fronts are returned
  * when those threads exit.
- * @return nothing.
- * Thread-safety: may be called from any thread at any time.
+ * @threadsafety may be called from any thread at any time.
  */
 MP_API void mpool_cache_flush(void);
 
@@ -1346,7 +1400,7 @@ MP_API void mpool_cache_flush(void);
  * (the build's MP_DEFAULT_CACHE_LIMIT).
  * @param bytes  the new bound of the shared back, in bytes.
  * @return 0 (every value is valid).
- * Thread-safety: may be called from any thread at any time.
+ * @threadsafety may be called from any thread at any time.
  */
 MP_API int mpool_cache_set_limit(size_t bytes);
 
@@ -1362,6 +1416,7 @@ MP_API int mpool_cache_set_limit(size_t bytes);
  *     two delays, checked whenever the process releases node memory, maps
  *     a new region, or calls mpool_cache_collect();
  *   - at once for what goes past `bytes`.
+ *
  * The defaults are 1 GiB and 1000 ms (the build's MP_DEFAULT_RETAIN_LIMIT
  * and MP_DEFAULT_DECAY_MS).  `decay_ms` 0 or `bytes` 0 gives pages back as
  * soon as memory is released.  A lower cap takes effect before the call
@@ -1371,7 +1426,7 @@ MP_API int mpool_cache_set_limit(size_t bytes);
  * @param bytes     the most bytes retained at any time.
  * @param decay_ms  how long retained memory may wait unused.
  * @return 0 (every value is valid).
- * Thread-safety: may be called from any thread at any time.
+ * @threadsafety may be called from any thread at any time.
  */
 MP_API int mpool_cache_set_retain(size_t bytes, unsigned decay_ms);
 
@@ -1381,8 +1436,7 @@ MP_API int mpool_cache_set_retain(size_t bytes, unsigned decay_ms);
  * by itself as it releases and takes memory; a program that goes idle
  * after a peak may call it from a timer.  mpool_cache_flush() gives back
  * everything instead.
- * @return nothing.
- * Thread-safety: may be called from any thread at any time.
+ * @threadsafety may be called from any thread at any time.
  */
 MP_API void mpool_cache_collect(void);
 
@@ -1416,7 +1470,7 @@ typedef struct mpool_cache_stats_s {
 
 /** The smallest mpool_cache_stats_t.size that mpool_cache_stats()
  *  accepts. */
-#define MPOOL_CACHE_STATS_MIN_SIZE                                            \
+#define MPOOL_CACHE_STATS_MIN_SIZE                                             \
   (offsetof(mpool_cache_stats_t, front_limit) + sizeof(size_t))
 
 /**
@@ -1425,9 +1479,11 @@ typedef struct mpool_cache_stats_s {
  * @param st  out; st->size must be set first.
  * @return 0, or -1 with errno EINVAL (st is NULL or st->size below
  *         MPOOL_CACHE_STATS_MIN_SIZE).
- * Thread-safety: may be called from any thread at any time.
+ * @threadsafety may be called from any thread at any time.
  */
 MP_API int mpool_cache_stats(mpool_cache_stats_t *st);
+
+/** @} */
 
 /* Call sites (see "Debugging"): the allocating calls as macros that record
  * __FILE__ and __LINE__ first. */
@@ -1449,8 +1505,7 @@ MP_API int mpool_cache_stats(mpool_cache_stats_t *st);
 #define mp_strndup(pool, s, n) MP__SITE((mp_strndup)((pool), (s), (n)))
 #define mp_memdup(pool, p, n) MP__SITE((mp_memdup)((pool), (p), (n)))
 #define mp_printf(pool, ...) MP__SITE((mp_printf)((pool), __VA_ARGS__))
-#define mp_vprintf(pool, fmt, ap)                                              \
-  MP__SITE((mp_vprintf)((pool), (fmt), (ap)))
+#define mp_vprintf(pool, fmt, ap) MP__SITE((mp_vprintf)((pool), (fmt), (ap)))
 #define mp_strcat(pool, ...) MP__SITE((mp_strcat)((pool), __VA_ARGS__))
 #define mp_join(pool, parts, n, sep)                                           \
   MP__SITE((mp_join)((pool), (parts), (n), (sep)))

@@ -1,17 +1,19 @@
-/*
+/** @file
  * mpool.hpp -- C++17 interface to mpool.  Header-only: link with mpool as a
  * C program would (mpool::mpool, or pkg-config mpool).
  *
- *   mpool::pool      owns one mp_pool_t: move-only, destroys the pool when it
- *                    goes out of scope.  Constructors throw std::bad_alloc
- *                    when the pool cannot be created; pool::try_create()
- *                    returns an empty std::optional instead.
- *   mpool::resource  a std::pmr::memory_resource that allocates from a pool,
- *                    for std::pmr containers and strings.
+ *   - mpool::pool owns one mp_pool_t: move-only, destroys the pool when it
+ *     goes out of scope.  Constructors throw std::bad_alloc when the pool
+ *     cannot be created; pool::try_create() returns an empty std::optional
+ *     instead.
+ *   - mpool::resource is a std::pmr::memory_resource that allocates from a
+ *     pool, for std::pmr containers and strings.
  *
- *   mpool::pool p;                     // default node size
- *   mpool::resource r{p};
- *   std::pmr::vector<int> v{&r};       // v's memory comes from p
+ * @code{.cpp}
+ * mpool::pool p;                     // default node size
+ * mpool::resource r{p};
+ * std::pmr::vector<int> v{&r};       // v's memory comes from p
+ * @endcode
  *
  * Memory from a pool, including memory a container got through a resource,
  * lives until the pool is reset or destroyed: destroy the containers first.
@@ -31,6 +33,7 @@
 #include <optional>
 #include <utility>
 
+/** The C++ interface: mpool::pool and mpool::resource. */
 namespace mpool {
 
 /** An owning handle to a pool. */
@@ -47,8 +50,7 @@ public:
   /** Creates a pool with the given options (see mp_create_pool_ex()).
    *  Throws std::bad_alloc if the pool cannot be created (out of memory, or
    *  an option out of range). */
-  explicit pool(const mp_options_t &options)
-      : p_(mp_create_pool_ex(&options)) {
+  explicit pool(const mp_options_t &options) : p_(mp_create_pool_ex(&options)) {
     if (p_ == nullptr)
       throw std::bad_alloc();
   }
@@ -71,7 +73,9 @@ public:
    *  mp_create_pool_ex().  NULL gives an empty handle. */
   [[nodiscard]] static pool adopt(mp_pool_t *p) noexcept { return pool(p); }
 
+  /** Not copyable: a pool has one owner. */
   pool(const pool &) = delete;
+  /** Not copyable: a pool has one owner. */
   pool &operator=(const pool &) = delete;
 
   /** Moves ownership; `other` is left empty. */
@@ -137,6 +141,7 @@ public:
    *  reused.  `n` is the size it was allocated with. */
   void free(void *p, std::size_t n) noexcept { (void)mp_free_sized(p_, p, n); }
 
+  /** Exchanges the pools two handles hold. */
   friend void swap(pool &a, pool &b) noexcept { std::swap(a.p_, b.p_); }
 
 private:
@@ -170,6 +175,9 @@ public:
   [[nodiscard]] mp_pool_t *get() const noexcept { return pool_; }
 
 protected:
+  /** Allocates `bytes` bytes aligned to `align`: mp_alloc() up to
+   *  alignof(std::max_align_t), mp_memalign() above.  Throws
+   *  std::bad_alloc on failure. */
   void *do_allocate(std::size_t bytes, std::size_t align) override {
     void *p = align <= alignof(std::max_align_t)
                   ? mp_alloc(pool_, bytes)
@@ -179,14 +187,17 @@ protected:
     return p;
   }
 
-  void do_deallocate(void *p, std::size_t bytes,
-                     std::size_t align) override {
+  /** Frees `p`, of `bytes` bytes, with mp_free_sized(); `align` is not
+   *  needed. */
+  void do_deallocate(void *p, std::size_t bytes, std::size_t align) override {
     (void)align;
     (void)mp_free_sized(pool_, p, bytes);
   }
 
-  bool do_is_equal(
-      const std::pmr::memory_resource &other) const noexcept override {
+  /** True for `*this`, and for another resource over the same pool (without
+   *  RTTI, only for `*this`). */
+  bool
+  do_is_equal(const std::pmr::memory_resource &other) const noexcept override {
     if (this == &other)
       return true;
 #if defined(__cpp_rtti) || defined(__GXX_RTTI) || defined(_CPPRTTI)

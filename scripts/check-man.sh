@@ -1,8 +1,9 @@
 #!/bin/sh
 # Fails when the committed manual (docs/man) differs from what
-# scripts/gen-man.sh makes of include/mpool.h, so that the header and the
-# manual cannot drift apart; also has groff check the pages when it is
-# installed.  Fix a difference with:  sh scripts/gen-man.sh docs/man
+# scripts/gen-man.sh makes of include/mpool.h and the adapters in
+# adapters/mpool/, so that the headers and the manual cannot drift apart;
+# also has groff check the pages when it is installed.  Fix a difference
+# with:  sh scripts/gen-man.sh docs/man
 #
 #   check-man.sh [SCRATCH_DIR]
 #
@@ -15,9 +16,9 @@ else
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
 fi
-sh "$root/scripts/gen-man.sh" "$root/include/mpool.h" "$scratch"
+sh "$root/scripts/gen-man.sh" "$scratch"
 if ! diff -ru "$root/docs/man" "$scratch"; then
-  echo "docs/man is out of date with include/mpool.h;" \
+  echo "docs/man is out of date with include/mpool.h or adapters/mpool/;" \
     "regenerate it with: sh scripts/gen-man.sh docs/man" >&2
   exit 1
 fi

@@ -78,7 +78,11 @@ check_layout() {
   while read -r f; do
     [[ -f $stage/share/man/man3/$f.3 ]] || fail "missing share/man/man3/$f.3"
   done <scripts/exported-symbols.txt
-  [[ -f $stage/share/man/man3/mpool.3 ]] || fail "missing share/man/man3/mpool.3"
+  # So does every page of docs/man: mpool(3), the adapters' overviews and
+  # their functions.
+  for f in docs/man/*.3; do
+    [[ -f $stage/share/man/man3/${f##*/} ]] || fail "missing share/man/man3/${f##*/}"
+  done
   echo "layout ok: $libdir"
 }
 

@@ -8,7 +8,8 @@
 # tool, where quarantined pages are protected (each replays the fuzz
 # corpus); fuzzes for two
 # minutes (fuzz/run.sh, with and without ASan); then checks the shared library's exported symbols,
-# builds programs against an installed copy (scripts/consumer-test.sh) and
+# builds the HTML API reference with Doxygen, which must report no warning
+# (scripts/gen-doc.sh), builds programs against an installed copy (scripts/consumer-test.sh) and
 # runs the benchmark briefly (scripts/run.sh --quick; figures not judged).
 # Build trees go to build-test/<config>.  Exits non-zero on any failure.
 set -euo pipefail
@@ -73,6 +74,16 @@ if diff -u scripts/exported-symbols.txt \
   echo "exported symbols: ok"
 else
   failed+=("exported symbols")
+fi
+
+# Every public function, type, field, macro and enum value of the headers
+# is documented, and the comments are valid Doxygen.
+echo "=== API reference (scripts/gen-doc.sh)"
+if sh scripts/gen-doc.sh "$out/doc" >"$out/doc.log" 2>&1; then
+  tail -n 1 "$out/doc.log"
+else
+  cat "$out/doc.log"
+  failed+=("API reference")
 fi
 
 echo "=== consumers (install, find_package, pkg-config, subproject)"

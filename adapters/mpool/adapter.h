@@ -1,4 +1,4 @@
-/*
+/** @file
  * mpool/adapter.h -- what the adapters in this folder share (internal:
  * included by them, not meant to be included on its own).
  *

@@ -1,13 +1,13 @@
-/*
+/** @file
  * mpool/cjson.h -- cJSON hooks (cJSON_InitHooks) that allocate from a pool.
  *
- *   mp_pool_t *pool = mp_cjson_create_pool(NULL);  (size headers on)
- *   mp_cjson_use(pool);                            (installs the hooks)
- *   cJSON *doc = cJSON_Parse(text);
- *   char *out = cJSON_PrintUnformatted(doc);
- *   ...
- *   mp_reset_pool(pool);      (frees doc and out; cJSON_Delete is optional)
- *   mp_cjson_use(NULL);       (back to malloc and free)
+ *     mp_pool_t *pool = mp_cjson_create_pool(NULL);  (size headers on)
+ *     mp_cjson_use(pool);                            (installs the hooks)
+ *     cJSON *doc = cJSON_Parse(text);
+ *     char *out = cJSON_PrintUnformatted(doc);
+ *     ...
+ *     mp_reset_pool(pool);      (frees doc and out; cJSON_Delete is optional)
+ *     mp_cjson_use(NULL);       (back to malloc and free)
  *
  * The rule: cJSON's hooks are process-wide and take no user data, so the
  * adapter keeps the pool in one static pointer, set with mp_cjson_use().
@@ -60,7 +60,7 @@ static mp_pool_t *mp__cjson_pool = NULL;
  * @param size  bytes wanted (0 gives a unique minimal object).
  * @return the memory, or NULL with errno EINVAL (no pool set), EOVERFLOW or
  *         ENOMEM; cJSON then fails the call (cJSON_Parse() returns NULL).
- * Thread-safety: as mp_alloc() on the pool: one thread at a time, or any
+ * @threadsafety as mp_alloc() on the pool: one thread at a time, or any
  *         number on a MP_POOL_SHARED pool.
  */
 static inline void *CJSON_CDECL mp_cjson_malloc(size_t size) {
@@ -70,11 +70,11 @@ static inline void *CJSON_CDECL mp_cjson_malloc(size_t size) {
 /**
  * cJSON's free_fn: frees `ptr`, an object of the pool set with
  * mp_cjson_use(), by mp_free() (which, in a pool with
- * MP_POOL_SIZE_HEADERS, reuses its memory at once).  NULL is ignored.
+ * MP_POOL_SIZE_HEADERS, reuses its memory at once).  NULL is ignored; a
+ * pointer the pool does not own is ignored in release builds (hardened and
+ * debug builds abort on it).
  * @param ptr  the object, or NULL.
- * @return nothing.  A pointer the pool does not own is ignored in release
- *         builds (hardened and debug builds abort on it).
- * Thread-safety: as mp_free() on the pool.
+ * @threadsafety as mp_free() on the pool.
  */
 static inline void CJSON_CDECL mp_cjson_free(void *ptr) {
   if (ptr != NULL)
@@ -87,8 +87,7 @@ static inline void CJSON_CDECL mp_cjson_free(void *ptr) {
  * restores cJSON's defaults (malloc, free and realloc).  See the rule at
  * the top of this header.
  * @param pool  a pool created with MP_POOL_SIZE_HEADERS, or NULL.
- * @return nothing.
- * Thread-safety: changes process-wide state: no thread may be inside cJSON
+ * @threadsafety changes process-wide state: no thread may be inside cJSON
  *         during the call.
  */
 static inline void mp_cjson_use(mp_pool_t *pool) {
@@ -109,7 +108,7 @@ static inline void mp_cjson_use(mp_pool_t *pool) {
  * MP_POOL_SHARED to opt->flags for cJSON on several threads at once.
  * @param opt  options, or NULL; only read.
  * @return the pool, or NULL with errno as mp_create_pool_ex().
- * Thread-safety: may be called from any thread at any time (with
+ * @threadsafety may be called from any thread at any time (with
  *         opt->parent set, as mp_create_pool_ex()).
  */
 static inline mp_pool_t *mp_cjson_create_pool(const mp_options_t *opt) {

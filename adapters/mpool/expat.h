@@ -1,13 +1,13 @@
-/*
+/** @file
  * mpool/expat.h -- an Expat memory suite (XML_Memory_Handling_Suite, for
  * XML_ParserCreate_MM) that allocates from a pool.
  *
- *   mp_pool_t *pool = mp_expat_create_pool(NULL);   (size headers on)
- *   XML_Parser p = mp_expat_parser_create(pool, NULL, NULL);
- *   XML_SetElementHandler(p, start, end);
- *   XML_Parse(p, text, len, 1);
- *   XML_ParserFree(p);
- *   mp_reset_pool(pool);
+ *     mp_pool_t *pool = mp_expat_create_pool(NULL);   (size headers on)
+ *     XML_Parser p = mp_expat_parser_create(pool, NULL, NULL);
+ *     XML_SetElementHandler(p, start, end);
+ *     XML_Parse(p, text, len, 1);
+ *     XML_ParserFree(p);
+ *     mp_reset_pool(pool);
  *
  * The rule: Expat's memory functions take no user data, so the adapter
  * keeps the pool in one static pointer, set with mp_expat_use() (which
@@ -58,7 +58,7 @@ static mp_pool_t *mp__expat_pool = NULL;
  * @return the memory, or NULL with errno EINVAL (no pool set), EOVERFLOW or
  *         ENOMEM; Expat then fails (XML_ParserCreate_MM() returns NULL,
  *         XML_Parse() returns XML_STATUS_ERROR with XML_ERROR_NO_MEMORY).
- * Thread-safety: as mp_alloc() on the pool: one thread at a time, or any
+ * @threadsafety as mp_alloc() on the pool: one thread at a time, or any
  *         number on a MP_POOL_SHARED pool.
  */
 static inline void *mp_expat_malloc(size_t size) {
@@ -73,7 +73,7 @@ static inline void *mp_expat_malloc(size_t size) {
  * @return the object, or NULL with errno EINVAL (no pool set, a foreign
  *         pointer, a small object of a pool without size headers),
  *         EOVERFLOW or ENOMEM; `ptr` is then left intact.
- * Thread-safety: as mp_realloc() on the pool.
+ * @threadsafety as mp_realloc() on the pool.
  */
 static inline void *mp_expat_realloc(void *ptr, size_t size) {
   return mp_realloc_unsized(mp__expat_pool, ptr, size);
@@ -81,11 +81,11 @@ static inline void *mp_expat_realloc(void *ptr, size_t size) {
 
 /**
  * The suite's free_fcn: frees `ptr` by mp_free() (which, in a pool with
- * MP_POOL_SIZE_HEADERS, reuses its memory at once).  NULL is ignored.
+ * MP_POOL_SIZE_HEADERS, reuses its memory at once).  NULL is ignored; a
+ * pointer the pool does not own is ignored in release builds (hardened and
+ * debug builds abort on it).
  * @param ptr  the object, or NULL.
- * @return nothing.  A pointer the pool does not own is ignored in release
- *         builds (hardened and debug builds abort on it).
- * Thread-safety: as mp_free() on the pool.
+ * @threadsafety as mp_free() on the pool.
  */
 static inline void mp_expat_free(void *ptr) {
   if (ptr != NULL)
@@ -96,8 +96,7 @@ static inline void mp_expat_free(void *ptr) {
  * Sets the pool the adapter's suite allocates from (NULL: none; the suite
  * then fails every allocation).  See the rule at the top of this header.
  * @param pool  a pool created with MP_POOL_SIZE_HEADERS, or NULL.
- * @return nothing.
- * Thread-safety: changes process-wide state: no thread may be inside a
+ * @threadsafety changes process-wide state: no thread may be inside a
  *         parser that uses the suite during the call.
  */
 static inline void mp_expat_use(mp_pool_t *pool) { mp__expat_pool = pool; }
@@ -107,7 +106,7 @@ static inline void mp_expat_use(mp_pool_t *pool) { mp__expat_pool = pool; }
  * mp_expat_realloc and mp_expat_free.  Expat copies the suite, so the
  * struct may be a local.
  * @return the suite (by value).
- * Thread-safety: touches nothing shared.
+ * @threadsafety touches nothing shared.
  */
 static inline XML_Memory_Handling_Suite mp_expat_suite(void) {
   XML_Memory_Handling_Suite s;
@@ -131,7 +130,7 @@ static inline XML_Memory_Handling_Suite mp_expat_suite(void) {
  *                             XML_ParserCreateNS()).
  * @return the parser, or NULL if the pool could not provide its memory (or
  *         pool is NULL).
- * Thread-safety: sets the process-wide pool as mp_expat_use() does.
+ * @threadsafety sets the process-wide pool as mp_expat_use() does.
  */
 static inline XML_Parser
 mp_expat_parser_create(mp_pool_t *pool, const XML_Char *encoding,
@@ -149,7 +148,7 @@ mp_expat_parser_create(mp_pool_t *pool, const XML_Char *encoding,
  * MP_POOL_SHARED to opt->flags for parsers on several threads at once.
  * @param opt  options, or NULL; only read.
  * @return the pool, or NULL with errno as mp_create_pool_ex().
- * Thread-safety: may be called from any thread at any time (with
+ * @threadsafety may be called from any thread at any time (with
  *         opt->parent set, as mp_create_pool_ex()).
  */
 static inline mp_pool_t *mp_expat_create_pool(const mp_options_t *opt) {

@@ -1,15 +1,15 @@
-/*
+/** @file
  * mpool/jansson.h -- Jansson allocation functions (json_set_alloc_funcs)
  * that allocate from a pool.
  *
- *   mp_pool_t *pool = mp_jansson_create_pool(NULL);  (size headers on)
- *   mp_jansson_use(pool);                            (installs the funcs)
- *   json_error_t err;
- *   json_t *doc = json_loads(text, 0, &err);
- *   char *out = json_dumps(doc, JSON_COMPACT);
- *   ...
- *   mp_reset_pool(pool);    (frees doc and out; json_decref is optional)
- *   mp_jansson_use(NULL);   (back to malloc and free)
+ *     mp_pool_t *pool = mp_jansson_create_pool(NULL);  (size headers on)
+ *     mp_jansson_use(pool);                            (installs the funcs)
+ *     json_error_t err;
+ *     json_t *doc = json_loads(text, 0, &err);
+ *     char *out = json_dumps(doc, JSON_COMPACT);
+ *     ...
+ *     mp_reset_pool(pool);    (frees doc and out; json_decref is optional)
+ *     mp_jansson_use(NULL);   (back to malloc and free)
  *
  * The rule: Jansson's allocation functions are process-wide and take no
  * user data, so the adapter keeps the pool in one static pointer, set with
@@ -61,7 +61,7 @@ static mp_pool_t *mp__jansson_pool = NULL;
  * @return the memory, or NULL with errno EINVAL (no pool set), EOVERFLOW or
  *         ENOMEM; Jansson then fails the call (json_loads() returns NULL
  *         and fills its json_error_t).
- * Thread-safety: as mp_alloc() on the pool: one thread at a time, or any
+ * @threadsafety as mp_alloc() on the pool: one thread at a time, or any
  *         number on a MP_POOL_SHARED pool.
  */
 static inline void *mp_jansson_malloc(size_t size) {
@@ -71,11 +71,11 @@ static inline void *mp_jansson_malloc(size_t size) {
 /**
  * Jansson's free function: frees `ptr`, an object of the pool set with
  * mp_jansson_use(), by mp_free() (which, in a pool with
- * MP_POOL_SIZE_HEADERS, reuses its memory at once).  NULL is ignored.
+ * MP_POOL_SIZE_HEADERS, reuses its memory at once).  NULL is ignored; a
+ * pointer the pool does not own is ignored in release builds (hardened and
+ * debug builds abort on it).
  * @param ptr  the object, or NULL.
- * @return nothing.  A pointer the pool does not own is ignored in release
- *         builds (hardened and debug builds abort on it).
- * Thread-safety: as mp_free() on the pool.
+ * @threadsafety as mp_free() on the pool.
  */
 static inline void mp_jansson_free(void *ptr) {
   if (ptr != NULL)
@@ -87,8 +87,7 @@ static inline void mp_jansson_free(void *ptr) {
  * mp_jansson_malloc() and mp_jansson_free() with json_set_alloc_funcs().
  * NULL restores malloc and free.  See the rule at the top of this header.
  * @param pool  a pool created with MP_POOL_SIZE_HEADERS, or NULL.
- * @return nothing.
- * Thread-safety: changes process-wide state: no thread may be inside
+ * @threadsafety changes process-wide state: no thread may be inside
  *         Jansson during the call.
  */
 static inline void mp_jansson_use(mp_pool_t *pool) {
@@ -105,7 +104,7 @@ static inline void mp_jansson_use(mp_pool_t *pool) {
  * MP_POOL_SHARED to opt->flags for Jansson on several threads at once.
  * @param opt  options, or NULL; only read.
  * @return the pool, or NULL with errno as mp_create_pool_ex().
- * Thread-safety: may be called from any thread at any time (with
+ * @threadsafety may be called from any thread at any time (with
  *         opt->parent set, as mp_create_pool_ex()).
  */
 static inline mp_pool_t *mp_jansson_create_pool(const mp_options_t *opt) {

@@ -1,12 +1,12 @@
-/*
+/** @file
  * mpool/lua.h -- a Lua allocator (lua_Alloc) that allocates from a pool.
  *
- *   mp_pool_t *pool = mp_create_pool(0);
- *   lua_State *L = mp_lua_newstate(pool);   (or lua_newstate(mp_lua_alloc,
- *                                            pool))
- *   ... luaL_openlibs(L); run scripts ...
- *   lua_close(L);
- *   mp_reset_pool(pool);                     (or mp_destroy_pool(pool))
+ *     mp_pool_t *pool = mp_create_pool(0);
+ *     lua_State *L = mp_lua_newstate(pool);   (or lua_newstate(mp_lua_alloc,
+ *                                              pool))
+ *     ... luaL_openlibs(L); run scripts ...
+ *     lua_close(L);
+ *     mp_reset_pool(pool);                     (or mp_destroy_pool(pool))
  *
  * Pool mode: any pool.  Lua passes the old size of every block it frees or
  * resizes, so the pool needs no size headers (no per-object cost beyond the
@@ -46,7 +46,7 @@ extern "C" {
  * @return the block, or NULL: after a free, or when the allocation failed
  *         (errno EINVAL, EOVERFLOW or ENOMEM; `ptr` is then left intact, and
  *         Lua raises a memory error, LUA_ERRMEM).
- * Thread-safety: as mp_realloc() on the pool: one thread at a time, or any
+ * @threadsafety as mp_realloc() on the pool: one thread at a time, or any
  *         number at once on a MP_POOL_SHARED pool.
  */
 static inline void *mp_lua_alloc(void *ud, void *ptr, size_t osize,
@@ -64,7 +64,7 @@ static inline void *mp_lua_alloc(void *ud, void *ptr, size_t osize,
  * @param pool  the pool.
  * @return the state, or NULL if the pool could not provide the memory for
  *         it (or pool is NULL).
- * Thread-safety: uses the pool as mp_alloc() does.
+ * @threadsafety uses the pool as mp_alloc() does.
  */
 static inline lua_State *mp_lua_newstate(mp_pool_t *pool) {
   if (pool == NULL)

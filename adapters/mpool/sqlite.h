@@ -1,15 +1,15 @@
-/*
+/** @file
  * mpool/sqlite.h -- an SQLite allocator (sqlite3_mem_methods, for
  * sqlite3_config(SQLITE_CONFIG_MALLOC, ...)) that allocates from a pool.
  *
- *   mp_pool_t *pool = mp_sqlite_create_pool(NULL);  (MP_POOL_SHARED)
- *   mp_sqlite_use(pool);            (before sqlite3_initialize())
- *   sqlite3_initialize();
- *   sqlite3_open(":memory:", &db);
- *   ... work ...
- *   sqlite3_close(db);
- *   sqlite3_shutdown();             (SQLite gives back all its memory)
- *   mp_reset_pool(pool);            (or mp_destroy_pool(pool))
+ *     mp_pool_t *pool = mp_sqlite_create_pool(NULL);  (MP_POOL_SHARED)
+ *     mp_sqlite_use(pool);            (before sqlite3_initialize())
+ *     sqlite3_initialize();
+ *     sqlite3_open(":memory:", &db);
+ *     ... work ...
+ *     sqlite3_close(db);
+ *     sqlite3_shutdown();             (SQLite gives back all its memory)
+ *     mp_reset_pool(pool);            (or mp_destroy_pool(pool))
  *
  * The rule: SQLite's allocator is process-wide and its xMalloc, xFree,
  * xRealloc and xSize take no user data, so the adapter keeps the pool in
@@ -67,7 +67,7 @@ static mp_pool_t *mp__sqlite_pool = NULL;
  * @return the memory, or NULL (n negative, no pool started, or the pool
  *         failed with errno EINVAL, EOVERFLOW or ENOMEM); SQLite then
  *         returns SQLITE_NOMEM from the call that needed it.
- * Thread-safety: as mp_alloc() on the pool: one thread at a time, or any
+ * @threadsafety as mp_alloc() on the pool: one thread at a time, or any
  *         number on a MP_POOL_SHARED pool.
  */
 static inline void *mp_sqlite_malloc(int n) {
@@ -88,7 +88,7 @@ static inline void *mp_sqlite_malloc(int n) {
  * @param p  an object from mp_sqlite_malloc() or mp_sqlite_realloc(), or
  *           NULL.
  * @return its size in bytes; 0 for NULL.
- * Thread-safety: reads only the object's header.
+ * @threadsafety reads only the object's header.
  */
 static inline int mp_sqlite_size(void *p) {
   size_t size;
@@ -100,12 +100,11 @@ static inline int mp_sqlite_size(void *p) {
 
 /**
  * xFree: frees `p` with mp_free_sized() (its memory is reused at once).
- * NULL is ignored.
+ * NULL is ignored; a pointer the pool does not own is ignored in release
+ * builds (hardened and debug builds abort on it).
  * @param p  an object from mp_sqlite_malloc() or mp_sqlite_realloc(), or
  *           NULL.
- * @return nothing.  A pointer the pool does not own is ignored in release
- *         builds (hardened and debug builds abort on it).
- * Thread-safety: as mp_free_sized() on the pool.
+ * @threadsafety as mp_free_sized() on the pool.
  */
 static inline void mp_sqlite_free(void *p) {
   unsigned char *base;
@@ -125,7 +124,7 @@ static inline void mp_sqlite_free(void *p) {
  * @param n  the size wanted; negative is refused.
  * @return the object, or NULL as mp_sqlite_malloc(); `p` is then left
  *         intact.
- * Thread-safety: as mp_realloc() on the pool.
+ * @threadsafety as mp_realloc() on the pool.
  */
 static inline void *mp_sqlite_realloc(void *p, int n) {
   size_t size;
@@ -151,7 +150,7 @@ static inline void *mp_sqlite_realloc(void *p, int n) {
  * @param n  the request.
  * @return n rounded up to a multiple of 16, or n itself when that would
  *         exceed INT_MAX (or n is negative).
- * Thread-safety: touches nothing shared.
+ * @threadsafety touches nothing shared.
  */
 static inline int mp_sqlite_roundup(int n) {
   if (n < 0 || n > INT_MAX - (int)(MP_GRANULE - 1))
@@ -166,7 +165,7 @@ static inline int mp_sqlite_roundup(int n) {
  * @param app  the pool (mp_pool_t *).
  * @return SQLITE_OK, or SQLITE_ERROR if `app` is NULL (sqlite3_initialize()
  *         then fails).
- * Thread-safety: called by SQLite under its own lock.
+ * @threadsafety called by SQLite under its own lock.
  */
 static inline int mp_sqlite_init(void *app) {
   if (app == NULL)
@@ -179,8 +178,7 @@ static inline int mp_sqlite_init(void *app) {
  * xShutdown: stops the allocator; called by sqlite3_shutdown().  The pool
  * is left alone (reset or destroy it afterwards).
  * @param app  the pool (unused).
- * @return nothing.
- * Thread-safety: called by SQLite under its own lock, with no other thread
+ * @threadsafety called by SQLite under its own lock, with no other thread
  *         in SQLite.
  */
 static inline void mp_sqlite_shutdown(void *app) {
@@ -194,7 +192,7 @@ static inline void mp_sqlite_shutdown(void *app) {
  * @param pool  the pool (MP_POOL_SHARED unless one thread alone uses
  *              SQLite).
  * @return the methods (by value).
- * Thread-safety: touches nothing shared.
+ * @threadsafety touches nothing shared.
  */
 static inline sqlite3_mem_methods mp_sqlite_methods(mp_pool_t *pool) {
   sqlite3_mem_methods m;
@@ -218,7 +216,7 @@ static inline sqlite3_mem_methods mp_sqlite_methods(mp_pool_t *pool) {
  * @param pool  the pool.
  * @return SQLITE_OK; SQLITE_MISUSE if SQLite is initialised (call
  *         sqlite3_shutdown() first) or pool is NULL.
- * Thread-safety: as sqlite3_config(): no other thread may use SQLite
+ * @threadsafety as sqlite3_config(): no other thread may use SQLite
  *         during the call.
  */
 static inline int mp_sqlite_use(mp_pool_t *pool) {
@@ -234,7 +232,7 @@ static inline int mp_sqlite_use(mp_pool_t *pool) {
  * and multi-thread modes need.
  * @param opt  options, or NULL; only read.
  * @return the pool, or NULL with errno as mp_create_pool_ex().
- * Thread-safety: may be called from any thread at any time (with
+ * @threadsafety may be called from any thread at any time (with
  *         opt->parent set, as mp_create_pool_ex()).
  */
 static inline mp_pool_t *mp_sqlite_create_pool(const mp_options_t *opt) {

@@ -1,14 +1,14 @@
-/*
+/** @file
  * mpool/zlib.h -- zlib allocation functions (z_stream zalloc, zfree and
  * opaque) that allocate from a pool.
  *
- *   z_stream zs;
- *   memset(&zs, 0, sizeof zs);
- *   mp_zlib_init_stream(&zs, pool);          (zalloc, zfree, opaque = pool)
- *   deflateInit(&zs, Z_DEFAULT_COMPRESSION);
- *   ... deflate(&zs, Z_FINISH) ...
- *   deflateEnd(&zs);
- *   mp_reset_pool(pool);
+ *     z_stream zs;
+ *     memset(&zs, 0, sizeof zs);
+ *     mp_zlib_init_stream(&zs, pool);          (zalloc, zfree, opaque = pool)
+ *     deflateInit(&zs, Z_DEFAULT_COMPRESSION);
+ *     ... deflate(&zs, Z_FINISH) ...
+ *     deflateEnd(&zs);
+ *     mp_reset_pool(pool);
  *
  * Pool mode: any pool; opaque is the pool, so streams on different pools
  * coexist.  zlib frees without a size, so the adapter puts a 16-byte
@@ -50,7 +50,7 @@ extern "C" {
  * @return the memory, or Z_NULL if items * size (plus the header) wraps or
  *         exceeds MP_MAX_ALLOC_SIZE, or the pool fails (errno EINVAL,
  *         EOVERFLOW or ENOMEM); zlib then returns Z_MEM_ERROR.
- * Thread-safety: as mp_alloc() on the pool: one thread at a time, or any
+ * @threadsafety as mp_alloc() on the pool: one thread at a time, or any
  *         number on a MP_POOL_SHARED pool.
  */
 static inline voidpf mp_zlib_alloc(voidpf opaque, uInt items, uInt size) {
@@ -71,12 +71,11 @@ static inline voidpf mp_zlib_alloc(voidpf opaque, uInt items, uInt size) {
 /**
  * zlib's zfree: frees `address`, a block from mp_zlib_alloc() on the pool
  * `opaque`, with mp_free_sized() (its memory is reused at once).  Z_NULL
- * is ignored.
+ * is ignored; a pointer the pool does not own is ignored in release builds
+ * (hardened and debug builds abort on it).
  * @param opaque   the pool (mp_pool_t *).
  * @param address  the block, or Z_NULL.
- * @return nothing.  A pointer the pool does not own is ignored in release
- *         builds (hardened and debug builds abort on it).
- * Thread-safety: as mp_free_sized() on the pool.
+ * @threadsafety as mp_free_sized() on the pool.
  */
 static inline void mp_zlib_free(voidpf opaque, voidpf address) {
   size_t n;
@@ -96,8 +95,7 @@ static inline void mp_zlib_free(voidpf opaque, voidpf address) {
  * used).
  * @param zs    the stream (its other fields are left alone).
  * @param pool  the pool.
- * @return nothing.
- * Thread-safety: touches only *zs.
+ * @threadsafety touches only *zs.
  */
 static inline void mp_zlib_init_stream(z_stream *zs, mp_pool_t *pool) {
   zs->zalloc = mp_zlib_alloc;
