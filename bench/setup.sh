@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs what the mpool benchmark needs (Debian/Ubuntu): the compiler and
 # build tools, the peer allocators, valgrind (instruction counts), gnuplot
-# (chart) and Lua 5.4's development files (bench/lua, the real client).
+# (chart), Lua 5.4's development files (bench/lua, the real client) and
+# those of the adapters' libraries (bench/clients: cJSON, Jansson, Expat,
+# SQLite, zlib).
 # Idempotent: when everything is installed it only checks with dpkg-query
 # and exits, without touching apt.
 #
@@ -11,7 +13,8 @@ set -eu
 pkgs="build-essential cmake pkg-config valgrind gnuplot-nox
       libapr1-dev libtalloc-dev libmimalloc-dev libjemalloc-dev
       libgoogle-perftools-dev
-      liblua5.4-dev"
+      liblua5.4-dev
+      libcjson-dev libjansson-dev libexpat1-dev libsqlite3-dev zlib1g-dev"
 
 missing=""
 for p in $pkgs; do

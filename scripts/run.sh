@@ -7,8 +7,10 @@
 # Before the suite, records the allocation trace of a small Lua run
 # (bench/lua/run.sh --record-trace) and exports its path as
 # MPOOL_BENCH_TRACE, unless that is set already.  After it, runs the Lua
-# interpreter on each allocator (bench/lua/run.sh, docs/bench/lua.txt);
-# --quick and --out DIR are passed on to that step too.
+# interpreter on each allocator (bench/lua/run.sh, docs/bench/lua.txt),
+# then the libraries of the adapters (bench/clients/run.sh,
+# docs/bench/clients.txt); --quick and --out DIR are passed on to those
+# steps too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --bench
@@ -23,16 +25,22 @@ fi
 
 bash bench/run.sh "$@"
 
-# Real client: the Lua 5.4 interpreter on mpool and on the malloc peers.
-lua_args=()
+# Real clients, first the Lua 5.4 interpreter, on mpool and on the malloc
+# peers: --quick and --out go to these steps too.
+step_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) lua_args+=(--quick) ;;
-    --out) lua_args+=(--out "$2"); shift ;;
+    --quick) step_args+=(--quick) ;;
+    --out) step_args+=(--out "$2"); shift ;;
     --reps) shift ;;
     --) break ;;
   esac
   shift
 done
 echo
-bash bench/lua/run.sh "${lua_args[@]}"
+bash bench/lua/run.sh "${step_args[@]}"
+
+# Real clients: cJSON, Jansson, Expat, SQLite and zlib through their
+# adapters.
+echo
+bash bench/clients/run.sh "${step_args[@]}"

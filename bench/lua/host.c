@@ -31,15 +31,16 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#define _GNU_SOURCE /* dladdr, RTLD_DEFAULT */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
 #include <mpool.h>
+
+#include "malloc_check.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -255,60 +256,6 @@ static void *recording_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 }
 
 /* ------------------------------------------------------------------------
- * Which malloc is running
- * ---------------------------------------------------------------------- */
-
-/* The file name of the object that defines the malloc() this process
- * calls, or "?". */
-static const char *malloc_object(void) {
-  Dl_info info;
-  void *m = dlsym(RTLD_DEFAULT, "malloc");
-  if (m == NULL || dladdr(m, &info) == 0 || info.dli_fname == NULL)
-    return "?";
-  return info.dli_fname;
-}
-
-/* Fails loudly unless the malloc in use is the one `name` asks for
- * (mpool and glibc both need the C library's own). */
-static void check_malloc(const char *name) {
-  static const struct {
-    const char *name, *marker, *file;
-  } libs[] = {
-      {"mimalloc", "mi_version", "mimalloc"},
-      {"jemalloc", "mallctl", "jemalloc"},
-      {"tcmalloc", "tc_malloc", "tcmalloc"},
-  };
-  const char *obj = malloc_object();
-  const char *want = NULL;
-  for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
-    int present = dlsym(RTLD_DEFAULT, libs[i].marker) != NULL;
-    int wanted = strcmp(name, libs[i].name) == 0;
-    if (wanted)
-      want = libs[i].file;
-    if (present && !wanted) {
-      fprintf(stderr,
-              "mpool-lua: --alloc %s, but %s is loaded (%s found; unset "
-              "LD_PRELOAD)\n",
-              name, libs[i].name, libs[i].marker);
-      exit(1);
-    }
-    if (wanted && !present) {
-      fprintf(stderr,
-              "mpool-lua: --alloc %s, but %s is not loaded (%s not found; "
-              "run with LD_PRELOAD of the library)\n",
-              name, libs[i].name, libs[i].marker);
-      exit(1);
-    }
-  }
-  if (want != NULL ? strstr(obj, want) == NULL
-                   : strstr(obj, "libc.so") == NULL) {
-    fprintf(stderr, "mpool-lua: --alloc %s, but malloc() comes from %s\n", name,
-            obj);
-    exit(1);
-  }
-}
-
-/* ------------------------------------------------------------------------
  * Measurement
  * ---------------------------------------------------------------------- */
 
@@ -411,7 +358,7 @@ int main(int argc, char **argv) {
                     "--alloc mpool\n");
     return 2;
   }
-  check_malloc(use_pool ? "glibc" : alloc);
+  mpb_check_malloc("mpool-lua", use_pool ? "glibc" : alloc);
 
   static trace_t trace;
   host_alloc_t host = {NULL, NULL};

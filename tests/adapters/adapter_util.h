@@ -1,6 +1,7 @@
 /*
- * Helpers shared by the adapter tests: a deterministic generator, a
- * checksum, pool statistics and a pool whose backing allocator fails.
+ * Helpers shared by the adapter tests: pool statistics and a pool whose
+ * backing allocator fails, on top of adapter_work.h (the deterministic
+ * generator, the checksum, the documents and the SQL workload).
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -11,85 +12,10 @@
 
 #include <stdio.h>
 
-/* xorshift64*: the same sequence on every platform. */
-typedef struct {
-  uint64_t s;
-} rng_t;
-
-static inline uint64_t rng_next(rng_t *r) {
-  uint64_t x = r->s;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  r->s = x;
-  return x * 0x2545F4914F6CDD1DULL;
-}
-
-static inline unsigned rng_below(rng_t *r, unsigned n) {
-  return (unsigned)(rng_next(r) % n);
-}
-
-/* FNV-1a, 64 bits. */
-static inline uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
-  const unsigned char *c = p;
-  for (size_t i = 0; i < n; i++) {
-    h ^= c[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-#define FNV_INIT 0xcbf29ce484222325ULL
-
-/* A growable byte buffer on malloc, for building inputs. */
-typedef struct {
-  char *p;
-  size_t len, cap;
-} buf_t;
-
-static inline void buf_reserve(buf_t *b, size_t more) {
-  assert_true(more <= SIZE_MAX - b->len - 1);
-  if (b->len + more + 1 <= b->cap)
-    return;
-  size_t cap = b->cap ? b->cap : 4096;
-  while (cap < b->len + more + 1) {
-    assert_true(cap <= SIZE_MAX / 2);
-    cap *= 2;
-  }
-  char *np = realloc(b->p, cap);
-  assert_non_null(np);
-  b->p = np;
-  b->cap = cap;
-}
-
-static inline void buf_add(buf_t *b, const char *s, size_t n) {
-  buf_reserve(b, n);
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-static inline void buf_str(buf_t *b, const char *s) {
-  buf_add(b, s, strlen(s));
-}
-
-#if defined(__GNUC__) || defined(__clang__)
-static inline void buf_printf(buf_t *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-#endif
-static inline void buf_printf(buf_t *b, const char *fmt, ...) {
-  char tmp[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  assert_true(n >= 0 && (size_t)n < sizeof tmp);
-  buf_add(b, tmp, (size_t)n);
-}
-
-static inline void buf_free(buf_t *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
+/* The generators, the checksum and the workloads (shared with
+ * bench/clients/); a failed check there fails the test. */
+#define AW_CHECK(c) assert_true(c)
+#include "adapter_work.h"
 
 /* A workload size: full, or a sixteenth of it under Valgrind (the
  * valgrind configurations set MPOOL_TEST_UNDER_VALGRIND) and in debug

@@ -10,34 +10,6 @@
 
 #include <mpool/cjson.h>
 
-/* A JSON document of about `bytes` bytes: an array of records with nested
- * objects, arrays, escaped strings, integers, doubles, booleans, nulls. */
-static void gen_json(buf_t *b, uint64_t seed, size_t bytes) {
-  rng_t r = {seed};
-  static const char *const words[] = {
-      "alpha",           "beta",          "gamma\\n", "delta",
-      "\\u00e9t\\u00e9", "zeta\\\"q\\\"", "eta",      "theta\\t"};
-  buf_str(b, "{\"version\":3,\"records\":[");
-  for (unsigned i = 0; b->len < bytes; i++) {
-    if (i)
-      buf_str(b, ",");
-    buf_printf(b, "{\"id\":%u,\"name\":\"%s-%u\",\"score\":%u.%03u,", i,
-               words[rng_below(&r, 8)], rng_below(&r, 100000),
-               rng_below(&r, 1000), rng_below(&r, 1000));
-    buf_printf(b, "\"active\":%s,\"parent\":%s,\"tags\":[",
-               rng_below(&r, 2) ? "true" : "false",
-               rng_below(&r, 3) ? "null" : "0");
-    unsigned nt = rng_below(&r, 6);
-    for (unsigned j = 0; j < nt; j++)
-      buf_printf(b, "%s\"%s\"", j ? "," : "", words[rng_below(&r, 8)]);
-    buf_printf(b, "],\"geo\":{\"lat\":%d.%04u,\"lon\":%d.%04u,\"h\":[%u,%u]}}",
-               (int)rng_below(&r, 180) - 90, rng_below(&r, 10000),
-               (int)rng_below(&r, 360) - 180, rng_below(&r, 10000),
-               rng_below(&r, 9000), rng_below(&r, 9000));
-  }
-  buf_str(b, "]}");
-}
-
 /* The work on one document: parse, edit, print.  Returns the checksum of
  * the printed text and its length (0 if a call failed); frees everything
  * if `release`. */
@@ -88,7 +60,7 @@ static uint64_t work(const char *text, int release, size_t *out_len) {
 static void test_documents(void **state) {
   (void)state;
   buf_t text = {0};
-  gen_json(&text, 42, test_size((size_t)4 << 20));
+  gen_json_records(&text, 42, test_size((size_t)4 << 20));
   print_message("cjson: document of %zu bytes\n", text.len);
 
   size_t want_len;
@@ -140,7 +112,7 @@ static void test_faults(void **state) {
   SKIP_IF_DEBUG_LAYOUT(); /* a block per object: the counting allocator
                             cannot hold them all */
   buf_t text = {0};
-  gen_json(&text, 7, test_size(24 << 10) * 4);
+  gen_json_records(&text, 7, test_size(24 << 10) * 4);
   size_t want_len;
   mp_cjson_use(NULL);
   uint64_t want = work(text.p, 1, &want_len);

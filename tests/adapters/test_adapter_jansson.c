@@ -10,28 +10,6 @@
 
 #include <mpool/jansson.h>
 
-static void gen_json(buf_t *b, uint64_t seed, size_t bytes) {
-  rng_t r = {seed};
-  static const char *const words[] = {
-      "north", "south\\n", "\\u00fcber", "east", "we\\\"st", "up", "down"};
-  buf_str(b, "{\"kind\":\"catalog\",\"items\":[");
-  for (unsigned i = 0; b->len < bytes; i++) {
-    buf_printf(b, "%s{\"id\":%u,\"label\":\"%s %u\",\"price\":%u.%02u,",
-               i ? "," : "", i, words[rng_below(&r, 7)],
-               rng_below(&r, 1u << 16), rng_below(&r, 10000),
-               rng_below(&r, 100));
-    buf_printf(b, "\"stock\":%s,\"dims\":[%u,%u,%u],\"attr\":{",
-               rng_below(&r, 2) ? "true" : "null", rng_below(&r, 500),
-               rng_below(&r, 500), rng_below(&r, 500));
-    unsigned na = rng_below(&r, 5);
-    for (unsigned j = 0; j < na; j++)
-      buf_printf(b, "%s\"a%u\":\"%s\"", j ? "," : "", rng_below(&r, 40),
-                 words[rng_below(&r, 7)]);
-    buf_str(b, "}}");
-  }
-  buf_str(b, "]}");
-}
-
 /* Load, edit, dump; returns the checksum of the dump (0 on failure). */
 static uint64_t work(const char *text, int release, size_t *out_len) {
   *out_len = 0;
@@ -75,7 +53,7 @@ static uint64_t work(const char *text, int release, size_t *out_len) {
 static void test_documents(void **state) {
   (void)state;
   buf_t text = {0};
-  gen_json(&text, 1234, test_size((size_t)4 << 20));
+  gen_json_catalog(&text, 1234, test_size((size_t)4 << 20));
   print_message("jansson: document of %zu bytes\n", text.len);
   size_t want_len, len;
   mp_jansson_use(NULL);
@@ -120,7 +98,7 @@ static void test_faults(void **state) {
   SKIP_IF_DEBUG_LAYOUT(); /* a block per object: the counting allocator
                             cannot hold them all */
   buf_t text = {0};
-  gen_json(&text, 77, test_size(24 << 10) * 4);
+  gen_json_catalog(&text, 77, test_size(24 << 10) * 4);
   size_t want_len, len;
   mp_jansson_use(NULL);
   uint64_t want = work(text.p, 1, &want_len);

@@ -14,132 +14,15 @@
 
 #include <mpool/sqlite.h>
 
+#include "adapter_work.h" /* again, after sqlite3.h: the SQL workload */
+
 #define THREADS 4
-
-typedef struct {
-  int rc;     /* first SQLite error, SQLITE_OK if none */
-  uint64_t h; /* checksum of every row the queries returned */
-  long rows;  /* rows returned */
-} result_t;
-
-static int on_row(void *ud, int ncol, char **vals, char **names) {
-  result_t *r = ud;
-  (void)names;
-  r->rows++;
-  for (int i = 0; i < ncol; i++) {
-    const char *v = vals[i] != NULL ? vals[i] : "(null)";
-    r->h = fnv1a(r->h, v, strlen(v) + 1);
-  }
-  return 0;
-}
-
-static int exec(sqlite3 *db, const char *sql, result_t *r) {
-  if (r->rc != SQLITE_OK)
-    return r->rc;
-  int rc = sqlite3_exec(db, sql, on_row, r, NULL);
-  if (rc != SQLITE_OK)
-    r->rc = rc;
-  return rc;
-}
-
-/* The workload on one connection, seeded by `seed`, with `n` orders. */
-static void workload(sqlite3 *db, unsigned seed, int n, result_t *r) {
-  rng_t g = {0x9E3779B97F4A7C15ULL ^ seed};
-  exec(db,
-       "CREATE TABLE customer(id INTEGER PRIMARY KEY, name TEXT, city TEXT);"
-       "CREATE TABLE product(id INTEGER PRIMARY KEY, title TEXT, price REAL);"
-       "CREATE TABLE orders(id INTEGER PRIMARY KEY, cust INTEGER, prod "
-       "INTEGER, qty INTEGER, note TEXT);"
-       "CREATE INDEX orders_cust ON orders(cust);"
-       "CREATE INDEX orders_prod ON orders(prod, qty);"
-       "CREATE INDEX customer_city ON customer(city);",
-       r);
-  sqlite3_stmt *st = NULL;
-  exec(db, "BEGIN", r);
-  if (r->rc == SQLITE_OK)
-    r->rc = sqlite3_prepare_v2(
-        db, "INSERT INTO customer VALUES(?1, 'cust' || ?1, ?2)", -1, &st, NULL);
-  for (int i = 0; r->rc == SQLITE_OK && i < n / 10; i++) {
-    char city[16];
-    snprintf(city, sizeof city, "city%u", rng_below(&g, 40));
-    sqlite3_bind_int(st, 1, i);
-    sqlite3_bind_text(st, 2, city, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE)
-      r->rc = sqlite3_errcode(db);
-    sqlite3_reset(st);
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  if (r->rc == SQLITE_OK)
-    r->rc = sqlite3_prepare_v2(
-        db, "INSERT INTO product VALUES(?1, printf('product %d', ?1), ?2)", -1,
-        &st, NULL);
-  for (int i = 0; r->rc == SQLITE_OK && i < 200; i++) {
-    sqlite3_bind_int(st, 1, i);
-    sqlite3_bind_double(st, 2, (double)rng_below(&g, 100000) / 100.0);
-    if (sqlite3_step(st) != SQLITE_DONE)
-      r->rc = sqlite3_errcode(db);
-    sqlite3_reset(st);
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  exec(db, "COMMIT", r);
-
-  /* Orders in transactions of 500. */
-  if (r->rc == SQLITE_OK)
-    r->rc = sqlite3_prepare_v2(
-        db, "INSERT INTO orders(cust, prod, qty, note) VALUES(?, ?, ?, ?)", -1,
-        &st, NULL);
-  for (int i = 0; r->rc == SQLITE_OK && i < n; i++) {
-    if (i % 500 == 0)
-      exec(db, "BEGIN", r);
-    char note[96];
-    snprintf(note, sizeof note, "order %d %.*s", i, (int)rng_below(&g, 40),
-             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
-    sqlite3_bind_int(st, 1, (int)rng_below(&g, (unsigned)(n / 10)));
-    sqlite3_bind_int(st, 2, (int)rng_below(&g, 200));
-    sqlite3_bind_int(st, 3, 1 + (int)rng_below(&g, 9));
-    sqlite3_bind_text(st, 4, note, -1, SQLITE_TRANSIENT);
-    if (r->rc == SQLITE_OK && sqlite3_step(st) != SQLITE_DONE)
-      r->rc = sqlite3_errcode(db);
-    sqlite3_reset(st);
-    if (i % 500 == 499 || i == n - 1)
-      exec(db, "COMMIT", r);
-  }
-  sqlite3_finalize(st);
-
-  /* A transaction rolled back leaves no trace. */
-  exec(db,
-       "BEGIN; DELETE FROM orders WHERE qty > 3; UPDATE customer SET "
-       "city = 'gone'; ROLLBACK;",
-       r);
-  exec(db, "UPDATE orders SET qty = qty + 1 WHERE prod % 7 = 0", r);
-  exec(db,
-       "SELECT c.city, count(*), sum(o.qty), round(sum(o.qty * p.price), 2) "
-       "FROM orders o JOIN customer c ON c.id = o.cust "
-       "JOIN product p ON p.id = o.prod GROUP BY c.city ORDER BY c.city",
-       r);
-  exec(db,
-       "SELECT p.title, count(o.id) AS n FROM product p LEFT JOIN orders o "
-       "ON o.prod = p.id GROUP BY p.id ORDER BY n DESC, p.id LIMIT 20",
-       r);
-  exec(db,
-       "SELECT cust, group_concat(id, ' ') FROM (SELECT * FROM orders "
-       "WHERE cust < 30 ORDER BY id) GROUP BY cust ORDER BY cust",
-       r);
-  exec(db,
-       "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s "
-       "WHERE x < 1000) SELECT sum(x), count(*) FROM s JOIN orders "
-       "ON orders.id = s.x",
-       r);
-  exec(db, "SELECT count(*), sum(length(note)) FROM orders", r);
-}
 
 typedef struct {
   unsigned seed;
   int n;
   sqlite3 *shared; /* one connection all threads use too */
-  result_t res;
+  sql_result_t res;
 } job_t;
 
 static void run_job(job_t *j) {
@@ -148,7 +31,7 @@ static void run_job(job_t *j) {
   sqlite3 *db = NULL;
   j->res.rc = sqlite3_open(":memory:", &db);
   if (j->res.rc == SQLITE_OK)
-    workload(db, j->seed, j->n, &j->res);
+    sql_workload(db, j->seed, j->n, &j->res);
   sqlite3_close(db);
   /* Serialized mode: the shared connection takes calls from every
    * thread. */
@@ -183,8 +66,8 @@ static void run_threads(job_t *jobs, long *log_rows) {
   }
   for (int i = 0; i < THREADS; i++)
     assert_int_equal(pthread_join(th[i], NULL), 0);
-  result_t r = {SQLITE_OK, FNV_INIT, 0};
-  exec(shared, "SELECT count(*), count(DISTINCT seed) FROM log", &r);
+  sql_result_t r = {SQLITE_OK, FNV_INIT, 0};
+  sql_exec(shared, "SELECT count(*), count(DISTINCT seed) FROM log", &r);
   assert_int_equal(r.rc, SQLITE_OK);
   *log_rows = r.rows;
   sqlite3_stmt *st;
@@ -314,11 +197,11 @@ static void test_faults(void **state) {
   (void)state;
   SKIP_IF_DEBUG_LAYOUT(); /* a block per object: the counting allocator
                             cannot hold them all */
-  result_t want = {SQLITE_OK, FNV_INIT, 0};
+  sql_result_t want = {SQLITE_OK, FNV_INIT, 0};
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &saved), SQLITE_OK);
   assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-  workload(db, 9, 600, &want);
+  sql_workload(db, 9, 600, &want);
   assert_int_equal(want.rc, SQLITE_OK);
   sqlite3_close(db);
   assert_int_equal(sqlite3_shutdown(), SQLITE_OK);
@@ -337,13 +220,13 @@ static void test_faults(void **state) {
     m.xRealloc = cnt_realloc;
     m.xFree = cnt_free;
     assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
-    result_t got = {SQLITE_OK, FNV_INIT, 0};
+    sql_result_t got = {SQLITE_OK, FNV_INIT, 0};
     got.rc = sqlite3_initialize();
     db = NULL;
     if (got.rc == SQLITE_OK)
       got.rc = sqlite3_open(":memory:", &db);
     if (got.rc == SQLITE_OK)
-      workload(db, 9, 600, &got);
+      sql_workload(db, 9, 600, &got);
     assert_int_equal(sqlite3_close(db), SQLITE_OK); /* NULL is a no-op */
     assert_int_equal(sqlite3_shutdown(), SQLITE_OK);
     enum fault_kind fk = fault_kind(&ta);

@@ -10,31 +10,6 @@
 
 #include <mpool/zlib.h>
 
-/* Semi-compressible data: text-like runs, repeats and noise. */
-static void gen_data(buf_t *b, uint64_t seed, size_t bytes) {
-  rng_t r = {seed};
-  static const char *const words[] = {
-      "pool ", "region ", "allocator ", "node ", "block ", "cache ", "reset "};
-  while (b->len < bytes) {
-    unsigned kind = rng_below(&r, 10);
-    if (kind < 6) {
-      buf_str(b, words[rng_below(&r, 7)]);
-    } else if (kind < 8 && b->len > 64) {
-      size_t back = 1 + rng_below(&r, 64), n = 3 + rng_below(&r, 40);
-      for (size_t i = 0; i < n; i++) {
-        char c = b->p[b->len - back];
-        buf_add(b, &c, 1);
-      }
-    } else {
-      char c[8];
-      for (int i = 0; i < 8; i++)
-        c[i] = (char)rng_next(&r);
-      buf_add(b, c, sizeof c);
-    }
-  }
-  b->len = bytes;
-}
-
 /* The adapter's functions, counted. */
 static voidpf cnt_alloc(voidpf opaque, uInt items, uInt size) {
   voidpf r = mp_zlib_alloc(opaque, items, size);
