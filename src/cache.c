@@ -14,6 +14,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include "carve.h"
 #include "mp_internal.h"
 #include "mp_platform.h"
 
@@ -45,8 +46,7 @@ static int block_class_of(size_t need, size_t align) {
      * holds need, counted up: the class is (k - 10) * 4 + that quarter. */
     size_t m = need - 1;
     unsigned k = mp__floor_log2(m);
-    cls = (int)(4 * k + (unsigned)(m >> (k - 2))) -
-          (4 * MP_CLS_MIN_SHIFT + 3);
+    cls = (int)(4 * k + (unsigned)(m >> (k - 2))) - (4 * MP_CLS_MIN_SHIFT + 3);
   }
   if (align <= MP_CLASS_ALIGN)
     return cls; /* every class is aligned to that much */
@@ -65,9 +65,9 @@ static int block_class_of(size_t need, size_t align) {
   MP_CLS_SIZE(4 * (k)), MP_CLS_SIZE(4 * (k) + 1), MP_CLS_SIZE(4 * (k) + 2),    \
       MP_CLS_SIZE(4 * (k) + 3)
 const size_t mp__class_sizes[MP_NCLS] = {
-    MP_CLS_ROW(0), MP_CLS_ROW(1), MP_CLS_ROW(2), MP_CLS_ROW(3), MP_CLS_ROW(4),
-    MP_CLS_ROW(5), MP_CLS_ROW(6), MP_CLS_ROW(7), MP_CLS_ROW(8), MP_CLS_ROW(9),
-    MP_CLS_SIZE(40)};
+    MP_CLS_ROW(0), MP_CLS_ROW(1), MP_CLS_ROW(2),  MP_CLS_ROW(3),
+    MP_CLS_ROW(4), MP_CLS_ROW(5), MP_CLS_ROW(6),  MP_CLS_ROW(7),
+    MP_CLS_ROW(8), MP_CLS_ROW(9), MP_CLS_SIZE(40)};
 _Static_assert(MP_NCLS == 41, "one row of four classes per doubling");
 
 static size_t class_size(int cls) { return mp__class_sizes[cls]; }
@@ -82,17 +82,20 @@ int mp__block_class(const mp_pool_t *pool, size_t need, size_t align) {
 
 size_t mp__class_size(int cls) { return class_size(cls); }
 
+/* Moves an exiting thread's front to the back (mp__on_thread_exit()). */
+static void cache_thread_exit(void *arg);
+
 void *mp__cache_get_slow(int cls) {
   mp__lock();
   void *b = mp__blocks_pop(&back, cls);
   mp__unlock();
-  return b != NULL ? b : mp__os_alloc(class_size(cls), class_align(cls));
+  return b != NULL ? b : mp__sys_alloc(class_size(cls), class_align(cls));
 }
 
 void mp__cache_put_slow(int cls, void *b) {
   size_t size = class_size(cls);
   if (!mp__front.hooked)
-    mp__front.hooked = mp__on_thread_exit(&mp__front);
+    mp__front.hooked = mp__on_thread_exit(cache_thread_exit, &mp__front);
   if (mp__front_takes(cls)) {
     mp__blocks_push(&mp__front, cls, b);
     return;
@@ -103,7 +106,7 @@ void mp__cache_put_slow(int cls, void *b) {
     mp__blocks_push(&back, cls, b);
   mp__unlock();
   if (!keep)
-    mp__os_free(b, size, class_align(cls));
+    mp__sys_free(b, size, class_align(cls));
 }
 
 size_t mp__block_size(const mp_pool_t *pool, size_t need, size_t align) {
@@ -120,7 +123,7 @@ void *mp__block_get(const mp_pool_t *pool, size_t size, size_t align) {
     return pool->backing.alloc(pool->backing.ud, size, align);
   int cls = block_class_of(size, align);
   if (cls < 0 || class_size(cls) != size)
-    return mp__os_alloc(size, align);
+    return mp__sys_alloc(size, align);
   return mp__cache_get(cls);
 }
 
@@ -133,7 +136,7 @@ void mp__block_put(const mp_allocator_t *backing, unsigned flags, void *b,
   }
   int cls = block_class_of(size, align);
   if (cls < 0 || class_size(cls) != size) {
-    mp__os_free(b, size, align);
+    mp__sys_free(b, size, align);
     return;
   }
   mp__cache_put(cls, b);
@@ -148,12 +151,12 @@ static void drain_locked(struct mp_blocks *from, size_t limit) {
       if (from != &back && back.bytes + class_size(cls) <= limit)
         mp__blocks_push(&back, cls, b);
       else
-        mp__os_free(b, class_size(cls), class_align(cls));
+        mp__sys_free(b, class_size(cls), class_align(cls));
     }
   }
 }
 
-void mp__cache_thread_exit(void *arg) {
+static void cache_thread_exit(void *arg) {
   struct mp_blocks *f = arg;
   mp__lock();
   drain_locked(f, back_limit);
@@ -166,15 +169,15 @@ void mpool_cache_flush(void) {
   drain_locked(&mp__front, 0);
   drain_locked(&back, 0);
   mp__unlock();
-  mp__os_collect(true);
+  mp__sys_collect(true);
 }
 
 int mpool_cache_set_retain(size_t bytes, unsigned decay_ms) {
-  mp__os_retain_set(bytes, decay_ms);
+  mp__sys_retain_set(bytes, decay_ms);
   return 0;
 }
 
-void mpool_cache_collect(void) { mp__os_collect(false); }
+void mpool_cache_collect(void) { mp__sys_collect(false); }
 
 /* Frees blocks of `b`, largest classes first, until it holds at most `limit`
  * bytes.  Called with the lock held for the back. */
@@ -182,7 +185,7 @@ static void cache_trim(struct mp_blocks *b, size_t limit) {
   for (int cls = MP_NCLS - 1; cls >= 0 && b->bytes > limit; cls--) {
     void *p;
     while (b->bytes > limit && (p = mp__blocks_pop(b, cls)) != NULL)
-      mp__os_free(p, class_size(cls), class_align(cls));
+      mp__sys_free(p, class_size(cls), class_align(cls));
   }
 }
 
@@ -210,8 +213,8 @@ int mpool_cache_stats(mpool_cache_stats_t *st) {
   s.back_bytes = back.bytes;
   s.back_limit = back_limit;
   mp__unlock();
-  struct mp_os_retain r;
-  mp__os_retain_stats(&r);
+  struct mp_sys_retain r;
+  mp__sys_retain_stats(&r);
   s.retained_bytes = r.bytes;
   s.retain_limit = r.limit;
   s.purged_bytes = r.purged;

@@ -36,6 +36,7 @@
 #endif
 
 #include "mp_internal.h"
+#include "carve.h"
 #include "mp_platform.h"
 
 #include <stdarg.h>
@@ -152,17 +153,17 @@ size_t mp__dbg_block_layout(const mp_pool_t *pool, size_t size, size_t *hdr,
 
 void *mp__dbg_block_get(mp_pool_t *pool, size_t size, size_t align) {
   if (pool->flags & MP_F_CACHED)
-    return mp__os_alloc(size, align); /* not the cache: exact size */
+    return mp__sys_alloc(size, align); /* not the cache: exact size */
   return pool->backing.alloc(pool->backing.ud, size, align);
 }
 
 /* align is the one requested: for a page-granular block it differs from
- * the one the block was taken with, which mp__os_free() only compares
+ * the one the block was taken with, which mp__sys_free() only compares
  * with the size (block sizes exceed both). */
 void mp__dbg_block_put(mp_pool_t *pool, void *b, size_t size, size_t align) {
   mp_track_undefined(b, size);
   if (pool->flags & MP_F_CACHED)
-    mp__os_free(b, size, align);
+    mp__sys_free(b, size, align);
   else
     pool->backing.free(pool->backing.ud, b, size);
 }

@@ -1,5 +1,6 @@
 /*
- * Host glue: the only code that knows about the operating system.
+ * The platform: the only code that calls the operating system (pages, the
+ * clock, locks, thread exit).  Nothing here knows about pools or blocks.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -8,55 +9,48 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* Aligned memory from the system; align is a power of two >= 16.  Blocks
- * are returned with the size they were allocated with. */
-void *mp__os_alloc(size_t size, size_t align);
-void mp__os_free(void *p, size_t size, size_t align);
-/* Between mp__os_batch(true) and mp__os_batch(false) (which nest), the
- * calling thread's mp__os_free() calls may be gathered and finished
- * together when the batch ends: for callers that release many blocks. */
-void mp__os_batch(bool on);
-/* Between mp__os_growing(true) and mp__os_growing(false) the calling
- * thread takes a node for a pool that already has one: once the process
- * is a big user of nodes, the rest of the region such a node is carved
- * from has its pages made at once. */
-void mp__os_growing(bool on);
-/* Retention: released node blocks keep their pages for reuse, up to
- * `limit` bytes, until they have waited `decay_ms` unused (0: pages go
- * back at once).  mp__os_collect() gives back what has waited long enough
- * (all: everything retained). */
-#ifndef MP_DEFAULT_RETAIN_LIMIT
-#define MP_DEFAULT_RETAIN_LIMIT ((size_t)1 << 30)
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
 #endif
-#ifndef MP_DEFAULT_DECAY_MS
-#define MP_DEFAULT_DECAY_MS 1000u
+/* Whether the host maps pages (mp__os_map() and the calls after it). */
+#ifdef MAP_ANONYMOUS
+#define MP_OS_MAPS 1
+#else
+#define MP_OS_MAPS 0
 #endif
-struct mp_os_retain {
-  size_t bytes, limit, purged;
-  unsigned decay_ms;
-};
-void mp__os_retain_set(size_t limit, unsigned decay_ms);
-void mp__os_collect(bool all);
-void mp__os_retain_stats(struct mp_os_retain *st);
-/* How many times mp__os_alloc() has been called (for tests). */
-size_t mp__os_alloc_calls(void);
 
 /* The size of a page of memory. */
 size_t mp__os_page_size(void);
-/* Makes the whole pages [p, p + n) of a block from mp__os_alloc()
- * inaccessible (access false) or readable and writable again.  Returns
- * false if the host cannot (the pages are then as they were). */
+/* Makes the whole pages [p, p + n) of a block inaccessible (access false)
+ * or readable and writable again.  Returns false if the host cannot (the
+ * pages are then as they were). */
 bool mp__os_protect(void *p, size_t n, bool access);
+/* Milliseconds of a monotonic clock (0 if there is none). */
+uint64_t mp__os_now_ms(void);
+
+#if MP_OS_MAPS
+/* size bytes of fresh pages aligned to align (a power of two), or NULL. */
+void *mp__os_map(size_t size, size_t align);
+/* Gives back the pages of [p, p + size) (whole pages; size rounded up). */
+void mp__os_unmap(void *p, size_t size);
+/* Gives the pages' memory back but keeps the range: later touches find
+ * zeroed pages. */
+void mp__os_purge(void *p, size_t size);
+/* Makes the pages of the range that are not there yet, at once. */
+void mp__os_populate(void *p, size_t size);
+/* Asks for transparent huge pages for the range. */
+void mp__os_ask_huge(void *p, size_t size);
+#endif
 
 /* A process-wide lock for the shared block cache. */
 void mp__lock(void);
 void mp__unlock(void);
 
-/* Arranges for mp__cache_thread_exit(arg) to run when the calling thread
- * exits.  Returns false if the host cannot, in which case the caller must
- * not keep per-thread state that needs it. */
-bool mp__on_thread_exit(void *arg);
-void mp__cache_thread_exit(void *arg);
+/* Arranges for fn(arg) to run when the calling thread exits (fn is the
+ * same on every call).  Returns false if the host cannot, in which case
+ * the caller must not keep per-thread state that needs it. */
+bool mp__on_thread_exit(void (*fn)(void *arg), void *arg);
 
 #endif /* MP_PLATFORM_H */

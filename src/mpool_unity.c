@@ -31,6 +31,7 @@
 #include "budget.c"
 #include "buffer.c"
 #include "cache.c"
+#include "carve.c"
 #include "debug.c"
 #include "format.c"
 #include "free.c"

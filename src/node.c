@@ -10,7 +10,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "mp_internal.h"
-#include "mp_platform.h"
+#include "carve.h"
 
 #include <string.h>
 
@@ -150,9 +150,9 @@ static int next_node(mp_pool_t *pool) {
       mp__oom(pool, pool->node_size);
       return -1;
     }
-    mp__os_growing(true);
+    mp__sys_growing(true);
     n = mp__node_get(pool);
-    mp__os_growing(false);
+    mp__sys_growing(false);
     if (n == NULL ||
         (pool->index.built && mp__index_add(pool, MP_NODE_KEY(n)) != 0)) {
       if (n != NULL)

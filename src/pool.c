@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "mp_internal.h"
+#include "carve.h"
 #include "mp_platform.h"
 
 #include <stddef.h>
@@ -440,14 +441,14 @@ static MP_NOINLINE void put_rest(const mp_pool_t *s, struct mp_node *first) {
     n = n->next;
   bool many = n->prev != first;
   if (many)
-    mp__os_batch(true);
+    mp__sys_batch(true);
   while (n != first) {
     struct mp_node *prev = n->prev;
     mp__node_put(s, n);
     n = prev;
   }
   if (many)
-    mp__os_batch(false);
+    mp__sys_batch(false);
 }
 
 /* Gives back the nodes from `first` on; `first`, where the pool itself

@@ -8,6 +8,7 @@
 #include "test_util.h"
 
 #include "mp_internal.h"
+#include "carve.h"
 #include "mp_platform.h"
 
 #include <pthread.h>
@@ -36,10 +37,10 @@ static void steady_state_calls_no_allocator(void **state) {
   SKIP_IF_DEBUG_LAYOUT();
   for (int i = 0; i < 10; i++)
     request();
-  size_t before = mp__os_alloc_calls();
+  size_t before = mp__sys_alloc_calls();
   for (int i = 0; i < 10000; i++)
     request();
-  assert_int_equal(mp__os_alloc_calls(), before);
+  assert_int_equal(mp__sys_alloc_calls(), before);
 }
 
 static void flush_then_refill(void **state) {
@@ -47,12 +48,12 @@ static void flush_then_refill(void **state) {
   SKIP_IF_DEBUG_LAYOUT();
   request();
   mpool_cache_flush();
-  size_t before = mp__os_alloc_calls();
+  size_t before = mp__sys_alloc_calls();
   request();
-  assert_true(mp__os_alloc_calls() > before);
-  before = mp__os_alloc_calls();
+  assert_true(mp__sys_alloc_calls() > before);
+  before = mp__sys_alloc_calls();
   request();
-  assert_int_equal(mp__os_alloc_calls(), before);
+  assert_int_equal(mp__sys_alloc_calls(), before);
 }
 
 /* Many pools alive at once: more blocks than a thread's front keeps. */
@@ -471,9 +472,9 @@ static void threads_migrate_blocks(void **state) {
    * request cycles find them there. */
   mpool_cache_flush();
   request();
-  size_t before = mp__os_alloc_calls();
+  size_t before = mp__sys_alloc_calls();
   request();
-  assert_int_equal(mp__os_alloc_calls(), before);
+  assert_int_equal(mp__sys_alloc_calls(), before);
 }
 
 /* The class of a block, by its definition: the smallest class of at
