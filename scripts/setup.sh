@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing.  Run as root (or with sudo).
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config clang libclang-rt-dev valgrind libcmocka-dev liblua5.4-dev
+pkgs=(build-essential cmake pkg-config python3 clang libclang-rt-dev valgrind libcmocka-dev liblua5.4-dev
   libcjson-dev libexpat1-dev libsqlite3-dev zlib1g-dev libjansson-dev # libcjson-dev and on, with liblua5.4-dev: tests/adapters
   doxygen) # scripts/gen-doc.sh: the HTML reference
 if [[ "${1:-}" == "--bench" ]]; then

@@ -7,7 +7,9 @@
 # a hardened build, a debug build with ASan+UBSan and one without a memory
 # tool, where quarantined pages are protected (each replays the fuzz
 # corpus); fuzzes for two
-# minutes (fuzz/run.sh, with and without ASan); then checks the shared library's exported symbols,
+# minutes (fuzz/run.sh, with and without ASan); then checks that no new loop
+# of source files calling each other appeared (scripts/check-layers.py, on
+# the source-by-source build), the shared library's exported symbols,
 # builds the HTML API reference with Doxygen, which must report no warning
 # (scripts/gen-doc.sh), builds programs against an installed copy (scripts/consumer-test.sh) and
 # runs the benchmark briefly (scripts/run.sh --quick; figures not judged).
@@ -66,6 +68,9 @@ for pass in "address,undefined 80" "undefined 40"; do
     failed+=("fuzzing ($1)")
   fi
 done
+
+echo "=== layers (scripts/check-layers.py: no new loop of files calling each other)"
+python3 scripts/check-layers.py "$out/gcc-shared" || failed+=("layers")
 
 echo "=== exported symbols"
 lib=$(ls "$out"/gcc-release/libmpool.so.*.*.* | head -n 1)
