@@ -100,20 +100,24 @@ void mp__lock(void) { pthread_mutex_lock(&cache_lock); }
 void mp__unlock(void) { pthread_mutex_unlock(&cache_lock); }
 
 static pthread_key_t exit_key;
-static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
-static int exit_key_ok;
-static void (*exit_fn)(void *arg); /* set before the key is made */
+/* Set once, under exit_lock, by the first call: a thread's destructor
+ * runs after its own call, which took the lock after them. */
+static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool exit_made, exit_key_ok;
+static void (*exit_fn)(void *arg);
 
 static void at_exit(void *arg) { exit_fn(arg); }
 
-static void make_exit_key(void) {
-  exit_key_ok = pthread_key_create(&exit_key, at_exit) == 0;
-}
-
 bool mp__on_thread_exit(void (*fn)(void *arg), void *arg) {
-  exit_fn = fn;
-  pthread_once(&exit_once, make_exit_key);
-  if (!exit_key_ok)
+  pthread_mutex_lock(&exit_lock);
+  if (!exit_made) {
+    exit_fn = fn;
+    exit_key_ok = pthread_key_create(&exit_key, at_exit) == 0;
+    exit_made = true;
+  }
+  bool ok = exit_key_ok;
+  pthread_mutex_unlock(&exit_lock);
+  if (!ok)
     return false;
   if (pthread_getspecific(exit_key) != arg)
     return pthread_setspecific(exit_key, arg) == 0;
