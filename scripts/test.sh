@@ -7,7 +7,9 @@
 # a hardened build, a debug build with ASan+UBSan and one without a memory
 # tool, where quarantined pages are protected (each replays the fuzz
 # corpus); fuzzes for two
-# minutes (fuzz/run.sh, with and without ASan); then checks that no new loop
+# minutes (fuzz/run.sh, with and without ASan); proves that every
+# regression input of the corpus finds its bug again with its fix reverted
+# (scripts/refind-regressions.sh); then checks that no new loop
 # of source files calling each other appeared (scripts/check-layers.py, on
 # the source-by-source build), the shared library's exported symbols,
 # builds the HTML API reference with Doxygen, which must report no warning
@@ -68,6 +70,18 @@ for pass in "address,undefined 80" "undefined 40"; do
     failed+=("fuzzing ($1)")
   fi
 done
+
+# Every fuzz/corpus/regress-* input must find its bug again in a copy of
+# the source with that bug's fix reverted (fuzz/regress/*.patch), and pass
+# without: about 30 s, two compilers at a time.
+echo "=== regression inputs (scripts/refind-regressions.sh)"
+if bash scripts/refind-regressions.sh >"$out/refind.log" 2>&1; then
+  grep -a '^re-found' "$out/refind.log" || true
+  echo "regression inputs: ok"
+else
+  cat "$out/refind.log"
+  failed+=("regression inputs")
+fi
 
 echo "=== layers (scripts/check-layers.py: no new loop of files calling each other)"
 python3 scripts/check-layers.py "$out/gcc-shared" || failed+=("layers")

@@ -23,6 +23,12 @@
  * the bitmaps record in the memory they give back, and every large
  * block's as they release it.
  *
+ * Free after reset: a reset adds the starts of the objects it ends (the O
+ * bits) to a sixth bitmap, R, whose bits memory handed out since clears
+ * again; a free of a pointer whose granule is in R but not in O is a free
+ * of an object the reset ended.  Writes after free: free chunks are kept
+ * zero but their own words, checked as they are handed out (reuse.c).
+ *
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef _DEFAULT_SOURCE
@@ -201,6 +207,24 @@ static void map_put(uint64_t *m, size_t i, bool on) {
     m[i / 64] &= ~bit;
 }
 
+/* R: the first granule of every object a reset ended, until memory handed
+ * out since covers it. */
+static uint64_t *rmap(const mp_pool_t *pool, struct mp_node *n) {
+  return (uint64_t *)(n + 1) + 5 * pool->map_words;
+}
+
+/* Clears bits [i, j) of the plain bitmap m. */
+static void map_clear(uint64_t *m, size_t i, size_t j) {
+  while (i < j) {
+    if (i % 64 == 0 && j - i >= 64) {
+      m[i / 64] = 0;
+      i += 64;
+    } else {
+      map_put(m, i++, false);
+    }
+  }
+}
+
 static void start_put(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                       bool on) {
   map_put(omap(pool, n), cidx(n, a), on);
@@ -250,6 +274,18 @@ void mp__canary_put(const mp_pool_t *pool, struct mp_node *n, void *p,
   if (n != NULL) {
     map_put(cmap(pool, n), cidx(n, rz_of(e)), true);
     start_put(pool, n, (uintptr_t)p, true);
+    /* The object and its red zone are handed out: no longer a memory of
+     * objects a reset ended. */
+    map_clear(rmap(pool, n), cidx(n, (uintptr_t)p), cidx(n, rz_of(e)) + 1);
+  }
+}
+
+void mp__hard_reset_starts(const mp_pool_t *pool) {
+  for (struct mp_node *n = pool->first; n != NULL; n = n->next) {
+    uint64_t *r = rmap(pool, n);
+    const uint64_t *o = omap(pool, n);
+    for (size_t w = 0; w < pool->map_words; w++)
+      r[w] |= o[w];
   }
 }
 
@@ -350,6 +386,12 @@ void mp__hard_check_free(const mp_pool_t *pool, struct mp_node *n,
                          const void *p, size_t size, const char *fn) {
   mp__hard_check_node(pool, n, fn);
   uintptr_t a = (uintptr_t)p, e, b;
+  /* An object a reset ended, in memory not handed out since: its start is
+   * in R and not in O. */
+  if (a % MP_GRANULE == 0 && a >= (uintptr_t)n->start &&
+      a < mp__node_end(pool, n) && !start_live(pool, n, a) &&
+      map_get(rmap(pool, n), cidx(n, a)))
+    mp__hard_fail(fn, "free after reset of", p, pool);
   if (pool->flags & MP_F_HEADERS) {
     const struct mp_hdr *h = (const struct mp_hdr *)p - 1;
     if (a % MP_GRANULE != 0 || a < (uintptr_t)n->start + MP_GRANULE)

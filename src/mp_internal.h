@@ -138,12 +138,14 @@ struct mp_hdr {
 /* Bitmaps of one bit per granule in each node: F and S (reuse.c; the two
  * interleaved a 64-bit word at a time), and in
  * hardened builds G marking every granule of every free chunk (reuse.c),
- * C marking every red-zone granule that holds a canary and O marking the
- * first granule of every live small object (harden.c).
+ * C marking every red-zone granule that holds a canary, O marking the
+ * first granule of every live small object and R the first granule of
+ * every object a reset ended, until memory handed out since covers it
+ * (harden.c).
  * The first MP_REUSE_MAPS are the free lists' and are cleared with them;
- * C and O are kept from a node's first use. */
+ * C, O and R are kept from a node's first use. */
 #ifdef MP_HARDENED
-#define MP_NMAPS 5
+#define MP_NMAPS 6
 #define MP_REUSE_MAPS 3
 #else
 #define MP_NMAPS 2
@@ -478,6 +480,10 @@ void mp__canary_take(const mp_pool_t *pool, struct mp_node *n, const void *p,
 void mp__canary_sweep(const mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
                       uintptr_t hi, const char *fn);
 void mp__canary_sweep_all(const mp_pool_t *pool, const char *fn);
+/* Before a reset: the starts of the objects it ends join R. */
+void mp__hard_reset_starts(const mp_pool_t *pool);
+/* Every free chunk of the pool checked for writes after free (reuse.c). */
+void mp__reuse_check_all(const mp_pool_t *pool, const char *fn);
 #else
 #define MP_HARD 0
 #define MP_HARD_FN(pool, name) ((void)0)

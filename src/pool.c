@@ -384,7 +384,9 @@ void mp__reset(mp_pool_t *pool) {
     return;
   MP_HARD_FN(pool, "mp_reset_pool"); /* a cleanup may have called others */
 #ifdef MP_HARDENED
+  mp__hard_reset_starts(pool); /* before the sweep clears O */
   mp__canary_sweep_all(pool, "mp_reset_pool");
+  mp__reuse_check_all(pool, "mp_reset_pool");
 #endif
   mp__adapt_sample(pool);
   pool->epoch++;
@@ -466,6 +468,7 @@ static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
   mp__marks_drop(pool); /* their records may be released below */
 #ifdef MP_HARDENED
   mp__canary_sweep_all(pool, pool->fn);
+  mp__reuse_check_all(pool, pool->fn);
   const char *fn = pool->fn; /* a parent's reset or destroy, or this */
 #else
   const char *fn = "mp_destroy_pool";

@@ -230,10 +230,89 @@ static MP_INLINE size_t size_at(const mp_pool_t *pool, struct mp_node *n,
 /* Start of the free chunk that ends at x. */
 static MP_INLINE uintptr_t start_before(const mp_pool_t *pool,
                                        struct mp_node *n, uintptr_t x) {
-  return bit_get(smap(pool, n), gidx(n, x - G))
-             ? x - G
-             : x - (size_t)word_get((size_t *)x - 1);
+  uintptr_t c = bit_get(smap(pool, n), gidx(n, x - G))
+                    ? x - G
+                    : x - (size_t)word_get((size_t *)x - 1);
+#ifdef MP_HARDENED
+  /* A footer written over must not send the merge out of the node. */
+  if (c >= x || c < (uintptr_t)n->start || c % G != 0 || !free_at(pool, n, c))
+    mp__hard_fail(pool->fn, "corrupted size of free chunk ending at",
+                  (const void *)x, pool);
+#endif
+  return c;
 }
+
+#ifdef MP_HARDENED
+/* ---- writes after free (hardened builds) ----
+ *
+ * Every byte of a free chunk is zero but the chunk's own words: its two
+ * links and, in a chunk of two granules or more, its size after them and
+ * the copy in its last word.  Freed objects and the other memory that
+ * becomes free (the rest of a node left behind, alignment padding) are
+ * zeroed as they join the lists, and so are the words of a chunk a merge
+ * swallows.  The bytes are checked as they leave the lists -- handed out,
+ * back to the bump space or, with their node, to the block source -- and
+ * every chunk at reset and destroy, so a write after free into a free
+ * chunk aborts at the latest then. */
+
+/* The end of the words at the start of the free chunk [a, a + size). */
+static uintptr_t head_end(uintptr_t a, size_t size) {
+  return a + (size == G ? G : sizeof(struct mp_chunk));
+}
+
+static void zero_free(uintptr_t x, uintptr_t y) {
+  if (y <= x)
+    return;
+  mp_track_open((void *)x, y - x);
+  memset((void *)x, 0, y - x);
+  mp_track_close((void *)x, y - x);
+}
+
+/* Checks that [x, y) of the free chunk [a, a + size) is zero but the
+ * chunk's own words; aborts naming the first byte written. */
+static void check_zero(const mp_pool_t *pool, const char *fn, uintptr_t a,
+                       size_t size, uintptr_t x, uintptr_t y) {
+  uintptr_t lo = head_end(a, size);
+  uintptr_t hi = size > G ? a + size - sizeof(size_t) : a + size;
+  if (x < lo)
+    x = lo;
+  if (y > hi)
+    y = hi;
+  if (y <= x)
+    return;
+  const unsigned char *b = (const unsigned char *)x;
+  size_t len = y - x, i = 0;
+  mp_track_open(b, len);
+  for (uint64_t v; i + sizeof v <= len; i += sizeof v) {
+    memcpy(&v, b + i, sizeof v);
+    if (v != 0)
+      break;
+  }
+  while (i < len && b[i] == 0)
+    i++;
+  mp_track_close(b, len);
+  if (i < len)
+    mp__hard_fail(fn, "write after free at", b + i, pool);
+}
+
+/* The size of the free chunk at a, as its caller found it, must be the
+ * one its words (or its S bit) give, and within its node. */
+static void check_size(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                       size_t size) {
+  bool one = bit_get(smap(pool, n), gidx(n, a));
+  uintptr_t end = mp__node_end(pool, n);
+  bool ok = size >= G && size % G == 0 && a >= (uintptr_t)n->start && a < end &&
+            size <= end - a;
+  if (ok && size == G)
+    ok = one;
+  else if (ok)
+    ok = !one && word_get(&((struct mp_chunk *)a)->size) == size &&
+         word_get((size_t *)(a + size) - 1) == size;
+  if (!ok)
+    mp__hard_fail(pool->fn, "corrupted size of free chunk", (const void *)a,
+                  pool);
+}
+#endif
 
 /* ---- lists ---- */
 
@@ -301,6 +380,9 @@ static void wipe_words(uintptr_t a, size_t size) {
 /* Takes the free chunk [a, a + size) off its list and out of the maps. */
 static MP_INLINE void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                  size_t size) {
+#ifdef MP_HARDENED
+  check_size(pool, n, a, size);
+#endif
   unlink_chunk(pool, a, size);
   unmark(pool, n, a, a + size);
   if (MP_WIPING(pool))
@@ -315,6 +397,9 @@ static MP_INLINE void add_chunk(mp_pool_t *pool, struct mp_node *n,
 
 void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                    uintptr_t b) {
+#ifdef MP_HARDENED
+  zero_free(a, b); /* bump space: whatever was there before */
+#endif
   add_chunk(pool, n, a, b);
 }
 
@@ -499,6 +584,9 @@ static MP_NOINLINE void *list_pop(mp_pool_t *pool, size_t rs) {
     return NULL;
   uintptr_t a = (uintptr_t)ch;
   take(pool, (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size), a, rs);
+#ifdef MP_HARDENED
+  check_zero(pool, pool->fn, a, rs, a, a + rs);
+#endif
   pool->reused_bytes += rs;
   return ch;
 }
@@ -524,10 +612,13 @@ void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
     size_t size = size_at(pool, n, a);
     take(pool, n, a, size);
     uintptr_t p = MP_ALIGN_UP(a, align);
+#ifdef MP_HARDENED
+    check_zero(pool, pool->fn, a, size, p, p + rs);
+#endif
     if (p > a)
-      mp__reuse_add(pool, n, a, p);
+      add_chunk(pool, n, a, p);
     if (p + rs < a + size)
-      mp__reuse_add(pool, n, p + rs, a + size);
+      add_chunk(pool, n, p + rs, a + size);
     pool->reused_bytes += rs;
     return (void *)p;
   }
@@ -540,12 +631,23 @@ void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
 static void range_general(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                           uintptr_t b) {
   uintptr_t start = (uintptr_t)n->start, end = mp__node_end(pool, n);
+#ifdef MP_HARDENED
+  uintptr_t freed = a;
+#endif
   if (a > start && free_at(pool, n, a - G)) {
     uintptr_t c = start_before(pool, n, a);
     take(pool, n, c, a - c);
+#ifdef MP_HARDENED
+    if (a - c > G) /* its footer is inside the merged chunk */
+      zero_free(a - sizeof(size_t), a);
+#endif
     a = c;
   }
   if (n == pool->current && b == (uintptr_t)pool->w.ptr) {
+#ifdef MP_HARDENED
+    if (a < freed) /* the chunk merged on the left leaves the lists */
+      check_zero(pool, pool->fn, a, freed - a, a, freed);
+#endif
     pool->w.ptr = (unsigned char *)a; /* back to the bump pointer */
     mp__set_window(pool);
     return;
@@ -553,10 +655,16 @@ static void range_general(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
   if (b < end && free_at(pool, n, b)) {
     size_t sz = size_at(pool, n, b);
     take(pool, n, b, sz);
+#ifdef MP_HARDENED
+    zero_free(b, head_end(b, sz)); /* its words are inside the merged one */
+#endif
     b += sz;
   }
   if (n != pool->current && n != pool->first && a == start && b == end &&
       pool->life.marks == NULL) { /* a mark may point into this node */
+#ifdef MP_HARDENED
+    check_zero(pool, pool->fn, a, b - a, a, b);
+#endif
     mp__node_release(pool, n);
     return;
   }
@@ -567,6 +675,9 @@ void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                      uintptr_t b) {
   if (mp_unlikely(pool->reuse == NULL) && control(pool) == NULL)
     return; /* no memory for the lists: the bytes wait for reset */
+#ifdef MP_HARDENED
+  zero_free(a, b); /* the freed object and its red zone */
+#endif
   pool->freed_bytes += b - a;
   /* The common case, decided from the bits beside the chunk: both
    * neighbours are live (or the node's ends) and the chunk does not end
@@ -615,6 +726,9 @@ void mp__reuse_top(mp_pool_t *pool, struct mp_node *n, uintptr_t e) {
       free_at(pool, n, e)) {
     size_t sz = size_at(pool, n, e);
     take(pool, n, e, sz);
+#ifdef MP_HARDENED
+    check_zero(pool, pool->fn, e, sz, e, e + sz);
+#endif
     e += sz;
   }
   pool->top = (unsigned char *)e;
@@ -630,8 +744,11 @@ bool mp__reuse_grow(mp_pool_t *pool, struct mp_node *n, uintptr_t ob,
   if (ob + sz < nb)
     return false;
   take(pool, n, ob, sz);
+#ifdef MP_HARDENED
+  check_zero(pool, pool->fn, ob, sz, ob, nb);
+#endif
   if (ob + sz > nb)
-    mp__reuse_add(pool, n, nb, ob + sz);
+    add_chunk(pool, n, nb, ob + sz);
   pool->reused_bytes += nb - ob;
   return true;
 }
@@ -672,6 +789,23 @@ size_t mp__reuse_free_bytes(const mp_pool_t *pool) {
   return bytes;
 }
 
+#ifdef MP_HARDENED
+void mp__reuse_check_all(const mp_pool_t *pool, const char *fn) {
+  const struct mp_reuse *r = pool->reuse;
+  for (unsigned c = 0; r != NULL && c < MP_NCLASSES; c++) {
+    for (struct mp_chunk *ch = r->head[c], *next; ch != NULL; ch = next) {
+      next = next_of(ch);
+      check_links(pool, ch, prev_of(ch), next, c);
+      uintptr_t a = (uintptr_t)ch;
+      struct mp_node *n = (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size);
+      size_t size = size_at(pool, n, a);
+      check_size(pool, n, a, size);
+      check_zero(pool, fn, a, size, a, a + size);
+    }
+  }
+}
+#endif
+
 /* The next free chunk of node n that starts at granule *i or later and
  * before granule `last`, or 0; sets *size and moves *i past it.  Called
  * from the node's start on, so every boundary bit met opens a chunk. */
@@ -711,10 +845,13 @@ void mp__reuse_forget(mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
     if (b <= lo)
       continue; /* wholly below the range */
     take(pool, n, a, b - a);
+#ifdef MP_HARDENED
+    check_zero(pool, pool->fn, a, b - a, a > lo ? a : lo, b < up ? b : up);
+#endif
     if (a < lo) /* lo is a bump position: granule aligned */
-      mp__reuse_add(pool, n, a, lo);
+      add_chunk(pool, n, a, lo);
     if (b > up)
-      mp__reuse_add(pool, n, up, b);
+      add_chunk(pool, n, up, b);
   }
 }
 
@@ -729,11 +866,17 @@ void mp__reuse_settle(mp_pool_t *pool) {
   if (p > (uintptr_t)n->start && free_at(pool, n, p - G)) {
     uintptr_t c = start_before(pool, n, p);
     take(pool, n, c, p - c);
+#ifdef MP_HARDENED
+    check_zero(pool, pool->fn, c, p - c, c, p);
+#endif
     pool->w.ptr = (unsigned char *)c;
   }
   if (t % G == 0 && t < mp__node_end(pool, n) && free_at(pool, n, t)) {
     size_t sz = size_at(pool, n, t);
     take(pool, n, t, sz);
+#ifdef MP_HARDENED
+    check_zero(pool, pool->fn, t, sz, t, t + sz);
+#endif
     pool->top = (unsigned char *)(t + sz);
   }
 }

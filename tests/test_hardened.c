@@ -685,6 +685,141 @@ static void stale_mark_aborts(void **state) {
   mp_destroy_pool(o.b.pool);
 }
 
+/* ---- writes after free and frees after reset ---- */
+
+enum { AFTER_RESET, AFTER_DESTROY, AFTER_REWIND, AFTER_SIZE };
+
+struct stale {
+  struct bug b;
+  mp_mark_t *mark;
+  int call;
+};
+
+/* The child's bug: a byte written into the freed object b.p at b.q (or
+ * its size word), then the call that finds it. */
+static void write_then_call(void *arg) {
+  struct stale *s = arg;
+  if (s->call == AFTER_SIZE)
+    memset(s->b.p + 16, 0x41, 8); /* the free chunk's size word */
+  else
+    *s->b.q = 0x41;
+  if (s->call == AFTER_DESTROY)
+    mp_destroy_pool(s->b.pool);
+  else if (s->call == AFTER_REWIND)
+    (void)mp_rewind(s->b.pool, s->mark);
+  else
+    mp_reset_pool(s->b.pool);
+}
+
+/* A write into a freed small object (not its newest, so that it becomes a
+ * free chunk) is found when its memory leaves the free lists or the pool
+ * checks them: at reset, destroy and rewind.  tests/hardened_cases.c has
+ * the one found by the allocation that reuses the memory. */
+static void write_after_free_aborts(void **state) {
+  (void)state;
+  static const struct {
+    int call;
+    const char *fn, *what;
+  } rows[] = {
+      {AFTER_RESET, "mp_reset_pool", "write after free at"},
+      {AFTER_DESTROY, "mp_destroy_pool", "write after free at"},
+      {AFTER_REWIND, "mp_rewind", "write after free at"},
+      {AFTER_SIZE, "mp_reset_pool", "corrupted size of free chunk"},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    struct stale s = {0};
+    s.call = rows[i].call;
+    s.b.pool = mp_create_pool(0);
+    s.mark = s.call == AFTER_REWIND ? mp_mark(s.b.pool) : NULL;
+    s.b.p = mp_alloc(s.b.pool, 64);
+    assert_non_null(mp_alloc(s.b.pool, 64)); /* keeps p off the bump space */
+    memset(s.b.p, 0x33, 64);
+    assert_int_equal(mp_free_sized(s.b.pool, s.b.p, 64), 0);
+    s.b.q = s.b.p + 40;
+    const void *at = s.call == AFTER_SIZE ? (void *)s.b.p : (void *)s.b.q;
+    char line[200];
+    snprintf(line, sizeof line, "mpool: %s: %s %p (pool %p)\n", rows[i].fn,
+             rows[i].what, at, (void *)s.b.pool);
+    child_result_t r;
+    assert_int_equal(run_child(write_then_call, &s, &r), 0);
+    if (!child_aborted(&r) || strcmp(r.err, line) != 0)
+      fail_msg("expected SIGABRT and \"%s\"; status %d, stderr \"%s\"", line,
+               r.status, r.err);
+    mp_destroy_pool(s.b.pool);
+  }
+}
+
+/* Memory freed, reused and freed again, reset, rewound and reused: all
+ * of it zero-checked, and no false alarm. */
+static void reused_memory_passes(void **state) {
+  (void)state;
+  mp_pool_t *pool = mp_create_exact(1024);
+  unsigned char *v[64];
+  for (int round = 0; round < 4; round++) {
+    mp_mark_t *m = round == 2 ? mp_mark(pool) : NULL;
+    for (int i = 0; i < 64; i++) {
+      v[i] = mp_alloc(pool, (size_t)(i % 7) * 24 + 8);
+      memset(v[i], 0x5a, (size_t)(i % 7) * 24 + 8);
+    }
+    for (int i = 0; i < 64; i += 2)
+      assert_int_equal(mp_free_sized(pool, v[i], (size_t)(i % 7) * 24 + 8), 0);
+    for (int i = 0; i < 64; i += 2) { /* reuses the chunks */
+      v[i] = mp_alloc(pool, (size_t)(i % 5) * 16 + 8);
+      memset(v[i], 0xa5, (size_t)(i % 5) * 16 + 8);
+    }
+    for (int i = 1; i < 64; i += 2)
+      assert_int_equal(mp_free_sized(pool, v[i], (size_t)(i % 7) * 24 + 8), 0);
+    if (m != NULL)
+      assert_int_equal(mp_rewind(pool, m), 0);
+    else
+      mp_reset_pool(pool);
+  }
+  /* After a reset the same address is an object again: freeing it is no
+   * free after reset. */
+  unsigned char *a = mp_alloc(pool, 64);
+  assert_non_null(mp_alloc(pool, 64));
+  mp_reset_pool(pool);
+  assert_ptr_equal(mp_alloc(pool, 64), a);
+  assert_int_equal(mp_free_sized(pool, a, 64), 0);
+  mp_destroy_pool(pool);
+}
+
+static void free_sized_32(void *arg) {
+  struct bug *b = arg;
+  (void)mp_free_sized(b->pool, b->p, 32);
+}
+
+/* A free after reset in a node the pool has not used again since, and in
+ * a pool with size headers (mp_free). */
+static void free_after_reset_aborts(void **state) {
+  (void)state;
+  struct bug b;
+  b.pool = mp_create_exact(1024);
+  unsigned char *first = mp_alloc(b.pool, 32);
+  do
+    b.p = mp_alloc(b.pool, 32);
+  while (((uintptr_t)b.p ^ (uintptr_t)first) < 1024);
+  mp_reset_pool(b.pool);
+  char line[200];
+  snprintf(line, sizeof line,
+           "mpool: mp_free_sized: free after reset of %p (pool %p)\n",
+           (void *)b.p, (void *)b.pool);
+  expect_abort(free_sized_32, &b, line);
+  mp_destroy_pool(b.pool);
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SIZE_HEADERS;
+  b.pool = mp_create_pool_ex(&o);
+  b.p = mp_alloc(b.pool, 40);
+  assert_non_null(mp_alloc(b.pool, 40));
+  mp_reset_pool(b.pool);
+  snprintf(line, sizeof line,
+           "mpool: mp_free: free after reset of %p (pool %p)\n", (void *)b.p,
+           (void *)b.pool);
+  expect_abort(free_large, &b, line); /* mp_free(b->pool, b->p) */
+  mp_destroy_pool(b.pool);
+}
+
 /* Correct frees of every kind still work. */
 static void good_frees_pass(void **state) {
   (void)state;
@@ -734,6 +869,9 @@ int main(void) {
       cmocka_unit_test(full_objects_pass),
       cmocka_unit_test(stale_mark_aborts),
       cmocka_unit_test(wrong_size_aborts),
+      cmocka_unit_test(write_after_free_aborts),
+      cmocka_unit_test(reused_memory_passes),
+      cmocka_unit_test(free_after_reset_aborts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
