@@ -11,7 +11,8 @@
 #                                e.g. -- --peers mpool,apr --workloads request
 #
 # Configures a Release build in build-bench/ with -DMPOOL_BUILD_BENCH=ON;
-# after the tables, mpool-scale prints the thread-scaling table (scale.txt).
+# after the tables, mpool-scale prints the thread-scaling table (scale.txt)
+# and mpool-rt-bench the real-time pool's (rt.txt).
 # Environment: MPOOL_SOURCE_DIR (source tree to configure, default: the
 # repository), MPOOL_BENCH_BUILD_DIR (default: build-bench), CC,
 # MPOOL_BENCH_TRACE (allocation trace for the trace workload; without it
@@ -129,4 +130,16 @@ if [ -x "$scale" ]; then
   "$scale" "${scale_args[@]}" ${MPOOL_SCALE_THREADS:-1 2 4} | tee "$out/scale.txt"
 else
   echo "run.sh: mpool-scale was not built; no scaling table" >&2
+fi
+
+# Real-time pools: mp_rt against malloc and mpool's reuse path on a random
+# alloc/free workload (bench/rt.c), a few seconds (--quick: under one).
+rtb="$bindir/mpool-rt-bench"
+if [ -x "$rtb" ]; then
+  echo
+  rt_args=()
+  [ "$quick" = 1 ] && rt_args+=(--quick)
+  "$rtb" "${rt_args[@]}" | tee "$out/rt.txt"
+else
+  echo "run.sh: mpool-rt-bench was not built; no rt table" >&2
 fi

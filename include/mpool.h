@@ -1512,6 +1512,268 @@ MP_API int mpool_cache_stats(mpool_cache_stats_t *st);
 #define mp_objpool_get(op) MP__SITE((mp_objpool_get)((op)))
 #endif
 
+/**
+ * @defgroup rt Real-time pools: a bounded O(1) heap on a caller buffer
+ *
+ * An rt pool is a heap for real-time and embedded code in one buffer the
+ * caller provides.  Its objects are 16-byte aligned (MP_GRANULE) and stay
+ * valid until mp_rt_free(), an mp_rt_realloc() that moves them,
+ * mp_rt_destroy() of the pool or mp_rt_init() of its buffer again.  An rt
+ * pool is not thread-safe: one thread at a time, or a lock the caller
+ * holds around every call.
+ *
+ * @{
+ */
+
+/**
+ * A real-time pool, which lives at the start of its caller's buffer:
+ * objects of any size, freed one at a time in any order without their
+ * size.  It never calls an allocator or the system and takes no lock, and
+ * mp_rt_alloc() and mp_rt_free() run in bounded time, with no loop over
+ * blocks or free lists.  It is not an mp_pool_t: no reset, children or
+ * cleanups.
+ *
+ * A request of `size` bytes takes a block of the smallest power of two of
+ * at least max(size, 16) bytes: from its class's free list (newest first),
+ * else from the untouched end of the heap.  Blocks are never merged, so a
+ * block serves its class for good; each block's class is kept in a side
+ * table (one byte per 16 bytes of heap), so blocks carry no header and
+ * foreign pointers and double frees are always detected.  Only when the
+ * untouched end cannot serve a request does the pool split a free block of
+ * a larger class, one step per class split -- never in a buffer of
+ * mp_rt_bound() for the program, where no request fails (MP_RT_BOUND();
+ * docs/rtpool.md has the proof).
+ *
+ * Tools: AddressSanitizer builds, and MPOOL_VALGRIND builds for Valgrind,
+ * mark free blocks and the untouched heap inaccessible, and under
+ * AddressSanitizer the bytes of a block past its object's size too; call
+ * mp_rt_destroy() before the buffer is used for anything else.
+ *
+ * Threads: one thread at a time may call into an rt pool (a program that
+ * shares one locks around every call); the calls that only read it
+ * (mp_rt_stats(), mp_rt_check()) may overlap one another.  The calls
+ * touch nothing but the buffer and errno, so distinct rt pools need no
+ * locking between them.
+ */
+typedef struct mp_rt_s mp_rt_t;
+
+/** Bytes of an rt pool's buffer its bookkeeping may take (=96 pointers:
+ *  768 bytes on 64-bit systems, 384 on 32-bit ones): the pool's struct
+ *  and the alignment of the struct and of the heap inside the buffer.
+ *  The side table of classes, 1/16 of the heap, comes on top. */
+#define MP_RT_OVERHEAD (sizeof(void *) * 96)
+
+/** The smallest buffer mp_rt_init() accepts (=MP_RT_OVERHEAD + 17): room
+ *  for the bookkeeping and one 16-byte block at any buffer alignment. */
+#define MP_RT_MIN_SIZE (MP_RT_OVERHEAD + (size_t)17)
+
+/* The number of powers of two below x (internal): ceil(log2(x)) for
+ * 1 <= x < 2^64, as a constant expression. */
+#define MP__RT_GT(x, k) ((uintmax_t)(x) > ((uintmax_t)1 << (k)))
+#define MP__RT_GT8(x, k)                                                       \
+  (MP__RT_GT(x, k) + MP__RT_GT(x, k + 1) + MP__RT_GT(x, k + 2) +               \
+   MP__RT_GT(x, k + 3) + MP__RT_GT(x, k + 4) + MP__RT_GT(x, k + 5) +           \
+   MP__RT_GT(x, k + 6) + MP__RT_GT(x, k + 7))
+#define MP__RT_LOG2C(x)                                                        \
+  (MP__RT_GT8(x, 0) + MP__RT_GT8(x, 8) + MP__RT_GT8(x, 16) +                   \
+   MP__RT_GT8(x, 24) + MP__RT_GT8(x, 32) + MP__RT_GT8(x, 40) +                 \
+   MP__RT_GT8(x, 48) + MP__RT_GT8(x, 56))
+/* n bytes in 16-byte granules, rounded up, at least 1 (internal). */
+#define MP__RT_GRANULES(n)                                                     \
+  ((size_t)(n) / 16 + ((size_t)(n) % 16 != 0) + ((size_t)(n) == 0))
+/* The heap bytes of MP_RT_BOUND() (internal): M in whole granules (live
+ * bytes are counted in granules), at least one, times 1 + 2 * the number
+ * of classes above the 16-byte one up to n's. */
+#define MP__RT_HEAP(M, n)                                                      \
+  (((size_t)(M) / 16 + ((size_t)(M) < 16)) * 16 *                              \
+   (1 + 2 * (size_t)MP__RT_LOG2C(MP__RT_GRANULES(n))))
+
+/**
+ * The buffer size with which an rt pool never fails a request for lack of
+ * memory (=MP_RT_OVERHEAD + H + H / 16, with H = 16 * max(1, floor(M /
+ * 16)) * (1 + 2 * ceil(log2(ceil(n / 16))))), as a constant expression
+ * for static buffers: `static unsigned char heap[MP_RT_BOUND(65536,
+ * 1024)];`.
+ *
+ * The guarantee: a program in which at no time the objects live in the
+ * pool add up to more than M bytes, each counted as its size rounded up to
+ * a multiple of 16 (size 0 as 16; while mp_rt_realloc() moves an object,
+ * both the old and the new size count), and that never asks for more than
+ * n bytes at once, gets every mp_rt_alloc() and mp_rt_realloc() served,
+ * whatever the order of its requests, from a buffer of this many bytes at
+ * any alignment.  H is the heap: M for 16-byte blocks plus less than 2M
+ * for each larger class up to n's.  mp_rt_bound() gives the exact sum per
+ * class, which is smaller; this macro does not check for overflow (a
+ * result below M has wrapped).
+ */
+#define MP_RT_BOUND(M, n)                                                      \
+  (MP_RT_OVERHEAD + MP__RT_HEAP(M, n) + MP__RT_HEAP(M, n) / 16)
+
+/**
+ * The buffer size with which an rt pool never fails a request for lack of
+ * memory, as exactly as the pool's design allows.  No sequence of requests
+ * with at most `live` bytes live at once (counted as for MP_RT_BOUND())
+ * and no request above `max_size` bytes can then fail, at any buffer
+ * alignment.  The heap it provides for is the sum, over the classes up to
+ * max_size's, of the most bytes of blocks of that class that `live` bytes
+ * of objects can occupy; a sequence that fills `live` bytes with the
+ * smallest objects of each class in turn, freeing all between, uses all
+ * of it.  Never larger than MP_RT_BOUND(live, max_size).
+ * @param live      M: the most bytes live at once, each object rounded up
+ *                  to a multiple of 16 (0 counts as 16).
+ * @param max_size  n: the largest size ever requested.
+ * @return the buffer size in bytes, at least MP_RT_MIN_SIZE; or 0 with
+ *         errno EOVERFLOW if it does not fit in a size_t.
+ * @threadsafety may be called from any thread at any time.
+ */
+MP_API size_t mp_rt_bound(size_t live, size_t max_size);
+
+/**
+ * Makes an rt pool of the `size` bytes at `buf`.  The buffer may have any
+ * alignment; the pool's struct is at its start, followed by the side table
+ * and the heap (16 bytes of heap for every 17 bytes past
+ * MP_RT_OVERHEAD, see mp_rt_stats_t capacity).  Whatever the buffer held
+ * is forgotten, including an rt pool made there before.  Takes time linear
+ * in `size` (it zeroes the side table); the buffer must stay valid and
+ * untouched, but through the pool's objects, until mp_rt_destroy().
+ * @param buf   the buffer.
+ * @param size  its size in bytes, at least MP_RT_MIN_SIZE.
+ * @return the pool (inside `buf`), or NULL with errno EINVAL (buf is NULL,
+ *         size is below MP_RT_MIN_SIZE, or buf + size wraps the address
+ *         space).
+ * @threadsafety touches only the buffer.
+ */
+MP_API MP_NODISCARD mp_rt_t *mp_rt_init(void *buf, size_t size);
+
+/**
+ * Ends an rt pool.  Every object in it becomes invalid, and the buffer is
+ * the caller's again (builds with AddressSanitizer or MPOOL_VALGRIND make
+ * it accessible again; a stack or static buffer needs this before it is
+ * reused).  Later calls with the pool fail with EINVAL until mp_rt_init()
+ * makes a pool there again.  NULL, or a pool already destroyed, is
+ * ignored.
+ * @threadsafety no other thread may use the pool during or after the
+ *         call.
+ */
+MP_API void mp_rt_destroy(mp_rt_t *rt);
+
+/**
+ * Allocates `size` bytes from an rt pool, in bounded time.  The memory is
+ * aligned to 16 (MP_GRANULE) and is a block of the smallest power of two
+ * >= max(size, 16) bytes: from its class's free list, else from the
+ * untouched heap, else (in a buffer below mp_rt_bound() for the program)
+ * split from a larger free block, one step per class.  Size 0 gives a
+ * unique 16-byte block.
+ * @return the memory (contents uninitialised), or NULL with errno EINVAL
+ *         (rt is NULL or not an rt pool), EOVERFLOW (size above
+ *         MP_MAX_ALLOC_SIZE) or ENOMEM (no free block of the class or
+ *         above and no room left; never in a buffer of mp_rt_bound()
+ *         for the program's bytes live and largest size).
+ * @threadsafety changes the pool: one thread at a time.
+ */
+MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *mp_rt_alloc(mp_rt_t *rt, size_t size);
+
+/**
+ * Frees `p`, an object of the rt pool, in bounded time.  Its block goes to
+ * the head of its class's free list.  No size is needed.  NULL `p` is a
+ * no-op.  Every pointer that is not a live object of the pool is
+ * detected, without reading memory at `p`: a pointer outside the heap or
+ * into the middle of a block, and a block already free.
+ * @return 0, or -1 with errno EINVAL (rt is NULL or not an rt pool, `p`
+ *         is not a live object of it: foreign, interior or already
+ *         freed).  Hardened and debug builds (MPOOL_BUILD_HARDENED,
+ *         MPOOL_BUILD_DEBUG) abort instead on a bad `p`, printing one line
+ *         that names the function and the pointer.
+ * @threadsafety changes the pool: one thread at a time.
+ */
+MP_API int mp_rt_free(mp_rt_t *rt, void *p);
+
+/**
+ * Resizes `p`, an object of the rt pool, to `size` bytes.  Its contents
+ * are kept up to the smaller size.  A size of the same class stays in
+ * place; another class moves the object (allocation as mp_rt_alloc(),
+ * the copy, then the old block freed), so it takes bounded time plus the
+ * copy.  Shrinking never fails: when no smaller block can be had the
+ * object stays where it is.  NULL `p` allocates as mp_rt_alloc().
+ * @return the object, or NULL with errno EINVAL (rt is NULL or not an rt
+ *         pool, `p` is not a live object of it; hardened and debug builds
+ *         abort on a bad `p` as mp_rt_free() does), EOVERFLOW or ENOMEM;
+ *         on failure `p` is left intact.
+ * @threadsafety changes the pool: one thread at a time.
+ */
+MP_API void *mp_rt_realloc(mp_rt_t *rt, void *p, size_t size);
+
+/**
+ * Statistics of an rt pool.  Set `size` to sizeof(mp_rt_stats_t) before
+ * calling mp_rt_stats(); fields are only ever appended.  Byte counts are
+ * of whole blocks (each object's size rounded up to its class).
+ */
+typedef struct mp_rt_stats_s {
+  /** In: sizeof(mp_rt_stats_t) as the caller knows it.  Out: how many
+   *  bytes of the struct the library filled in. */
+  size_t size;
+  /** Bytes of heap in the buffer: what blocks are cut from. */
+  size_t capacity;
+  /** Bytes of the live objects' blocks. */
+  size_t allocated;
+  /** Highest `allocated` since mp_rt_init(). */
+  size_t peak_allocated;
+  /** Bytes of heap cut into blocks so far (live or free); the rest is
+   *  untouched.  Never more than the heap that mp_rt_bound() provides for
+   *  while the program keeps within its bounds. */
+  size_t carved;
+  /** The largest request that would succeed now, 0 if none. */
+  size_t largest_free;
+  /** Live objects. */
+  size_t live_blocks;
+  /** Free blocks (on the free lists). */
+  size_t free_blocks;
+  /** Blocks handed out since mp_rt_init(), by mp_rt_alloc() and by
+   *  mp_rt_realloc() moving or allocating. */
+  uint64_t allocs;
+  /** Blocks given back since mp_rt_init(), by mp_rt_free() and by
+   *  mp_rt_realloc() moving. */
+  uint64_t frees;
+  /** Allocating calls that failed with ENOMEM or EOVERFLOW. */
+  uint64_t failures;
+} mp_rt_stats_t;
+
+/** The smallest mp_rt_stats_t.size that mp_rt_stats() accepts. */
+#define MP_RT_STATS_MIN_SIZE                                                   \
+  (offsetof(mp_rt_stats_t, failures) + sizeof(uint64_t))
+
+/**
+ * Fills *st with the statistics of an rt pool, in O(1).
+ * @param rt  the pool.
+ * @param st  out; st->size must be set first (see mp_rt_stats_t).
+ * @return 0, or -1 with errno EINVAL (rt is NULL or not an rt pool, st is
+ *         NULL, st->size below MP_RT_STATS_MIN_SIZE).
+ * @threadsafety reads the pool: may overlap mp_rt_check() and other
+ *         mp_rt_stats() calls, not calls that change it.
+ */
+MP_API int mp_rt_stats(const mp_rt_t *rt, mp_rt_stats_t *st);
+
+/**
+ * Checks every invariant of an rt pool.  A test or a watchdog may call it
+ * after each operation.  It checks the geometry of the buffer; every
+ * block of the carved heap in the side table, each with a valid class,
+ * inside the heap and with no other block starting within it; every free
+ * list acyclic, each entry a free block of the list's class, and the lists
+ * holding every free block; the non-empty bitmap matching the lists; and
+ * the counts and byte totals of mp_rt_stats() matching the blocks.  Takes
+ * time linear in the heap; reads the first word of every free block, so
+ * it also notices most writes into freed objects that hit a free-list
+ * link.
+ * @return 1 if every invariant holds, 0 if one does not (the pool is
+ *         corrupted, or `rt` is not an rt pool), -1 with errno EINVAL if
+ *         rt is NULL.
+ * @threadsafety reads the pool: may overlap mp_rt_stats() and other
+ *         mp_rt_check() calls, not calls that change it.
+ */
+MP_API int mp_rt_check(const mp_rt_t *rt);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

@@ -46,6 +46,7 @@
 #include "owns.c"
 #include "pool.c"
 #include "reuse.c"
+#include "rt.c"
 #include "shared.c"
 #include "stats.c"
 #include "strings.c"

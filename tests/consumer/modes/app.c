@@ -4,8 +4,9 @@
  * it in each mode with gcc and clang, -Wall -Wextra -Wpedantic -Werror,
  * links it against the installed library and runs it.  It uses the
  * header's macros and inline functions (mp_alloc's inline fast path, the
- * sentinel of mp_strcat, the size constants of the stats structs), where
- * language-mode trouble would show.
+ * sentinel of mp_strcat, the size constants of the stats structs, the
+ * constant expression of MP_RT_BOUND), where language-mode trouble would
+ * show.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -20,6 +21,28 @@ static int failed(const char *what) {
 }
 
 static void on_cleanup(void *data) { *(int *)data += 1; }
+
+/* A real-time pool in a static buffer sized by the header's constant
+ * expression. */
+static unsigned char rt_heap[MP_RT_BOUND(4096, 256)];
+
+static int rt_pool(void) {
+  mp_rt_t *rt = mp_rt_init(rt_heap, sizeof rt_heap);
+  mp_rt_stats_t rst;
+  char *p;
+  if (rt == NULL || mp_rt_bound(4096, 256) > sizeof rt_heap)
+    return failed("rt init");
+  p = (char *)mp_rt_alloc(rt, 100);
+  if (p == NULL || mp_rt_check(rt) != 1)
+    return failed("rt alloc");
+  p = (char *)mp_rt_realloc(rt, p, 200);
+  rst.size = sizeof rst;
+  if (p == NULL || mp_rt_free(rt, p) != 0 || mp_rt_stats(rt, &rst) != 0 ||
+      rst.live_blocks != 0 || sizeof rst < MP_RT_STATS_MIN_SIZE)
+    return failed("rt free");
+  mp_rt_destroy(rt);
+  return 0;
+}
 
 int main(void) {
   mp_options_t opt;
@@ -65,6 +88,8 @@ int main(void) {
   if (ran != 1)
     return failed("reset");
   mp_destory_pool(pool); /* the seed's spelling */
+  if (rt_pool() != 0)
+    return 1;
   printf("header modes: ok\n");
   return 0;
 }
