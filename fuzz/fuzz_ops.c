@@ -380,7 +380,7 @@ static void check_all(void) {
 
 /* A NULL result must come with ENOMEM from a pool on the counting
  * allocator, under a budget or on a buffer (every request the fuzzer makes
- * is otherwise valid), and the hook must have heard of it. */
+ * is otherwise valid), and the hook must have heard of it, once. */
 static void check_fail_nohook(int s, int err) {
   CHECK(slots[s].uses_ta || slots[s].limited);
   if (err != ENOMEM)
@@ -390,7 +390,7 @@ static void check_fail_nohook(int s, int err) {
 
 static void check_fail(int s, int err) {
   check_fail_nohook(s, err);
-  CHECK(oom_calls > oom_before);
+  CHECK(oom_calls == oom_before + 1);
 }
 
 static int pick_slot(reader_t *r) {
@@ -498,9 +498,11 @@ static void op_child(reader_t *r) {
     c = mp_create_pool_ex(&o);
   }
   if (c == NULL) {
-    /* The hook is called only when an ancestor's budget is crossed. */
+    /* Once: the hook of an ancestor whose budget the child would cross,
+     * or else the child's own (its parent's), named by the parent. */
     CHECK(slots[ps].uses_ta || slots[ps].limited);
     CHECK(errno == ENOMEM);
+    CHECK(oom_calls == oom_before + 1);
     return;
   }
   CHECK(mp_pool_parent(c) == slots[ps].pool);

@@ -241,23 +241,34 @@ typedef struct mp_options_s {
   size_t budget;
   /** Out-of-memory hook (=NULL: none; a child without one inherits its
    *  parent's hook and oom_ud).  Called as on_oom(pool, size, oom_ud) on
-   *  the allocating thread whenever the pool fails to obtain memory with
-   *  ENOMEM -- a budget crossed, a full buffer, or the backing allocator
-   *  failed -- before the failing call returns NULL; `size` is the number
-   *  of bytes the pool tried to take (a node, a large block with its
-   *  header, or a table), `pool` is the pool that asked (for a shared pool,
-   *  the pool behind its handle: pass it to mp_stats() only).  The hook
-   *  may log, read mp_stats() and mp_report() of the pool, set flags, and
-   *  use or free other pools that are not ancestors or descendants of this
-   *  one; it must not call any function that changes this pool or its
-   *  relatives (no allocation, free, reset or destroy), and it must not
-   *  longjmp out.  Creating a child whose first node would cross an
-   *  ancestor's budget calls the hook of that ancestor (the nearest such
-   *  one), as on_oom(ancestor, size, its oom_ud) with the bytes the child
-   *  needed.  A child whose first node the backing allocator cannot give
-   *  calls the hook it would have had (its own, or its parent's) as
-   *  on_oom(parent, size, oom_ud).  A root pool whose creation fails has
-   *  no pool to name and calls no hook. */
+   *  the allocating thread once for every call that fails with ENOMEM
+   *  because the pool could not obtain memory -- a budget crossed, a full
+   *  buffer, or the backing allocator failed -- before the call returns
+   *  NULL; `size` is the number of bytes of the block the pool tried to
+   *  take (a node, or a large block with its header, also when what
+   *  failed was the table that indexes it), `pool` is the pool that asked
+   *  (for a shared pool, the pool behind its handle: pass it to mp_stats()
+   *  only).  The hook may log, read mp_stats() and mp_report() of the
+   *  pool, set flags, and use or free other pools that are not ancestors
+   *  or descendants of this one; it must not call any function that
+   *  changes this pool or its relatives (no allocation, free, reset or
+   *  destroy), and it must not longjmp out.  A shortage the pool gets
+   *  over by itself, with no call failing, calls no hook: a shrinking
+   *  mp_realloc() that keeps the block it has, free lists or an ownership
+   *  index there is no memory for (mp_free_sized(), mp_free(), mp_owns()
+   *  and mp_check() then work without them), an adaptive pool that keeps
+   *  its node size at a reset.  Creating a child whose first node (or, for a
+   *  MP_POOL_SHARED child, its handle) would cross an ancestor's budget
+   *  calls the hook of that ancestor (the nearest such one), as
+   *  on_oom(ancestor, size, its oom_ud) with the bytes the child needed.
+   *  Any other ENOMEM in creating a child -- a first node above the
+   *  child's own budget, or a first node, struct block or handle the
+   *  block source cannot give -- calls the hook the child would have had
+   *  (its own, or its parent's) as on_oom(parent, size, oom_ud): the
+   *  child never existed.  A root pool whose creation fails has no pool
+   *  to name and calls no hook.  Only the pool's own memory counts: a
+   *  debug build's mp_report(), whose scratch memory comes from the C
+   *  library, fails with ENOMEM without a hook. */
   void (*on_oom)(mp_pool_t *pool, size_t size, void *ud);
   /** Passed to on_oom as `ud` (=NULL). */
   void *oom_ud;
@@ -411,7 +422,8 @@ MP_API void mp_options_init(mp_options_t *opt);
  * block from the block cache and calls no allocator.
  *
  * @return a new pool, or NULL with errno EINVAL (size > MP_MAX_NODE_SIZE) or
- *         ENOMEM.
+ *         ENOMEM.  No out-of-memory hook is called: the pool that would
+ *         have had one does not exist, and it has no parent to name.
  * @threadsafety may be called from any thread at any time.
  */
 MP_API MP_NODISCARD struct mp_pool_s *mp_create_pool(size_t size);
@@ -420,7 +432,11 @@ MP_API MP_NODISCARD struct mp_pool_s *mp_create_pool(size_t size);
  * Creates a pool with the given options (NULL: all defaults).
  * @return a new pool, or NULL with errno EINVAL (an option out of range, or
  *         an allocator that differs from the parent's) or ENOMEM (the
- *         backing allocator failed).
+ *         backing allocator failed, or a budget would be crossed).  On
+ *         ENOMEM a child calls one out-of-memory hook (its own or its
+ *         parent's, named by the parent, or that of an ancestor whose
+ *         budget it would cross: see mp_options_t on_oom); a root pool
+ *         calls none, having no pool to name.
  * @threadsafety may be called from any thread at any time; with
  *         opt->parent set, it changes the parent (see "Child pools"),
  *         under the parent's lock if the parent is a MP_POOL_SHARED pool.
@@ -979,7 +995,9 @@ MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
  * mp_create_pool(node_size): 0 means MP_DEFAULT_NODE_SIZE).  The same as
  * mp_create_pool_ex() with node_size and parent set.
  * @return a new pool, or NULL with errno EINVAL (parent is NULL, node_size
- *         > MP_MAX_NODE_SIZE) or ENOMEM.
+ *         > MP_MAX_NODE_SIZE) or ENOMEM, after calling the parent's
+ *         out-of-memory hook, if it has one, once (or that of an ancestor
+ *         whose budget the child would cross).
  * @threadsafety changes the parent; see above.
  */
 MP_API MP_NODISCARD mp_pool_t *mp_create_child(mp_pool_t *parent,
@@ -1210,8 +1228,11 @@ MP_API int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
  * live objects of the pool and its descendants grouped by call site, one
  * line per site (`  main.c:12: 3 live, 96 bytes`; see mp_set_site()).  The
  * format is for people and may change.
- * @return 0, or -1 with errno EINVAL (pool or out is NULL) or the errno of
- *         the failing write (EIO if stdio did not set one).
+ * @return 0, or -1 with errno EINVAL (pool or out is NULL), the errno of
+ *         the failing write (EIO if stdio did not set one), or, in debug
+ *         builds, ENOMEM when the C library has no memory for the summary
+ *         of call sites (no out-of-memory hook is called: the pools' own
+ *         memory is not involved).
  * @threadsafety as mp_stats() with MP_STATS_CHILDREN.
  */
 MP_API int mp_report(const mp_pool_t *pool, FILE *out);

@@ -158,7 +158,11 @@ void *mp_realloc_unsized(mp_pool_t *pool, void *p, size_t new_size) {
 
 void *mp_allocf(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (nsize == 0) {
-    (void)mp_free_sized(ud, ptr, osize);
+    /* A free that succeeds leaves errno as it was, even when it found no
+     * memory for the free lists or the ownership index on the way. */
+    int e = errno;
+    if (mp_free_sized(ud, ptr, osize) == 0)
+      errno = e;
     return NULL;
   }
   return mp_realloc(ud, ptr, osize, nsize);

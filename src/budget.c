@@ -73,8 +73,35 @@ void mp__budget_unlink(mp_pool_t *pool) {
     mp__budget_give(above, pool->counters.reserved);
 }
 
+/* The first pool of the budget chain from `first` up that has no room for
+ * n more bytes (the nearest one if others took its room meanwhile). */
+mp_pool_t *mp__budget_crossed(mp_pool_t *first, size_t n) {
+  for (mp_pool_t *q = first; q != NULL; q = q->bud.up) {
+    size_t cur = atomic_load_explicit(&q->bud.charged, memory_order_relaxed);
+    if (n > q->bud.limit || cur > q->bud.limit - n)
+      return q;
+  }
+  return first;
+}
+
 void mp__oom(mp_pool_t *pool, size_t size) {
   if (pool->bud.on_oom != NULL)
     pool->bud.on_oom(pool, size, pool->bud.oom_ud);
   errno = ENOMEM;
+}
+
+/* A pool whose creation failed for lack of `size` bytes: an ancestor
+ * whose budget they would cross (`over`, if not NULL) hears of it as of
+ * any other request over its budget; otherwise the hook the new pool
+ * would have had (`hook`, its own or its parent's) hears of it, named by
+ * the parent, as the new pool never existed.  A root has no pool to name
+ * and calls no hook.  NULL with errno ENOMEM. */
+void *mp__oom_create(mp_pool_t *parent, mp_pool_t *over, size_t size,
+                     void (*hook)(mp_pool_t *, size_t, void *), void *ud) {
+  if (over != NULL)
+    mp__oom(over, size);
+  else if (parent != NULL && hook != NULL)
+    hook(parent, size, ud);
+  errno = ENOMEM;
+  return NULL;
 }

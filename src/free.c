@@ -210,9 +210,17 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
 #endif
     return p;
   }
+  /* A shrink that finds no memory to move into keeps its block and
+   * succeeds: the out-of-memory hook, which hears of failed calls only,
+   * is muted meanwhile. */
+  bool shrink = new_size <= l->size;
+  void (*hook)(mp_pool_t *, size_t, void *) = pool->bud.on_oom;
+  if (shrink)
+    pool->bud.on_oom = NULL;
   void *q = new_size > pool->max ? mp__large_alloc(pool, new_size, l->align)
                                  : move(pool, p, 0, new_size, false);
-  if (q == NULL && new_size <= l->size) {
+  pool->bud.on_oom = hook;
+  if (q == NULL && shrink) {
     wipe_tail(pool, p, l->size, new_size);
     mp_track_resize(pool, p, l->size, new_size);
     l->size = new_size; /* shrinking never fails: keep the block */

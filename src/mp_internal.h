@@ -820,7 +820,10 @@ void mp__budget_give(mp_pool_t *first, size_t n);
 void mp__budget_settle(const mp_options_t *opt, mp_pool_t *s);
 void mp__budget_link(mp_pool_t *pool);
 void mp__budget_unlink(mp_pool_t *pool);
+mp_pool_t *mp__budget_crossed(mp_pool_t *first, size_t n);
 void mp__oom(mp_pool_t *pool, size_t size);
+void *mp__oom_create(mp_pool_t *parent, mp_pool_t *over, size_t size,
+                     void (*hook)(mp_pool_t *, size_t, void *), void *ud);
 
 /* buffer.c: a block source over caller memory (mp_options_t.buffer). */
 int mp__buf_settle(const mp_options_t *opt, mp_pool_t *s);

@@ -120,17 +120,6 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
   return 0;
 }
 
-/* The first pool of the budget chain from `first` up that has no room for
- * n more bytes (the nearest one if others took its room meanwhile). */
-static mp_pool_t *crossed_budget(mp_pool_t *first, size_t n) {
-  for (mp_pool_t *q = first; q != NULL; q = q->bud.up) {
-    size_t cur = atomic_load_explicit(&q->bud.charged, memory_order_relaxed);
-    if (n > q->bud.limit || cur > q->bud.limit - n)
-      return q;
-  }
-  return first;
-}
-
 /* Settles caller options into s: every check and every derived setting
  * but what the new pool's own memory holds; 0, or -1 with errno. */
 static int settle_all(const mp_options_t *opt, mp_pool_t *s) {
@@ -220,14 +209,13 @@ static MP_NOINLINE mp_pool_t *build_any(const mp_pool_t *s, mp_pool_t *parent,
   bool apart = (s->flags & MP_F_ADAPT) != 0;
   size_t first = s->counters.reserved; /* the node, and that block */
   mp_pool_t *above = s->bud.first;
+  /* A first node over the pool's own budget, or over an ancestor's: see
+   * mp__oom_create() for whose hook hears of it. */
   if (s->bud.limit != 0 && s->bud.limit < first)
-    return mp__fail(ENOMEM);
-  if (above != NULL && !mp__budget_take(above, first)) {
-    /* An ancestor ran out of budget: its hook hears of it, as for any
-     * other request over its budget. */
-    mp__oom(crossed_budget(above, first), first);
-    return NULL;
-  }
+    return mp__oom_create(parent, NULL, first, s->bud.on_oom, s->bud.oom_ud);
+  if (above != NULL && !mp__budget_take(above, first))
+    return mp__oom_create(parent, mp__budget_crossed(above, first), first,
+                          s->bud.on_oom, s->bud.oom_ud);
   mp_pool_t *pool = NULL;
   struct mp_node *n = NULL;
   if (apart && (pool = mp__block_get(s, mp__struct_block(s),
@@ -246,12 +234,7 @@ static MP_NOINLINE mp_pool_t *build_any(const mp_pool_t *s, mp_pool_t *parent,
 fail:
   if (above != NULL)
     mp__budget_give(above, first);
-  /* A child's first node: the hook the child would have had hears of it,
-   * named by the parent (the child never existed).  A root has no pool
-   * to name. */
-  if (parent != NULL && s->bud.on_oom != NULL)
-    s->bud.on_oom(parent, first, s->bud.oom_ud);
-  return mp__fail(ENOMEM);
+  return mp__oom_create(parent, NULL, first, s->bud.on_oom, s->bud.oom_ud);
 }
 
 /* Builds a pool from settled options s (under parent, with the caller's

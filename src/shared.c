@@ -133,13 +133,24 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
     pthread_mutexattr_destroy(&attr);
   }
   if (!ok) {
+    /* Who hears of an ENOMEM, as for the first node (mp__oom_create()):
+     * an ancestor whose budget the handle would cross, or else the new
+     * pool's hook, named by its parent -- read before the pool goes. */
+    mp_pool_t *parent = inner->life.parent;
+    mp_pool_t *over =
+        counted ? NULL : mp__budget_crossed(inner->bud.first, MP_SHARED_BYTES);
+    void (*hook)(mp_pool_t *, size_t, void *) = inner->bud.on_oom;
+    void *ud = inner->bud.oom_ud;
     if (s != NULL)
       inner->backing.free(inner->backing.ud, s, MP_SHARED_BYTES);
     if (counted)
       mp__unreserve(inner, MP_SHARED_BYTES);
     if (mp__life_destroy(inner) == 0)
       mp__pool_free(inner);
-    return mp__fail(counted && s == NULL && fresh ? EINVAL : ENOMEM);
+    if (counted && s == NULL && fresh)
+      return mp__fail(EINVAL);
+    return mp__oom_create(parent, over == inner ? NULL : over, MP_SHARED_BYTES,
+                          hook, ud);
   }
   memset(&s->face, 0, sizeof s->face);
   s->face.w.ptr = s->face.w.end = NULL;

@@ -165,8 +165,9 @@ static void children_draw_on_parent(void **state) {
 
 /* Creating a child whose first node would cross an ancestor's budget calls
  * the hook of that ancestor, with the ancestor and the bytes the child
- * needed; the child's own hook and its parent's are not called, and a
- * child whose own budget is below one node fails without a hook. */
+ * needed; the child's own hook and its parent's are not called.  A child
+ * whose own budget is below one node calls its own hook, named by its
+ * parent. */
 static void child_over_budget_calls_hook(void **state) {
   (void)state;
   struct hook h = {0}, hc = {0};
@@ -191,13 +192,16 @@ static void child_over_budget_calls_hook(void **state) {
   assert_int_equal(h.calls, 2);
   assert_int_equal(h.last_size, MP_DEFAULT_NODE_SIZE); /* raised */
   assert_int_equal(hc.calls, 0);
-  /* A budget below the child's own first node: no hook. */
+  /* A budget below the child's own first node: the child's hook, named
+   * by its parent (it used to call none). */
   mp_destroy_pool(g);
   errno = 0;
   assert_null(budget_pool(c, 4096, 1024, &hc));
   assert_int_equal(errno, ENOMEM);
   assert_int_equal(h.calls, 2);
-  assert_int_equal(hc.calls, 0);
+  assert_int_equal(hc.calls, 1);
+  assert_ptr_equal(hc.last_pool, c);
+  assert_int_equal(hc.last_size, 4096);
   /* Once there is room again, creation succeeds and calls nothing. */
   g = budget_pool(c, 4096, 0, NULL);
   assert_non_null(g);

@@ -76,6 +76,14 @@ static void released_node_not_reserved(void **state) {
 
 static void cleanup_fn(void *d) { (void)d; }
 
+static char *vprintf_of(mp_pool_t *p, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *s = mp_vprintf(p, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
 /* Rows "NULL pool": every call taking a pool. */
 static void null_pool(void **state) {
   (void)state;
@@ -105,6 +113,7 @@ static void null_pool(void **state) {
   FAILS(mp_strndup(NULL, "a", 1), EINVAL);
   FAILS(mp_memdup(NULL, "a", 1), EINVAL);
   FAILS(mp_printf(NULL, "a"), EINVAL);
+  FAILS(vprintf_of(NULL, "a"), EINVAL);
   FAILS(mp_strcat(NULL, "a", (char *)NULL), EINVAL);
   FAILS(mp_join(NULL, NULL, 0, NULL), EINVAL);
   FAILS_INT(mp_stats(NULL, &st, 0), EINVAL);
@@ -348,6 +357,7 @@ static void other_calls(void **state) {
   assert_string_equal(mp_strdup(p, ""), "");
   char *(*volatile pf)(mp_pool_t *, const char *, ...) = mp_printf;
   FAILS(pf(p, NULL), EINVAL);
+  FAILS(vprintf_of(p, NULL), EINVAL);
   FAILS(mp_printf(p, "%ls", L"\xdc80"), EILSEQ); /* vsnprintf's errno */
   mp_stats_t st = {.size = sizeof st};
   FAILS_INT(mp_stats(p, NULL, 0), EINVAL);
@@ -479,6 +489,11 @@ static void debug_and_library_calls(void **state) {
   assert_int_equal(mp_check(p, NULL), MP_PTR_UNKNOWN);
   assert_int_equal(mp_check(p, &local), MP_PTR_UNKNOWN);
   assert_int_equal(mp_check(p, x), MP_PTR_UNKNOWN); /* another pool's */
+  mp_pool_t *c = mp_create_child(p, 0);
+  char *y = mp_alloc(c, 8);
+  assert_non_null(y);
+  assert_int_equal(mp_check(p, y), MP_PTR_UNKNOWN); /* a child's */
+  assert_int_equal(mp_check(c, y), MP_PTR_LIVE);
   assert_int_equal(mp_check(p, l + 50000), MP_PTR_LIVE);
   assert_int_equal(mp_free(p, l), 0);
   /* A freed large block: stale while a debug build keeps it in its
@@ -530,6 +545,29 @@ static void debug_and_library_calls(void **state) {
   mp_destroy_pool(p);
 }
 
+/* Row "mp_allocf nsize 0": errno stays as it was, even when the free
+ * found no memory for the ownership index it builds (and walked the
+ * lists instead). */
+static void allocf_free_keeps_errno(void **state) {
+  (void)state;
+  static test_alloc_t t;
+  ta_init(&t);
+  mp_pool_t *p = ta_pool(&t, 1024);
+  assert_non_null(p);
+  void *b[24];
+  for (int i = 0; i < 24; i++) /* more blocks than the inline index holds */
+    assert_non_null(b[i] = mp_alloc(p, 3000));
+  t.fail_all = 1; /* no memory for the index's table */
+  for (int i = 0; i < 24; i++) {
+    errno = EDOM;
+    assert_null(mp_allocf(p, b[i], 3000, 0));
+    assert_int_equal(errno, EDOM);
+  }
+  t.fail_all = 0;
+  mp_destroy_pool(p);
+  assert_int_equal(t.live_blocks, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hdr_memalign_near_node_size),
@@ -547,6 +585,7 @@ int main(void) {
       cmocka_unit_test(printf_too_long),
       cmocka_unit_test(stats_size_larger),
       cmocka_unit_test(debug_and_library_calls),
+      cmocka_unit_test(allocf_free_keeps_errno),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,72 +4,19 @@
  * overflow, object pools, strings and shared pools.  Each workload runs
  * with the backing allocator failing its k-th call, for every k until the
  * workload completes.  Every call must fail cleanly (NULL or -1 with
- * ENOMEM, the out-of-memory hook called, nothing half made), what was made
- * before must be intact, the pool must stay usable and account for what
- * it holds, and destroying it must give every block back.
+ * ENOMEM, the out-of-memory hook called once, nothing half made), what was
+ * made before must be intact, the pool must stay usable and account for
+ * what it holds, and destroying it must give every block back.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#include "test_util.h"
+#include "oom_util.h"
 
-#include <stdio.h>
-
-static long hooks;          /* on_oom calls */
 static int registered, ran; /* cleanups */
-
-static void on_oom(mp_pool_t *pool, size_t size, void *ud) {
-  assert_non_null(pool);
-  assert_true(size > 0);
-  assert_ptr_equal(ud, &hooks);
-  hooks++;
-}
 
 static void count_run(void *data) {
   (void)data;
   ran++;
-}
-
-/* A failed call: ENOMEM, and the hook heard of it (unless the call
- * created a pool: only a budget crossed by a child's creation calls the
- * hook then). */
-static void check_failure(long hooks_before, int is_create) {
-  assert_int_equal(errno, ENOMEM);
-  if (!is_create)
-    assert_true(hooks > hooks_before);
-}
-
-/* dst = expr; a NULL result must be a clean ENOMEM, counted in `failed`. */
-#define TRY(dst, expr)                                                         \
-  do {                                                                         \
-    long h0_ = hooks;                                                          \
-    errno = 0;                                                                 \
-    (dst) = (expr);                                                            \
-    if ((dst) == NULL) {                                                       \
-      check_failure(h0_, 0);                                                   \
-      failed++;                                                                \
-    }                                                                          \
-  } while (0)
-
-#define TRY_CREATE(dst, expr)                                                  \
-  do {                                                                         \
-    errno = 0;                                                                 \
-    (dst) = (expr);                                                            \
-    if ((dst) == NULL) {                                                       \
-      check_failure(0, 1);                                                     \
-      failed++;                                                                \
-    }                                                                          \
-  } while (0)
-
-static mp_options_t options(test_alloc_t *t, size_t node, unsigned flags) {
-  mp_options_t o;
-  mp_options_init(&o);
-  o.node_size = node;
-  o.large_threshold = 0;
-  o.allocator = &t->a;
-  o.flags = (flags) | MP_POOL_EXACT_NODES;
-  o.on_oom = on_oom;
-  o.oom_ud = &hooks;
-  return o;
 }
 
 static void fill(unsigned char *p, size_t n, unsigned char v) {
@@ -92,83 +39,70 @@ static void finish(test_alloc_t *t, mp_pool_t *p) {
   assert_int_equal(t->live_bytes, 0);
 }
 
-typedef int (*workload_fn)(test_alloc_t *t);
-
 /* Runs fn with call k failing, for every k until fn needs no failure;
  * returns the number of calls the workload makes.  A failure either made
  * a call fail or was absorbed (the ownership index's table, whose absence
  * lookups survive; a shrink that keeps its block): at most `absorb_pct`
  * percent of them. */
-static long fail_each(workload_fn fn, long absorb_pct) {
-  static test_alloc_t t;
-  long k = 0, absorbed = 0;
-  for (;; k++) {
-    ta_init(&t);
-    t.fail_at = k;
-    hooks = 0;
-    registered = ran = 0;
-    int failed = fn(&t);
-    assert_int_equal(t.live_blocks, 0);
-    if (t.fails == 0) {
-      assert_int_equal(failed, 0);
-      break; /* the workload needed fewer than k + 1 calls */
-    }
-    absorbed += failed == 0;
-  }
+static long fail_each(oom_workload_fn fn, long absorb_pct) {
+  oom_result_t res = oom_every_k(fn, NULL, OOM_TRANSIENT);
+  long k = res.last_k;
   print_message("%ld allocator calls failed in turn, %ld absorbed\n", k,
-                absorbed);
+                res.absorbed);
   assert_true(k > 10);
-  assert_true(absorbed * 100 <= k * absorb_pct);
+  assert_true(res.absorbed * 100 <= k * absorb_pct);
   return k;
 }
 
 /* ---- Marks and rewinds --------------------------------------------- */
 
-static int w_marks(test_alloc_t *t) {
-  int failed = 0;
-  mp_options_t o = options(t, 1024, 0);
+static void w_marks(oom_run_t *r) {
+  test_alloc_t *t = r->t;
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(t, 1024, 0);
   mp_pool_t *p;
-  TRY_CREATE(p, mp_create_pool_ex(&o));
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
   if (p == NULL)
-    return failed;
+    return;
   unsigned char *keep;
-  TRY(keep, mp_alloc(p, 100));
+  OOM_TRY(r, keep, mp_alloc(p, 100));
   if (keep != NULL)
     fill(keep, 100, 0x11);
   for (int round = 0; round < 6; round++) {
     mp_mark_t *m, *inner = NULL;
-    TRY(m, mp_mark(p));
+    OOM_TRY(r, m, mp_mark(p));
     if (m == NULL)
       continue;
     for (int i = 0; i < 14; i++) {
       size_t n = (size_t)(round * 131 + i * 257) % 1500;
       void *a = NULL;
       switch (i % 7) {
-      case 0: TRY(a, mp_alloc(p, n)); break;
-      case 1: TRY(a, mp_memalign(p, n, 64)); break;
+      case 0: OOM_TRY(r, a, mp_alloc(p, n)); break;
+      case 1: OOM_TRY(r, a, mp_memalign(p, n, 64)); break;
       case 2: {
         mp_pool_t *c;
-        TRY_CREATE(c, mp_create_child(p, 1024));
+        OOM_TRY(r, c, mp_create_child(p, 1024));
         if (c != NULL) {
           mp_cleanup_t *h;
-          TRY(h, mp_cleanup_add(c, count_run, NULL));
+          OOM_TRY(r, h, mp_cleanup_add(c, count_run, NULL));
           registered += h != NULL;
-          TRY(a, mp_alloc(c, n)); /* goes with the child */
+          OOM_TRY(r, a, mp_alloc(c, n)); /* goes with the child */
         }
         break;
       }
       case 3: {
         mp_cleanup_t *h;
-        TRY(h, mp_cleanup_add(p, count_run, NULL));
+        OOM_TRY(r, h, mp_cleanup_add(p, count_run, NULL));
         registered += h != NULL;
         break;
       }
       case 4:
         if (inner == NULL)
-          TRY(inner, mp_mark(p));
+          OOM_TRY(r, inner, mp_mark(p));
         break;
-      case 5: TRY(a, mp_printf(p, "%d:%0*d", i, (int)n, round)); break;
-      default: TRY(a, mp_nalloc(p, n)); break;
+      case 5: OOM_TRY(r, a, mp_printf(p, "%d:%0*d", i, (int)n, round)); break;
+      default: OOM_TRY(r, a, mp_nalloc(p, n)); break;
       }
       if (a != NULL)
         memset(a, 0x5a, i % 7 == 5 ? 1 : n);
@@ -182,13 +116,12 @@ static int w_marks(test_alloc_t *t) {
       check_fill(keep, 100, 0x11);
   }
   /* Still usable after failures. */
-  t->fail_at = -1;
+  oom_end(r);
   mp_mark_t *m = mp_mark(p);
   assert_non_null(m);
   assert_non_null(mp_alloc(p, 3000));
   assert_int_equal(mp_rewind(p, m), 0);
   finish(t, p);
-  return failed;
 }
 
 static void fail_every_call_marks(void **state) {
@@ -198,13 +131,15 @@ static void fail_every_call_marks(void **state) {
 
 /* ---- Adaptive pools across resets ------------------------------------ */
 
-static int w_adaptive(test_alloc_t *t) {
-  int failed = 0;
-  mp_options_t o = options(t, 1024, MP_POOL_ADAPTIVE);
+static void w_adaptive(oom_run_t *r) {
+  test_alloc_t *t = r->t;
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(t, 1024, MP_POOL_ADAPTIVE);
   mp_pool_t *p;
-  TRY_CREATE(p, mp_create_pool_ex(&o));
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
   if (p == NULL)
-    return failed;
+    return;
   /* Cycles that grow, then shrink: the node size follows at resets. */
   static const int objs[] = {10, 80, 200, 200, 20, 5, 5, 5, 5, 120};
   unsigned char *live[200], val[200];
@@ -213,7 +148,7 @@ static int w_adaptive(test_alloc_t *t) {
     for (int i = 0; i < objs[c]; i++) {
       size_t sz = (size_t)(i % 5 == 4 ? 2500 : 60 + i % 90);
       unsigned char *a;
-      TRY(a, mp_alloc(p, sz));
+      OOM_TRY(r, a, mp_alloc(p, sz));
       if (a != NULL) {
         val[n] = (unsigned char)(c + i);
         fill(a, 60, val[n]);
@@ -224,7 +159,7 @@ static int w_adaptive(test_alloc_t *t) {
       check_fill(live[j], 60, val[j]);
     mp_reset_pool(p);
   }
-  t->fail_at = -1;
+  oom_end(r);
   unsigned char *a = mp_alloc(p, 500);
   assert_non_null(a);
   fill(a, 500, 1);
@@ -233,7 +168,6 @@ static int w_adaptive(test_alloc_t *t) {
   assert_true(st.node_size >= 1024);
   assert_int_equal(st.epoch, 10);
   finish(t, p);
-  return failed;
 }
 
 static void fail_every_call_adaptive(void **state) {
@@ -249,16 +183,18 @@ typedef struct {
   unsigned char v;
 } obj_t;
 
-static int w_wipe_flags(test_alloc_t *t, unsigned flags) {
-  int failed = 0;
-  mp_options_t o = options(t, 1024, MP_POOL_WIPE | flags);
+static void w_wipe_flags(oom_run_t *r, unsigned flags) {
+  test_alloc_t *t = r->t;
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(t, 1024, MP_POOL_WIPE | flags);
   mp_pool_t *p;
-  TRY_CREATE(p, mp_create_pool_ex(&o));
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
   if (p == NULL)
-    return failed;
+    return;
   obj_t ob[16] = {{0}};
   mp_objpool_t *op;
-  TRY(op, mp_objpool_create(p, 48, 0));
+  OOM_TRY(r, op, mp_objpool_create(p, 48, 0));
   for (int i = 0; i < 120; i++) {
     obj_t *b = &ob[(i * 5) % 16];
     size_t n = (size_t)(i * 71) % 900 + (i % 11 == 0 ? 2000 : 0);
@@ -266,7 +202,7 @@ static int w_wipe_flags(test_alloc_t *t, unsigned flags) {
       check_fill(b->p, b->size, b->v);
       if (i % 3 == 0) {
         unsigned char *q;
-        TRY(q, mp_realloc(p, b->p, b->size, n));
+        OOM_TRY(r, q, mp_realloc(p, b->p, b->size, n));
         if (q == NULL) {
           assert_true(n > b->size); /* shrinking never fails */
           check_fill(b->p, b->size, b->v);
@@ -284,10 +220,10 @@ static int w_wipe_flags(test_alloc_t *t, unsigned flags) {
     }
     unsigned char *q;
     switch (i % 4) {
-    case 0: TRY(q, mp_alloc(p, n)); break;
-    case 1: TRY(q, mp_calloc(p, n)); break;
-    case 2: TRY(q, mp_memalign(p, n, 32)); break;
-    default: TRY(q, op != NULL ? mp_objpool_get(op) : mp_alloc(p, 48));
+    case 0: OOM_TRY(r, q, mp_alloc(p, n)); break;
+    case 1: OOM_TRY(r, q, mp_calloc(p, n)); break;
+    case 2: OOM_TRY(r, q, mp_memalign(p, n, 32)); break;
+    default: OOM_TRY(r, q, op != NULL ? mp_objpool_get(op) : mp_alloc(p, 48));
       n = 48;
       break;
     }
@@ -306,15 +242,15 @@ static int w_wipe_flags(test_alloc_t *t, unsigned flags) {
     }
     if (i % 17 == 0) {
       char *s;
-      TRY(s, mp_printf(p, "secret %d %0400d", i, i));
+      OOM_TRY(r, s, mp_printf(p, "secret %d %0400d", i, i));
     }
     if (i == 60) {
       mp_reset_pool(p);
       memset(ob, 0, sizeof ob);
-      TRY(op, mp_objpool_create(p, 48, 0));
+      OOM_TRY(r, op, mp_objpool_create(p, 48, 0));
     }
   }
-  t->fail_at = -1;
+  oom_end(r);
   for (int i = 0; i < 16; i++)
     if (ob[i].p != NULL)
       check_fill(ob[i].p, ob[i].size, ob[i].v);
@@ -322,12 +258,11 @@ static int w_wipe_flags(test_alloc_t *t, unsigned flags) {
   assert_non_null(z);
   check_fill(z, 700, 0);
   finish(t, p);
-  return failed;
 }
 
-static int w_wipe(test_alloc_t *t) { return w_wipe_flags(t, 0); }
-static int w_wipe_headers(test_alloc_t *t) {
-  return w_wipe_flags(t, MP_POOL_SIZE_HEADERS);
+static void w_wipe(oom_run_t *r) { w_wipe_flags(r, 0); }
+static void w_wipe_headers(oom_run_t *r) {
+  w_wipe_flags(r, MP_POOL_SIZE_HEADERS);
 }
 
 static void fail_every_call_wipe(void **state) {
@@ -340,37 +275,35 @@ static void fail_every_call_wipe(void **state) {
 
 /* A budgeted parent with a budgeted child and a grandchild: failures come
  * from the budgets as well as from the allocator; only the allocator's
- * count as injected (`failed`), the budgets' must happen in every run. */
-static int w_budget(test_alloc_t *t) {
-  int failed = 0, over = 0;
-  mp_options_t o = options(t, 1024, 0);
+ * count as injected (r->failed), the budgets' (r->over) must happen in
+ * every run. */
+static void w_budget(oom_run_t *r) {
+  test_alloc_t *t = r->t;
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(t, 1024, 0);
   o.budget = 24 * 1024;
   mp_pool_t *p;
-  TRY_CREATE(p, mp_create_pool_ex(&o));
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
   if (p == NULL)
-    return failed;
-  o = options(t, 1024, 0);
+    return;
+  o = oom_options(t, 1024, 0);
   o.parent = p;
   o.budget = 8 * 1024;
   mp_pool_t *c, *g = NULL;
-  TRY_CREATE(c, mp_create_pool_ex(&o));
+  OOM_TRY(r, c, mp_create_pool_ex(&o));
   if (c != NULL)
-    TRY_CREATE(g, mp_create_child(c, 1024));
+    OOM_TRY(r, g, mp_create_child(c, 1024));
   mp_pool_t *pools[3] = {p, c, g};
   for (int i = 0; i < 150; i++) {
     mp_pool_t *q = pools[i % 3] != NULL ? pools[i % 3] : p;
     size_t n = (size_t)(i * 113) % 1200 + (i % 7 == 0 ? 3000 : 0);
-    long f0 = t->fails, h0 = hooks;
-    errno = 0;
-    void *a = i % 5 == 4 ? (void *)mp_strndup(q, "0123456789", 8)
-                         : mp_alloc(q, n);
-    if (a == NULL) {
-      check_failure(h0, 0);
-      if (t->fails > f0)
-        failed++;
-      else
-        over++; /* a budget said no */
-    } else if (i % 4 == 0 && n > 256) {
+    void *a; /* a budget's no counts in r->over */
+    if (i % 5 == 4)
+      OOM_TRY(r, a, mp_strndup(q, "0123456789", 8));
+    else
+      OOM_TRY(r, a, mp_alloc(q, n));
+    if (a != NULL && i % 4 == 0 && n > 256) {
       assert_int_equal(mp_free(q, a), 0);
     }
     mp_stats_t st = {.size = sizeof st};
@@ -385,8 +318,8 @@ static int w_budget(test_alloc_t *t) {
     if (i == 75)
       mp_reset_pool(p), c = g = pools[1] = pools[2] = NULL;
   }
-  assert_true(over > 0); /* the budgets were reached */
-  t->fail_at = -1;
+  assert_true(r->over > 0); /* the budgets were reached */
+  oom_end(r);
   mp_destroy_pool(c);
   mp_reset_pool(p);
   errno = 0;
@@ -396,7 +329,6 @@ static int w_budget(test_alloc_t *t) {
   else if (last == NULL) /* the quarantine may still hold the budget */
     assert_int_equal(errno, ENOMEM);
   finish(t, p);
-  return failed;
 }
 
 static void fail_every_call_budget(void **state) {
@@ -406,17 +338,19 @@ static void fail_every_call_budget(void **state) {
 
 /* ---- Buffer pools that overflow -------------------------------------- */
 
-static int w_buffer(test_alloc_t *t) {
+static void w_buffer(oom_run_t *r) {
   static unsigned char buf[6000];
-  int failed = 0;
-  mp_options_t o = options(t, 0, MP_POOL_BUFFER_OVERFLOW);
+  test_alloc_t *t = r->t;
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(t, 0, MP_POOL_BUFFER_OVERFLOW);
   o.buffer = buf + 3; /* misaligned on purpose */
   o.buffer_size = sizeof buf - 3;
   mp_pool_t *p;
-  TRY_CREATE(p, mp_create_pool_ex(&o));
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
   assert_non_null(p); /* its struct and first node: the buffer */
   mp_pool_t *c;
-  TRY_CREATE(c, mp_create_child(p, 1024)); /* shares the buffer */
+  OOM_TRY(r, c, mp_create_child(p, 1024)); /* shares the buffer */
   obj_t ob[24] = {{0}};
   for (int i = 0; i < 150; i++) {
     mp_pool_t *q = c != NULL && i % 3 == 0 ? c : p;
@@ -429,7 +363,7 @@ static int w_buffer(test_alloc_t *t) {
     }
     size_t n = (size_t)(i * 89) % 800 + (i % 6 == 0 ? 2500 : 0);
     unsigned char *a;
-    TRY(a, i % 4 == 1 ? mp_memalign(q, n, 256) : mp_alloc(q, n));
+    OOM_TRY(r, a, i % 4 == 1 ? mp_memalign(q, n, 256) : mp_alloc(q, n));
     if (a == NULL)
       continue;
     assert_true(ta_contains(t, a, n) ||
@@ -446,7 +380,7 @@ static int w_buffer(test_alloc_t *t) {
       c = NULL;
     }
   }
-  t->fail_at = -1;
+  oom_end(r);
   for (int i = 0; i < 24; i++)
     if (ob[i].p != NULL)
       check_fill(ob[i].p, ob[i].size, ob[i].v);
@@ -455,7 +389,6 @@ static int w_buffer(test_alloc_t *t) {
   mp_destroy_pool(p);
   assert_int_equal(t->live_blocks, 0);
   assert_int_equal(t->live_bytes, 0);
-  return failed;
 }
 
 static void fail_every_call_buffer(void **state) {
@@ -465,13 +398,15 @@ static void fail_every_call_buffer(void **state) {
 
 /* ---- Object pools ---------------------------------------------------- */
 
-static int w_objpool(test_alloc_t *t) {
-  int failed = 0;
-  mp_options_t o = options(t, 1024, 0);
+static void w_objpool(oom_run_t *r) {
+  test_alloc_t *t = r->t;
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(t, 1024, 0);
   mp_pool_t *p;
-  TRY_CREATE(p, mp_create_pool_ex(&o));
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
   if (p == NULL)
-    return failed;
+    return;
   static const size_t sizes[3] = {24, 200, 700};
   static const size_t aligns[3] = {0, 64, 0};
   mp_objpool_t *op[3] = {0};
@@ -479,7 +414,7 @@ static int w_objpool(test_alloc_t *t) {
   for (int i = 0; i < 180; i++) {
     int k = i % 3;
     if (op[k] == NULL) {
-      TRY(op[k], mp_objpool_create(p, sizes[k], aligns[k]));
+      OOM_TRY(r, op[k], mp_objpool_create(p, sizes[k], aligns[k]));
       continue;
     }
     unsigned char **h = &held[k][(i / 3) % 8];
@@ -490,7 +425,7 @@ static int w_objpool(test_alloc_t *t) {
       if (i % 2 == 0)
         continue; /* next time it is handed out again */
     }
-    TRY(*h, mp_objpool_get(op[k]));
+    OOM_TRY(r, *h, mp_objpool_get(op[k]));
     if (*h != NULL) {
       if (aligns[k] != 0)
         assert_true(is_aligned(*h, aligns[k]));
@@ -502,7 +437,7 @@ static int w_objpool(test_alloc_t *t) {
       memset(held, 0, sizeof held);
     }
   }
-  t->fail_at = -1;
+  oom_end(r);
   for (int k = 0; k < 3; k++)
     for (int j = 0; j < 8; j++)
       if (held[k][j] != NULL)
@@ -511,7 +446,6 @@ static int w_objpool(test_alloc_t *t) {
   assert_non_null(last);
   assert_non_null(mp_objpool_get(last));
   finish(t, p);
-  return failed;
 }
 
 static void fail_every_call_objpool(void **state) {
@@ -529,13 +463,15 @@ static char *vprintf_of(mp_pool_t *p, const char *fmt, ...) {
   return s;
 }
 
-static int w_strings(test_alloc_t *t) {
-  int failed = 0;
-  mp_options_t o = options(t, 1024, 0);
+static void w_strings(oom_run_t *r) {
+  test_alloc_t *t = r->t;
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(t, 1024, 0);
   mp_pool_t *p;
-  TRY_CREATE(p, mp_create_pool_ex(&o));
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
   if (p == NULL)
-    return failed;
+    return;
   char word[700];
   memset(word, 'w', sizeof word - 1);
   word[sizeof word - 1] = '\0';
@@ -544,46 +480,47 @@ static int w_strings(test_alloc_t *t) {
     char *s;
     switch (i % 8) {
     case 0:
-      TRY(s, mp_strdup(p, word + n));
+      OOM_TRY(r, s, mp_strdup(p, word + n));
       if (s != NULL)
         assert_int_equal(strlen(s), sizeof word - 1 - n);
       break;
     case 1:
-      TRY(s, mp_strndup(p, word, n));
+      OOM_TRY(r, s, mp_strndup(p, word, n));
       if (s != NULL)
         assert_int_equal(strlen(s), n);
       break;
     case 2:
-      TRY(s, mp_printf(p, "%d-%s", i, word + n)); /* may need two passes */
+      /* may need two passes */
+      OOM_TRY(r, s, mp_printf(p, "%d-%s", i, word + n));
       if (s != NULL)
         assert_int_equal(strlen(s), (size_t)snprintf(NULL, 0, "%d-", i) +
                                         sizeof word - 1 - n);
       break;
     case 3:
-      TRY(s, mp_printf(p, "%s%s%s", word, word, word)); /* large */
+      OOM_TRY(r, s, mp_printf(p, "%s%s%s", word, word, word)); /* large */
       if (s != NULL)
         assert_int_equal(strlen(s), 3 * (sizeof word - 1));
       break;
     case 4:
-      TRY(s, vprintf_of(p, "<%.*s>", (int)n, word));
+      OOM_TRY(r, s, vprintf_of(p, "<%.*s>", (int)n, word));
       if (s != NULL)
         assert_int_equal(strlen(s), n + 2);
       break;
     case 5:
-      TRY(s, mp_strcat(p, word + n, "|", word, (char *)NULL));
+      OOM_TRY(r, s, mp_strcat(p, word + n, "|", word, (char *)NULL));
       if (s != NULL)
         assert_int_equal(strlen(s), 2 * (sizeof word - 1) - n + 1);
       break;
     case 6: {
       const char *parts[] = {word, word + n, "x"};
-      TRY(s, mp_join(p, parts, 3, ", "));
+      OOM_TRY(r, s, mp_join(p, parts, 3, ", "));
       if (s != NULL)
         assert_int_equal(strlen(s), 2 * (sizeof word - 1) - n + 1 + 4);
       break;
     }
     default: {
       void *d;
-      TRY(d, mp_memdup(p, word, n + 1));
+      OOM_TRY(r, d, mp_memdup(p, word, n + 1));
       if (d != NULL)
         assert_memory_equal(d, word, n + 1);
       break;
@@ -592,10 +529,9 @@ static int w_strings(test_alloc_t *t) {
     if (i == 40)
       mp_reset_pool(p);
   }
-  t->fail_at = -1;
+  oom_end(r);
   assert_string_equal(mp_printf(p, "%s", "ok"), "ok");
   finish(t, p);
-  return failed;
 }
 
 static void fail_every_call_strings(void **state) {
@@ -605,13 +541,15 @@ static void fail_every_call_strings(void **state) {
 
 /* ---- Shared pools (one thread) --------------------------------------- */
 
-static int w_shared(test_alloc_t *t) {
-  int failed = 0;
-  mp_options_t o = options(t, 1024, MP_POOL_SHARED);
+static void w_shared(oom_run_t *r) {
+  test_alloc_t *t = r->t;
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(t, 1024, MP_POOL_SHARED);
   mp_pool_t *p;
-  TRY_CREATE(p, mp_create_pool_ex(&o)); /* the handle may fail too */
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L); /* and its handle */
   if (p == NULL)
-    return failed;
+    return;
   mp_pool_t *kid = NULL;
   obj_t ob[12] = {{0}};
   for (int i = 0; i < 120; i++) {
@@ -625,35 +563,36 @@ static int w_shared(test_alloc_t *t) {
     }
     unsigned char *a = NULL;
     switch (i % 6) {
-    case 0: TRY(a, mp_alloc(p, n)); break;
-    case 1: TRY(a, mp_calloc(p, n)); break;
+    case 0: OOM_TRY(r, a, mp_alloc(p, n)); break;
+    case 1: OOM_TRY(r, a, mp_calloc(p, n)); break;
     case 2: {
       char *s;
-      TRY(s, mp_printf(p, "%d:%0*d", i, (int)n, 7));
+      OOM_TRY(r, s, mp_printf(p, "%d:%0*d", i, (int)n, 7));
       break;
     }
     case 3: {
       mp_cleanup_t *h;
-      TRY(h, mp_cleanup_add(p, count_run, NULL));
+      OOM_TRY(r, h, mp_cleanup_add(p, count_run, NULL));
       registered += h != NULL;
       break;
     }
     case 4:
       if (kid == NULL) {
-        mp_options_t co = options(t, 1024, i % 12 == 4 ? MP_POOL_SHARED : 0);
+        mp_options_t co =
+            oom_options(t, 1024, i % 12 == 4 ? MP_POOL_SHARED : 0);
         co.parent = p;
-        TRY_CREATE(kid, mp_create_pool_ex(&co));
+        OOM_TRY(r, kid, mp_create_pool_ex(&co));
       } else {
-        TRY(a, mp_alloc(kid, n));
+        OOM_TRY(r, a, mp_alloc(kid, n));
         a = NULL; /* goes with the child */
       }
       break;
     default: {
       mp_mark_t *m;
-      TRY(m, mp_mark(p));
+      OOM_TRY(r, m, mp_mark(p));
       if (m != NULL) {
         void *x;
-        TRY(x, mp_alloc(p, n));
+        OOM_TRY(r, x, mp_alloc(p, n));
         assert_int_equal(mp_rewind(p, m), 0);
       }
       break;
@@ -672,7 +611,7 @@ static int w_shared(test_alloc_t *t) {
       assert_int_equal(ran, registered);
     }
   }
-  t->fail_at = -1;
+  oom_end(r);
   for (int i = 0; i < 12; i++)
     if (ob[i].p != NULL)
       check_fill(ob[i].p, ob[i].size, ob[i].v);
@@ -681,19 +620,11 @@ static int w_shared(test_alloc_t *t) {
   assert_int_equal(ran, registered);
   assert_int_equal(t->live_blocks, 0);
   assert_int_equal(t->live_bytes, 0);
-  return failed;
 }
 
 static void fail_every_call_shared(void **state) {
   (void)state;
   fail_each(w_shared, 25);
-}
-
-static mp_pool_t *last_oom_pool;
-
-static void on_oom_note(mp_pool_t *pool, size_t size, void *ud) {
-  on_oom(pool, size, ud);
-  last_oom_pool = pool;
 }
 
 /* A child whose first node the backing allocator cannot give calls the
@@ -704,11 +635,12 @@ static void child_first_node_calls_hook(void **state) {
   SKIP_IF_DEBUG_LAYOUT(); /* a debug pool's first block differs */
   static test_alloc_t ta;
   ta_init(&ta);
+  memset(&oom_log, 0, sizeof oom_log);
   mp_options_t o;
   mp_options_init(&o);
   o.allocator = &ta.a;
-  o.on_oom = on_oom_note;
-  o.oom_ud = &hooks;
+  o.on_oom = oom_hook;
+  o.oom_ud = &oom_log;
   mp_pool_t *parent = mp_create_pool_ex(&o);
   assert_non_null(parent);
   for (int own = 0; own < 2; own++) {
@@ -717,21 +649,21 @@ static void child_first_node_calls_hook(void **state) {
     c.parent = parent;
     c.allocator = &ta.a;
     if (own) { /* its own hook, with the same ud */
-      c.on_oom = on_oom_note;
-      c.oom_ud = &hooks;
+      c.on_oom = oom_hook;
+      c.oom_ud = &oom_log;
     }
-    long before = hooks;
-    last_oom_pool = NULL;
+    long before = oom_log.calls;
+    oom_log.pool = NULL;
     ta.fail_all = 1;
     errno = 0;
     assert_null(mp_create_pool_ex(&c));
     assert_int_equal(errno, ENOMEM);
-    assert_int_equal(hooks, before + 1);
-    assert_ptr_equal(last_oom_pool, parent);
+    assert_int_equal(oom_log.calls, before + 1);
+    assert_ptr_equal(oom_log.pool, parent);
     ta.fail_all = 0;
     mp_pool_t *child = mp_create_pool_ex(&c); /* room again: no hook */
     assert_non_null(child);
-    assert_int_equal(hooks, before + 1);
+    assert_int_equal(oom_log.calls, before + 1);
     mp_destroy_pool(child);
   }
   mp_destroy_pool(parent);

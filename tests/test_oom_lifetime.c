@@ -1,15 +1,14 @@
 /*
  * Failure injection for cleanups, child pools and strings: fail the backing
- * allocator's k-th call, for every k until the workload completes.  Every
- * call must fail cleanly (NULL or -1 with ENOMEM, nothing registered or
+ * allocator's k-th call (or every call from the k-th on), for every k until
+ * the workload completes.  Every call must fail cleanly (NULL or -1 with
+ * ENOMEM and one call of the out-of-memory hook, nothing registered or
  * created), the pools must stay usable, every registered cleanup must run
  * exactly once, and nothing may leak.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#include "test_util.h"
-
-#include <stdio.h>
+#include "oom_util.h"
 
 static int registered, ran;
 
@@ -18,25 +17,15 @@ static void count_run(void *data) {
   ran++;
 }
 
-/* Checks the result of a call that may fail with ENOMEM. */
-#define TRY(expr)                                                              \
-  do {                                                                         \
-    if ((expr) == NULL) {                                                      \
-      assert_int_equal(errno, ENOMEM);                                         \
-      failed++;                                                                \
-    }                                                                          \
-  } while (0)
-
-static int workload(test_alloc_t *t, long k) {
-  ta_init(t);
-  t->fail_at = k;
+static void workload(oom_run_t *r) {
+  test_alloc_t *t = r->t;
   registered = ran = 0;
-  int failed = 0;
-  mp_pool_t *root = ta_pool(t, 1024);
-  if (root == NULL) {
-    assert_int_equal(errno, ENOMEM);
-    return 1;
-  }
+  mp_options_t o = oom_options(t, 1024, 0);
+  mp_pool_t *root;
+  oom_begin(r);
+  OOM_TRY_HOOKS(r, root, mp_create_pool_ex(&o), 0L); /* a root: no hook */
+  if (root == NULL)
+    return;
   char word[300];
   memset(word, 'a', sizeof word - 1);
   word[sizeof word - 1] = '\0';
@@ -45,46 +34,50 @@ static int workload(test_alloc_t *t, long k) {
     mp_pool_t *p = kids[i % 8] != NULL ? kids[i % 8] : root;
     switch (i % 10) {
     case 0:
-      kids[i % 8] = mp_create_child(root, 1024);
-      TRY(kids[i % 8]);
+      OOM_TRY(r, kids[i % 8], mp_create_child(root, 1024));
       break;
     case 1:
       if (kids[(i + 3) % 8] != NULL) {
-        kids[(i + 2) % 8] = mp_create_child(kids[(i + 3) % 8], 2048);
-        TRY(kids[(i + 2) % 8]);
+        OOM_TRY(r, kids[(i + 2) % 8], mp_create_child(kids[(i + 3) % 8], 2048));
       }
       break;
     case 2: {
-      mp_cleanup_t *c = mp_cleanup_add(p, count_run, NULL);
-      TRY(c);
+      mp_cleanup_t *c;
+      OOM_TRY(r, c, mp_cleanup_add(p, count_run, NULL));
       if (c != NULL)
         registered++;
       break;
     }
     case 3: {
-      char *s = mp_printf(p, "%d:%s", i, word); /* several nodes' worth */
-      TRY(s);
+      char *s;
+      OOM_TRY(r, s, mp_printf(p, "%d:%s", i, word)); /* several nodes */
       if (s != NULL)
         assert_int_equal(strlen(s), sizeof word - 1 + (i < 10 ? 2 : 3));
       break;
     }
     case 4: {
-      char *s = mp_printf(p, "%s%s%s%s", word, word, word, word); /* large */
-      TRY(s);
+      char *s;
+      OOM_TRY(r, s, mp_printf(p, "%s%s%s%s", word, word, word, word));
       break;
     }
-    case 5:
-      TRY(mp_strcat(p, word, "-", word, (char *)NULL));
+    case 5: {
+      char *s;
+      OOM_TRY(r, s, mp_strcat(p, word, "-", word, (char *)NULL));
       break;
+    }
     case 6: {
       const char *parts[] = {word, word, word};
-      TRY(mp_join(p, parts, 3, ","));
+      char *s;
+      OOM_TRY(r, s, mp_join(p, parts, 3, ","));
       break;
     }
-    case 7:
-      TRY(mp_strndup(p, word, 200));
-      TRY(mp_memdup(p, word, sizeof word));
+    case 7: {
+      char *s;
+      void *d;
+      OOM_TRY(r, s, mp_strndup(p, word, 200));
+      OOM_TRY(r, d, mp_memdup(p, word, sizeof word));
       break;
+    }
     case 8:
       if (kids[i % 8] != NULL) {
         mp_destroy_pool(kids[i % 8]); /* its cleanups run now */
@@ -102,7 +95,7 @@ static int workload(test_alloc_t *t, long k) {
     }
   }
   /* Still usable after failures. */
-  t->fail_at = -1;
+  oom_end(r);
   mp_pool_t *c = mp_create_child(root, 0);
   assert_non_null(c);
   assert_non_null(mp_cleanup_add(c, count_run, NULL));
@@ -115,22 +108,12 @@ static int workload(test_alloc_t *t, long k) {
   assert_int_equal(ran, registered);
   assert_int_equal(t->live_blocks, 0);
   assert_int_equal(t->live_bytes, 0);
-  return failed;
 }
 
 static void fail_every_call(void **state) {
   (void)state;
-  static test_alloc_t t;
-  long k = 0;
-  for (;; k++) {
-    int failed = workload(&t, k);
-    if (t.fails == 0) {
-      assert_int_equal(failed, 0);
-      break; /* the workload needed fewer than k + 1 calls */
-    }
-    assert_true(failed >= 1);
-  }
-  assert_true(k > 20);
+  assert_true(oom_every_k(workload, NULL, OOM_TRANSIENT).last_k > 20);
+  assert_true(oom_every_k(workload, NULL, OOM_PERSISTENT).last_k > 20);
 }
 
 int main(void) {

@@ -2,13 +2,14 @@
  * Failure injection for the reuse paths: mp_free_sized(), mp_realloc(),
  * mp_realloc_unsized(), object pools and pools with size headers.  Fails
  * the backing allocator's k-th call for every k until the workload
- * completes.  Every call must fail cleanly (NULL, or -1, with ENOMEM, and
- * the object given to a failing realloc left intact), the pool must stay
- * usable and account for what it holds, and nothing may leak.
+ * completes.  Every call must fail cleanly (NULL, or -1, with ENOMEM and
+ * one call of the out-of-memory hook, and the object given to a failing
+ * realloc left intact), the pool must stay usable and account for what it
+ * holds, and nothing may leak.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#include "test_util.h"
+#include "oom_util.h"
 
 #define NOBJ 48
 
@@ -23,22 +24,20 @@ static void check_obj(const obj_t *o) {
     assert_int_equal(o->p[i], o->fill);
 }
 
-/* Runs the workload on a pool whose allocator fails call `k`; returns how
- * many operations failed. */
-static int workload(test_alloc_t *t, long k, unsigned flags) {
-  ta_init(t);
-  t->fail_at = k;
-  int failed = 0;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.node_size = 1024;
-  o.flags = (flags) | MP_POOL_EXACT_NODES;
-  o.allocator = &t->a;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  if (p == NULL) {
-    assert_int_equal(errno, ENOMEM);
-    return 1;
-  }
+/* Runs the workload on a pool whose allocator fails from the start (the
+ * pool's creation included); r->arg points to the pool's flags. */
+static void workload(oom_run_t *r) {
+  test_alloc_t *t = r->t;
+  unsigned flags = *(const unsigned *)r->arg;
+  mp_options_t o = oom_options(t, 1024, flags);
+  mp_options_t d;
+  mp_options_init(&d);
+  o.large_threshold = d.large_threshold; /* lowered to what fits a node */
+  mp_pool_t *p;
+  oom_begin(r);
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L); /* a root: no hook */
+  if (p == NULL)
+    return;
   obj_t objs[NOBJ] = {{0}};
   mp_objpool_t *op = NULL;
   void *taken[8] = {0};
@@ -49,14 +48,14 @@ static int workload(test_alloc_t *t, long k, unsigned flags) {
       check_obj(ob);
       switch (i % 4) {
       case 0: { /* grow or shrink */
-        unsigned char *q = (flags & MP_POOL_SIZE_HEADERS) && i % 8 == 0
-                               ? mp_realloc_unsized(p, ob->p, n)
-                               : mp_realloc(p, ob->p, ob->size, n);
+        unsigned char *q;
+        if ((flags & MP_POOL_SIZE_HEADERS) && i % 8 == 0)
+          OOM_TRY(r, q, mp_realloc_unsized(p, ob->p, n));
+        else
+          OOM_TRY(r, q, mp_realloc(p, ob->p, ob->size, n));
         if (q == NULL) {
-          assert_int_equal(errno, ENOMEM);
           assert_true(n > ob->size); /* shrinking never fails */
           check_obj(ob);             /* left intact */
-          failed++;
           continue;
         }
         for (size_t j = 0; j < (n < ob->size ? n : ob->size); j++)
@@ -81,16 +80,13 @@ static int workload(test_alloc_t *t, long k, unsigned flags) {
     }
     unsigned char *q;
     switch (i % 5) {
-    case 0: q = mp_alloc(p, n); break;
-    case 1: q = mp_nalloc(p, n); break;
-    case 2: q = mp_calloc_array(p, n, 1); break;
-    case 3: q = mp_memalign(p, n, 64); break;
-    default: q = mp_realloc(p, NULL, 0, n); break;
+    case 0: OOM_TRY(r, q, mp_alloc(p, n)); break;
+    case 1: OOM_TRY(r, q, mp_nalloc(p, n)); break;
+    case 2: OOM_TRY(r, q, mp_calloc_array(p, n, 1)); break;
+    case 3: OOM_TRY(r, q, mp_memalign(p, n, 64)); break;
+    default: OOM_TRY(r, q, mp_realloc(p, NULL, 0, n)); break;
     }
-    if (q == NULL) {
-      assert_int_equal(errno, ENOMEM);
-      failed++;
-    } else {
+    if (q != NULL) {
       ob->p = q;
       ob->size = n;
       ob->fill = (unsigned char)(i + 1);
@@ -98,19 +94,11 @@ static int workload(test_alloc_t *t, long k, unsigned flags) {
     }
     /* Object pool: create once, then take and give back. */
     if (op == NULL) {
-      op = mp_objpool_create(p, 40, (i & 1) ? 64 : 0);
-      if (op == NULL) {
-        assert_int_equal(errno, ENOMEM);
-        failed++;
-      }
+      OOM_TRY(r, op, mp_objpool_create(p, 40, (i & 1) ? 64 : 0));
     } else if (taken[i % 8] == NULL) {
-      taken[i % 8] = mp_objpool_get(op);
-      if (taken[i % 8] == NULL) {
-        assert_int_equal(errno, ENOMEM);
-        failed++;
-      } else {
+      OOM_TRY(r, taken[i % 8], mp_objpool_get(op));
+      if (taken[i % 8] != NULL)
         memset(taken[i % 8], 0x5a, 40);
-      }
     } else {
       assert_int_equal(mp_objpool_put(op, taken[i % 8]), 0);
       taken[i % 8] = NULL;
@@ -123,7 +111,7 @@ static int workload(test_alloc_t *t, long k, unsigned flags) {
     }
   }
   /* Still usable after failures, and every byte accounted for. */
-  t->fail_at = -1;
+  oom_end(r);
   for (int i = 0; i < NOBJ; i++)
     if (objs[i].p != NULL)
       check_obj(&objs[i]);
@@ -138,25 +126,15 @@ static int workload(test_alloc_t *t, long k, unsigned flags) {
   mp_destroy_pool(p);
   assert_int_equal(t->live_blocks, 0);
   assert_int_equal(t->live_bytes, 0);
-  return failed;
 }
 
 static void run(unsigned flags) {
-  static test_alloc_t t;
-  long k = 0, absorbed = 0;
-  for (;; k++) {
-    int failed = workload(&t, k, flags);
-    if (t.fails == 0) {
-      assert_int_equal(failed, 0);
-      break; /* the workload needed fewer than k + 1 calls */
-    }
-    /* A failure either made a call fail, or was absorbed: a shrinking
-     * mp_realloc() of a large block that cannot move to a node keeps the
-     * block instead (shrinking never fails). */
-    absorbed += failed == 0;
-  }
-  assert_true(k > 20);
-  assert_true(absorbed < k / 2);
+  oom_result_t res = oom_every_k(workload, &flags, OOM_TRANSIENT);
+  /* A failure either made a call fail, or was absorbed: a shrinking
+   * mp_realloc() of a large block that cannot move to a node keeps the
+   * block instead (shrinking never fails). */
+  assert_true(res.last_k > 20);
+  assert_true(res.absorbed < res.last_k / 2);
 }
 
 static void fail_every_call_sized(void **state) {

@@ -39,15 +39,19 @@ static inline mp_pool_t *mp_create_exact(size_t size) {
 #define TA_MAX_BLOCKS 4096
 
 /* A backing allocator that records every block, so tests can check that
- * sizes given back match, that nothing leaks, and can fail call number k. */
+ * sizes given back match, that nothing leaks, and can fail call number k
+ * (or every call from k on).  oom_util.h runs workloads with it failing
+ * at every k. */
 typedef struct {
   mp_allocator_t a;
-  long calls;   /* alloc calls so far */
-  long fail_at; /* fail the alloc call with this index (0-based); -1: never */
-  int fail_all; /* fail every alloc call while set */
-  long fails;   /* how many calls were failed */
+  long calls;     /* alloc calls so far */
+  long fail_at;   /* fail the alloc call with this index (0-based); -1: never */
+  long fail_from; /* fail every alloc call from this index on; -1: never */
+  int fail_all;   /* fail every alloc call while set */
+  long fails;     /* how many calls were failed */
   size_t live_bytes;
   size_t live_blocks;
+  size_t top; /* blocks[top..] never used since ta_init(): not scanned */
   struct {
     void *p;
     size_t size;
@@ -59,7 +63,8 @@ static void *ta_alloc(void *ud, size_t size, size_t align) {
   long call = t->calls++;
   assert_true(size > 0);
   assert_true(align >= 16 && (align & (align - 1)) == 0);
-  if (t->fail_all || (t->fail_at >= 0 && call == t->fail_at)) {
+  if (t->fail_all || (t->fail_at >= 0 && call == t->fail_at) ||
+      (t->fail_from >= 0 && call >= t->fail_from)) {
     t->fails++;
     return NULL;
   }
@@ -67,7 +72,9 @@ static void *ta_alloc(void *ud, size_t size, size_t align) {
   if (posix_memalign(&p, align, size) != 0)
     return NULL;
   for (size_t i = 0; i < TA_MAX_BLOCKS; i++) {
-    if (t->blocks[i].p == NULL) {
+    if (i == t->top || t->blocks[i].p == NULL) {
+      if (i == t->top)
+        t->top++;
       t->blocks[i].p = p;
       t->blocks[i].size = size;
       t->live_bytes += size;
@@ -81,7 +88,7 @@ static void *ta_alloc(void *ud, size_t size, size_t align) {
 
 static void ta_free(void *ud, void *p, size_t size) {
   test_alloc_t *t = ud;
-  for (size_t i = 0; i < TA_MAX_BLOCKS; i++) {
+  for (size_t i = 0; i < t->top; i++) {
     if (t->blocks[i].p == p) {
       assert_int_equal(t->blocks[i].size, size); /* sized free matches */
       t->blocks[i].p = NULL;
@@ -95,17 +102,18 @@ static void ta_free(void *ud, void *p, size_t size) {
 }
 
 static inline void ta_init(test_alloc_t *t) {
-  memset(t, 0, sizeof *t);
+  memset(t, 0, offsetof(test_alloc_t, blocks)); /* and no block in use */
   t->a.alloc = ta_alloc;
   t->a.free = ta_free;
   t->a.ud = t;
   t->fail_at = -1;
+  t->fail_from = -1;
 }
 
 /* True if [p, p + n) lies inside one block the allocator handed out. */
 static inline int ta_contains(const test_alloc_t *t, const void *p, size_t n) {
   const unsigned char *c = p;
-  for (size_t i = 0; i < TA_MAX_BLOCKS; i++) {
+  for (size_t i = 0; i < t->top; i++) {
     const unsigned char *b = t->blocks[i].p;
     if (b != NULL && c >= b && n <= t->blocks[i].size &&
         (size_t)(c - b) <= t->blocks[i].size - n)
