@@ -763,6 +763,26 @@ static void s_version(scene_t *sc) {
   assert_int_equal(mpool_version(), MPOOL_VERSION);
 }
 
+/* Real-time pools live in the caller's buffer: none of their calls takes
+ * memory from anywhere else. */
+static void s_rt(scene_t *sc) {
+  static _Alignas(16) unsigned char buf[16384];
+  oom_begin(sc->r);
+  assert_true(mp_rt_bound(1024, 64) > 1024);
+  mp_rt_t *rt = mp_rt_init(buf, sizeof buf);
+  assert_non_null(rt);
+  void *a = mp_rt_alloc(rt, 100);
+  assert_non_null(a);
+  a = mp_rt_realloc(rt, a, 300);
+  assert_non_null(a);
+  mp_rt_stats_t st;
+  st.size = sizeof st;
+  assert_int_equal(mp_rt_stats(rt, &st), 0);
+  assert_int_equal(mp_rt_check(rt), 1);
+  assert_int_equal(mp_rt_free(rt, a), 0);
+  mp_rt_destroy(rt);
+}
+
 static void s_build_flags(scene_t *sc) {
   oom_begin(sc->r);
   (void)mpool_build_flags();
@@ -858,6 +878,14 @@ static const row_t rows[] = {
     OOM_ROW(mp_pool_handoff, NONE, s_pool_handoff),
     OOM_ROW(mpool_version, NONE, s_version),
     OOM_ROW(mpool_build_flags, NONE, s_build_flags),
+    OOM_ROW(mp_rt_bound, NONE, s_rt),
+    OOM_ROW(mp_rt_init, NONE, s_rt),
+    OOM_ROW(mp_rt_destroy, NONE, s_rt),
+    OOM_ROW(mp_rt_alloc, NONE, s_rt),
+    OOM_ROW(mp_rt_free, NONE, s_rt),
+    OOM_ROW(mp_rt_realloc, NONE, s_rt),
+    OOM_ROW(mp_rt_stats, NONE, s_rt),
+    OOM_ROW(mp_rt_check, NONE, s_rt),
     OOM_ROW(mpool_cache_flush, NONE, s_cache_flush),
     OOM_ROW(mpool_cache_set_limit, NONE, s_cache_set_limit),
     OOM_ROW(mpool_cache_set_retain, NONE, s_cache_set_retain),
