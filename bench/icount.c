@@ -70,8 +70,9 @@ int main(int argc, char **argv) {
   }
   /* `mp_alloc` not followed by "(" names the library function even where
    * the header defines the inline macro. */
-  void *(*volatile alloc)(mp_pool_t *, size_t) =
-      const_site ? mpb_icount_const : inline_site ? mpb_icount_site : mp_alloc;
+  void *(*volatile alloc)(mp_pool_t *, size_t) = const_site ? mpb_icount_const
+                                                 : inline_site ? mpb_icount_site
+                                                               : mp_alloc;
   mp_pool_t *pool = mp_create_pool(0);
   if (!pool) {
     fprintf(stderr, "icount: mp_create_pool failed\n");

@@ -156,7 +156,8 @@ static int cycle_apr(size_t req) {
 static int apr_setup(void) {
   apr_allocator_t *a = NULL;
   apr_thread_mutex_t *m = NULL;
-  if (apr_initialize() != APR_SUCCESS || apr_allocator_create(&a) != APR_SUCCESS ||
+  if (apr_initialize() != APR_SUCCESS ||
+      apr_allocator_create(&a) != APR_SUCCESS ||
       apr_pool_create_ex(&apr_root, NULL, NULL, a) != APR_SUCCESS ||
       apr_thread_mutex_create(&m, APR_THREAD_MUTEX_DEFAULT, apr_root) !=
           APR_SUCCESS)
@@ -200,8 +201,8 @@ struct run {
 
 struct worker {
   struct run *run;
-  size_t first;       /* first request of the plan this thread replays */
-  uint64_t t0, t1;    /* when this thread started and finished its part */
+  size_t first;    /* first request of the plan this thread replays */
+  uint64_t t0, t1; /* when this thread started and finished its part */
 };
 
 static void *work(void *arg) {
@@ -303,8 +304,7 @@ static void row(const char *name, cycle_fn cycle, const int *counts, int n,
 
 #ifndef MPB_SCALE_MIMALLOC
 /* The mimalloc row, from the program of its own next to this one. */
-static void row_mimalloc(const char *self, const int *counts, int n,
-                         int reps) {
+static void row_mimalloc(const char *self, const int *counts, int n, int reps) {
   char dir[4096], cmd[8192];
   ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
   if (len <= 0) {
@@ -380,8 +380,8 @@ int main(int argc, char **argv) {
   mp_options_init(&o);
   o.flags = MP_POOL_SHARED;
   shared_pool = mp_create_pool_ex(&o);
-  row("mpool-shared", shared_pool ? cycle_mpool_shared : NULL, counts, n,
-      reps, out);
+  row("mpool-shared", shared_pool ? cycle_mpool_shared : NULL, counts, n, reps,
+      out);
   mp_destroy_pool(shared_pool);
 #ifdef MPB_SCALE_APR
   row("apr", apr_setup() == 0 ? cycle_apr : NULL, counts, n, reps, out);

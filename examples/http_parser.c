@@ -59,8 +59,7 @@ static const char *header(const struct request *r, const char *name) {
 
 /* One line of buf[*pos, len) without its CRLF, or NULL if the line is not
  * complete; *pos moves past it. */
-static const char *line(const char *buf, size_t len, size_t *pos,
-                        size_t *n) {
+static const char *line(const char *buf, size_t len, size_t *pos, size_t *n) {
   const char *start = buf + *pos;
   const char *cr = NULL;
   for (size_t i = *pos; i + 1 < len; i++) {
@@ -91,8 +90,8 @@ static struct request *parse(mp_pool_t *pool, const char *buf, size_t len,
   if (l == NULL)
     return NULL;
   const char *sp1 = memchr(l, ' ', n);
-  const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - l))
-                        : NULL;
+  const char *sp2 =
+      sp1 ? memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - l)) : NULL;
   if (sp1 == NULL || sp2 == NULL)
     return NULL;
   r->method = mp_strndup(pool, l, (size_t)(sp1 - l));
@@ -240,8 +239,7 @@ int main(void) {
     return 1;
   }
   mp_destroy_pool(server);
-  printf("temporary files: %d opened, %d closed\n", files_opened,
-         files_closed);
+  printf("temporary files: %d opened, %d closed\n", files_opened, files_closed);
   if (files_opened != 5 || files_closed != files_opened) {
     fprintf(stderr, "a temporary file was not closed\n");
     return 1;

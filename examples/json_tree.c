@@ -23,10 +23,10 @@ enum kind { J_NULL, J_FALSE, J_TRUE, J_NUMBER, J_STRING, J_ARRAY, J_OBJECT };
 struct json {
   enum kind kind;
   double number;
-  const char *string;  /* J_STRING, and the key of an object member */
-  const char *key;     /* set on members of an object */
-  struct json *first;  /* J_ARRAY and J_OBJECT: the elements */
-  struct json *next;   /* the next sibling */
+  const char *string; /* J_STRING, and the key of an object member */
+  const char *key;    /* set on members of an object */
+  struct json *first; /* J_ARRAY and J_OBJECT: the elements */
+  struct json *next;  /* the next sibling */
   size_t count;
 };
 
@@ -73,11 +73,21 @@ static const char *parse_string(struct parser *p) {
       continue;
     }
     switch (*++c) {
-    case 'n': *d++ = '\n'; break;
-    case 't': *d++ = '\t'; break;
-    case 'r': *d++ = '\r'; break;
-    case 'b': *d++ = '\b'; break;
-    case 'f': *d++ = '\f'; break;
+    case 'n':
+      *d++ = '\n';
+      break;
+    case 't':
+      *d++ = '\t';
+      break;
+    case 'r':
+      *d++ = '\r';
+      break;
+    case 'b':
+      *d++ = '\b';
+      break;
+    case 'f':
+      *d++ = '\f';
+      break;
     case 'u': {
       char hex[5] = {c[1], c[2], c[3], c[4], 0};
       long v = strtol(hex, NULL, 16);
@@ -87,7 +97,9 @@ static const char *parse_string(struct parser *p) {
       c += 4;
       break;
     }
-    default: *d++ = *c; break; /* \" \\ \/ */
+    default:
+      *d++ = *c;
+      break; /* \" \\ \/ */
     }
   }
   *d = '\0';
@@ -222,13 +234,19 @@ static char *quote(mp_pool_t *pool, const char *s) {
 /* v printed compactly, into the scratch pool. */
 static char *print(mp_pool_t *scratch, const struct json *v) {
   switch (v->kind) {
-  case J_NULL: return mp_strdup(scratch, "null");
-  case J_FALSE: return mp_strdup(scratch, "false");
-  case J_TRUE: return mp_strdup(scratch, "true");
-  case J_NUMBER: return mp_printf(scratch, "%.17g", v->number);
-  case J_STRING: return quote(scratch, v->string);
+  case J_NULL:
+    return mp_strdup(scratch, "null");
+  case J_FALSE:
+    return mp_strdup(scratch, "false");
+  case J_TRUE:
+    return mp_strdup(scratch, "true");
+  case J_NUMBER:
+    return mp_printf(scratch, "%.17g", v->number);
+  case J_STRING:
+    return quote(scratch, v->string);
   case J_ARRAY:
-  case J_OBJECT: break;
+  case J_OBJECT:
+    break;
   }
   const char **parts = mp_alloc(scratch, (v->count + 1) * sizeof *parts);
   if (parts == NULL)

@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config python3 clang libclang-rt-dev valgrind libcmocka-dev liblua5.4-dev
   libcjson-dev libexpat1-dev libsqlite3-dev zlib1g-dev libjansson-dev # libcjson-dev and on, with liblua5.4-dev: tests/adapters
-  doxygen) # scripts/gen-doc.sh: the HTML reference
+  doxygen      # scripts/gen-doc.sh: the HTML reference
+  clang-format) # scripts/check-format.sh
 if [[ "${1:-}" == "--bench" ]]; then
   sh "$(dirname "$0")/../bench/setup.sh" # the peer allocators and gnuplot
 fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs every test: a warning-free Release build with gcc, the
+# Checks that every C source is clang-format clean (scripts/check-format.sh),
+# then builds and runs every test: a warning-free Release build with gcc, the
 # suite against the shared library built source by source (MPOOL_UNITY=OFF,
 # and MPOOL_HUGE_PAGES=ON, the non-default),
 # clang with ASan+UBSan, clang with TSan,
@@ -44,6 +45,9 @@ config() { # name, CC, cmake args...
 }
 
 mkdir -p "$out"
+echo "=== format (scripts/check-format.sh)"
+sh scripts/check-format.sh || failed+=("format")
+
 config gcc-release gcc -DCMAKE_BUILD_TYPE=Release
 config gcc-shared gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_TEST_SHARED=ON -DMPOOL_UNITY=OFF \
   -DMPOOL_HUGE_PAGES=ON

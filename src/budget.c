@@ -35,9 +35,7 @@ bool mp__budget_take(mp_pool_t *first, size_t n) {
   return true;
 }
 
-void mp__budget_give(mp_pool_t *first, size_t n) {
-  give_until(first, NULL, n);
-}
+void mp__budget_give(mp_pool_t *first, size_t n) { give_until(first, NULL, n); }
 
 void mp__budget_settle(const mp_options_t *opt, mp_pool_t *s) {
   mp_pool_t *parent = opt->parent;

@@ -30,7 +30,7 @@ struct mp_span {
 
 struct mp_buf {
   atomic_flag lock;
-  uintptr_t lo, hi;    /* the spans' range */
+  uintptr_t lo, hi;     /* the spans' range */
   struct mp_span *free; /* address order */
   bool overflow;
   mp_allocator_t over; /* where overflow goes */
@@ -47,8 +47,7 @@ static void unlock(struct mp_buf *b) {
   atomic_flag_clear_explicit(&b->lock, memory_order_release);
 }
 
-static struct mp_span *span_at(uintptr_t a, size_t size,
-                               struct mp_span *next) {
+static struct mp_span *span_at(uintptr_t a, size_t size, struct mp_span *next) {
   struct mp_span *s = (struct mp_span *)a;
   s->next = next;
   s->size = size;
@@ -138,8 +137,7 @@ size_t mp__buf_node_size(size_t size) {
 /* Whether [lo, hi) of a fresh buffer holds `before` bytes and then a node
  * of node_size bytes at its alignment, as creation takes them (the spans
  * are taken first fit, lowest address first). */
-static bool room(uintptr_t lo, uintptr_t hi, size_t node_size,
-                 size_t before) {
+static bool room(uintptr_t lo, uintptr_t hi, size_t node_size, size_t before) {
   if (lo > hi || before > hi - lo)
     return false;
   uintptr_t node = MP_ALIGN_UP(lo + before, node_size);

@@ -35,8 +35,8 @@
 #define _DEFAULT_SOURCE
 #endif
 
-#include "mp_internal.h"
 #include "carve.h"
+#include "mp_internal.h"
 #include "mp_platform.h"
 
 #include <stdarg.h>

@@ -135,11 +135,11 @@ bool mp__format(char *dst, size_t cap, const char *fmt, va_list ap,
     case 'u':
     case 'x':
     case 'X': {
-      unsigned long long v =
-          size         ? (unsigned long long)va_arg(ap, size_t)
-          : longs == 2 ? va_arg(ap, unsigned long long)
-          : longs == 1 ? (unsigned long long)va_arg(ap, unsigned long)
-                       : (unsigned long long)va_arg(ap, unsigned);
+      unsigned long long v = size ? (unsigned long long)va_arg(ap, size_t)
+                             : longs == 2 ? va_arg(ap, unsigned long long)
+                             : longs == 1
+                                 ? (unsigned long long)va_arg(ap, unsigned long)
+                                 : (unsigned long long)va_arg(ap, unsigned);
       char *end = num + sizeof num;
       size_t k = digits(end, v, conv != 'u', conv == 'X');
       put(dst, cap, &at, end - k, k);

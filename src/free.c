@@ -183,7 +183,8 @@ static void *move(mp_pool_t *pool, void *p, size_t old, size_t new_size,
 #ifdef MP_HARDENED
   const char *fn = pool->fn; /* the allocation records its own name */
 #endif
-  void *q = packed ? mp__nalloc(pool, new_size) : mp__alloc_slow(pool, new_size);
+  void *q =
+      packed ? mp__nalloc(pool, new_size) : mp__alloc_slow(pool, new_size);
   MP_HARD_FN(pool, fn);
   if (q == NULL)
     return NULL;
@@ -196,8 +197,8 @@ static void *move(mp_pool_t *pool, void *p, size_t old, size_t new_size,
 static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
                            size_t new_size) {
   /* Room after p for the object and its red zone (granules). */
-  size_t cap = l->block_size - (size_t)((unsigned char *)p -
-                                        (unsigned char *)l->base) - MP_RZ;
+  size_t cap = l->block_size -
+               (size_t)((unsigned char *)p - (unsigned char *)l->base) - MP_RZ;
 #ifdef MP_HARDENED
   mp__canary_take(pool, NULL, p, l->size, pool->fn);
 #endif
@@ -248,8 +249,7 @@ static void *realloc_debug(mp_pool_t *pool, struct mp_large *l, void *p,
     mp__dbg_shrink(pool, l, new_size);
     return p;
   }
-  void *q = mp__large_alloc_as(pool, new_size, l->align,
-                               new_size <= pool->max);
+  void *q = mp__large_alloc_as(pool, new_size, l->align, new_size <= pool->max);
   if (q == NULL)
     return NULL;
   memcpy(q, p, l->size);
@@ -294,8 +294,8 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
 
 static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
                            size_t old, size_t new_size) {
-  bool packed = (uintptr_t)p % G != 0 ||
-                (n == pool->current && p == (void *)pool->top);
+  bool packed =
+      (uintptr_t)p % G != 0 || (n == pool->current && p == (void *)pool->top);
 #ifdef MP_HARDENED
   /* With red zones nothing is packed: the canary moves with the end. */
   mp__canary_take(pool, n, p, old, pool->fn);
@@ -326,8 +326,8 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
 static void *resize_object(mp_pool_t *pool, void *p, size_t old,
                            size_t new_size, bool sized);
 
-MP_ENTRY void *mp__resize(mp_pool_t *pool, void *p, size_t old,
-                          size_t new_size, bool sized) {
+MP_ENTRY void *mp__resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
+                          bool sized) {
   MP_HARD_FN(pool, sized ? "mp_realloc" : "mp_realloc_unsized");
   MP_OWN(pool, "mp_realloc");
   if (p == NULL)
@@ -389,4 +389,3 @@ static void *resize_object(mp_pool_t *pool, void *p, size_t old,
     return mp__fail(EINVAL);
   return realloc_small(pool, n, p, old, new_size);
 }
-

@@ -75,7 +75,6 @@ int mp__index_add(mp_pool_t *pool, uintptr_t key) {
   return 0;
 }
 
-
 void mp__index_del(struct mp_index *ix, uintptr_t key) {
   if (!ix->built)
     return;
@@ -91,8 +90,8 @@ void mp__index_del(struct mp_index *ix, uintptr_t key) {
   for (size_t j = (i + 1) & mask; ix->slots[j] != 0; j = (j + 1) & mask) {
     size_t home = slot_of(ix->slots[j], ix->cap);
     /* Move j into the hole unless its home lies cyclically in (hole, j]. */
-    bool stays = hole <= j ? (hole < home && home <= j)
-                           : (hole < home || home <= j);
+    bool stays =
+        hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
     if (!stays) {
       ix->slots[hole] = ix->slots[j];
       hole = j;

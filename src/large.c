@@ -30,9 +30,9 @@ static void put_block(mp_pool_t *pool, intptr_t cls, void *base, size_t bsize,
 
 /* Fills in the header of a new block at base (of bsize bytes, cache class
  * cls) for the object at base + hdr, and puts it on the pool's list. */
-static inline void *large_link(mp_pool_t *pool, unsigned char *base,
-                               size_t hdr, size_t bsize, intptr_t cls,
-                               size_t size, size_t align, bool small) {
+static inline void *large_link(mp_pool_t *pool, unsigned char *base, size_t hdr,
+                               size_t bsize, intptr_t cls, size_t size,
+                               size_t align, bool small) {
   unsigned char *p = base + hdr;
   struct mp_large *l = large_header(p);
   l->cls = cls;
@@ -104,8 +104,8 @@ void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
   /* The object, then its red zone (MP_RZ: a canary in hardened builds). */
   size_t need = hdr + MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ;
   int cls = mp__block_class(pool, need, align);
-  size_t bsize = cls >= 0 ? mp__class_size(cls)
-                          : mp__block_size(pool, need, align);
+  size_t bsize =
+      cls >= 0 ? mp__class_size(cls) : mp__block_size(pool, need, align);
 #endif
   if (!mp__reserve(pool, bsize)) {
     mp__oom(pool, bsize);
@@ -236,8 +236,7 @@ MP_ENTRY int mp__free(mp_pool_t *pool, void *p) {
     return mp__free_hdr(pool, n, p);
   }
 #ifdef MP_HARDENED
-  mp__hard_fail("mp_free", "free of a pointer the pool does not own:", p,
-                pool);
+  mp__hard_fail("mp_free", "free of a pointer the pool does not own:", p, pool);
 #endif
   errno = EINVAL;
   return -1;

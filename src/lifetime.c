@@ -33,8 +33,7 @@ struct mp_cleanup_s {
  * Cleanups
  * ---------------------------------------------------------------------- */
 
-mp_cleanup_t *mp__cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn,
-                              void *data) {
+mp_cleanup_t *mp__cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn, void *data) {
   MP_OWN(pool, "mp_cleanup_add");
   struct mp_life *life = &pool->life;
   struct mp_cleanup_s *c = life->spare;
@@ -123,15 +122,15 @@ int mp__life_settle(const mp_options_t *opt, mp_pool_t *s) {
   if (parent == NULL)
     return 0;
   const mp_allocator_t *a = opt->allocator;
-  if (a != NULL && (a->alloc != parent->backing.alloc ||
-                    a->free != parent->backing.free ||
-                    a->ud != parent->backing.ud)) {
+  if (a != NULL &&
+      (a->alloc != parent->backing.alloc || a->free != parent->backing.free ||
+       a->ud != parent->backing.ud)) {
     errno = EINVAL;
     return -1;
   }
   s->backing = parent->backing;
-  s->flags = (s->flags & ~(unsigned)MP_F_CACHED) |
-             (parent->flags & MP_F_CACHED);
+  s->flags =
+      (s->flags & ~(unsigned)MP_F_CACHED) | (parent->flags & MP_F_CACHED);
   return 0;
 }
 
@@ -160,8 +159,6 @@ static void unlink_child(mp_pool_t *pool) {
     life->next->life.prev = life->prev;
   life->parent = life->prev = life->next = NULL;
 }
-
-
 
 /* ------------------------------------------------------------------------
  * Teardown

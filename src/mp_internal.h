@@ -95,7 +95,6 @@ _Static_assert(alignof(max_align_t) <= MP_GRANULE,
 #define MP_DBG 0
 #endif
 
-
 /* Index slots kept inside the pool struct before the table moves to the
  * backing allocator. */
 #define MP_INDEX_INLINE 16
@@ -232,11 +231,11 @@ struct mp_life {
   struct mp_cleanup_s *spare;    /* removed records, for reuse */
   size_t ncleanups;
   mp_pool_t *parent;
-  mp_pool_t *children;    /* newest first */
-  mp_pool_t *prev, *next; /* siblings */
-  bool busy;              /* being reset or destroyed */
-  uint64_t events;        /* counts large blocks, cleanups and children */
-  uint64_t seq;           /* this pool's place in its parent's events */
+  mp_pool_t *children;     /* newest first */
+  mp_pool_t *prev, *next;  /* siblings */
+  bool busy;               /* being reset or destroyed */
+  uint64_t events;         /* counts large blocks, cleanups and children */
+  uint64_t seq;            /* this pool's place in its parent's events */
   struct mp_mark_s *marks; /* outstanding marks, newest first (mark.c) */
 };
 
@@ -313,7 +312,7 @@ struct mp_pool_s {
   /* MP_F_INNER only: told as the pool is freed, by the layer above that
    * wraps it (shared.c), which the pool layer does not call otherwise. */
   void (*on_free)(mp_pool_t *pool);
-  uint64_t epoch;           /* resets so far */
+  uint64_t epoch; /* resets so far */
   /* A new pool copies everything above from its settled options
    * (pool.c); the index is mostly inline slots that need no copy, and the
    * build-dependent members come after it, so that code built without
@@ -414,8 +413,7 @@ struct mp_large *mp__large_scan(const mp_pool_t *pool, const void *p);
  * only the first node (holding the pool struct) needs to be read for. */
 static inline uintptr_t mp__node_start(const mp_pool_t *pool,
                                        const struct mp_node *n) {
-  return n == pool->first ? (uintptr_t)n->start
-                          : (uintptr_t)n + pool->node_hdr;
+  return n == pool->first ? (uintptr_t)n->start : (uintptr_t)n + pool->node_hdr;
 }
 
 /* The node that holds p, known to be in one of this pool's nodes. */
@@ -431,9 +429,8 @@ static inline struct mp_node *mp__node_of(const mp_pool_t *pool,
   /* The pool is never const-defined: building its index is allowed. */
   if (!pool->index.built && !mp__index_build((mp_pool_t *)(uintptr_t)pool))
     return mp__node_scan(pool, base); /* no memory for the table */
-  return mp__index_has(&pool->index, MP_NODE_KEY(base))
-             ? (struct mp_node *)base
-             : NULL;
+  return mp__index_has(&pool->index, MP_NODE_KEY(base)) ? (struct mp_node *)base
+                                                        : NULL;
 }
 
 /* The header of this pool's large block p, or NULL: reads no memory at p
@@ -510,8 +507,7 @@ void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align);
 void *mp__reuse_pop(mp_pool_t *pool, size_t rs);
 bool mp__reuse_flush(mp_pool_t *pool);
 bool mp__reuse_uncache(mp_pool_t *pool, struct mp_node *n, uintptr_t ob);
-bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p,
-                     size_t size);
+bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p, size_t size);
 void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
                      uintptr_t b);
 void mp__reuse_add(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
@@ -764,12 +760,11 @@ void *mp__memalign(mp_pool_t *pool, size_t size, size_t alignment);
 char *mp__vprintf(mp_pool_t *pool, const char *fmt, va_list ap);
 MP_ENTRY int mp__free(mp_pool_t *pool, void *p);
 MP_ENTRY int mp__free_sized(mp_pool_t *pool, void *p, size_t size);
-MP_ENTRY void *mp__resize(mp_pool_t *pool, void *p, size_t old,
-                          size_t new_size, bool sized);
+MP_ENTRY void *mp__resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
+                          bool sized);
 mp_mark_t *mp__mark(mp_pool_t *pool);
 int mp__rewind(mp_pool_t *pool, mp_mark_t *mark);
-mp_cleanup_t *mp__cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn,
-                              void *data);
+mp_cleanup_t *mp__cleanup_add(mp_pool_t *pool, mp_cleanup_fn fn, void *data);
 int mp__cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c); /* pool may be NULL */
 int mp__cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);    /* pool may be NULL */
 int mp__owns(const mp_pool_t *pool, const void *p);
@@ -789,9 +784,9 @@ int mp__report(const mp_pool_t *pool, FILE *out);
               ((pool)->life.parent != NULL &&                                  \
                ((pool)->life.parent->flags & MP_F_INNER) != 0))
 #define MP_SHARED_OPT(opt)                                                     \
-  mp_unlikely(((opt)->flags & MP_POOL_SHARED) != 0 ||                          \
-              ((opt)->parent != NULL &&                                        \
-               ((opt)->parent->flags & MP_F_SHARED) != 0))
+  mp_unlikely(                                                                 \
+      ((opt)->flags & MP_POOL_SHARED) != 0 ||                                  \
+      ((opt)->parent != NULL && ((opt)->parent->flags & MP_F_SHARED) != 0))
 mp_pool_t *mp__sh_create(const mp_options_t *opt);
 bool mp__sh_reset(mp_pool_t *face);
 bool mp__sh_destroy(mp_pool_t *pool);
@@ -801,13 +796,12 @@ void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment);
 int mp__sh_free(mp_pool_t *face, void *p);
 int mp__sh_owns(const mp_pool_t *face, const void *p);
 int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size);
-void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size,
-                     size_t new_size, bool sized);
+void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size, size_t new_size,
+                     bool sized);
 char *mp__sh_vprintf(mp_pool_t *face, const char *fmt, va_list ap);
 mp_mark_t *mp__sh_mark(mp_pool_t *face);
 int mp__sh_rewind(mp_pool_t *face, mp_mark_t *mark);
-mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *face, mp_cleanup_fn fn,
-                                 void *data);
+mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *face, mp_cleanup_fn fn, void *data);
 int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run);
 mp_pool_t *mp__sh_parent(const mp_pool_t *pool);
 int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags);

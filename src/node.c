@@ -9,8 +9,8 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#include "mp_internal.h"
 #include "carve.h"
+#include "mp_internal.h"
 
 #include <string.h>
 
@@ -141,8 +141,9 @@ static int next_node(mp_pool_t *pool) {
   struct mp_node *cur = pool->current;
   if (pool->flags & MP_F_ADAPT) {
     mp__adapt_sample(pool);
-    pool->adapt.left += (size_t)(pool->w.ptr - cur->start) +
-                        (size_t)(mp__node_end(pool, cur) - (uintptr_t)pool->top);
+    pool->adapt.left +=
+        (size_t)(pool->w.ptr - cur->start) +
+        (size_t)(mp__node_end(pool, cur) - (uintptr_t)pool->top);
   }
   struct mp_node *n = cur->next;
   if (n == NULL) {

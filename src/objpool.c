@@ -32,8 +32,8 @@ mp_objpool_t *mp_objpool_create(mp_pool_t *pool, size_t size, size_t align) {
     return NULL;
   op->pool = pool;
   op->free = NULL;
-  op->size = size < sizeof(struct mp_free_obj) ? sizeof(struct mp_free_obj)
-                                               : size;
+  op->size =
+      size < sizeof(struct mp_free_obj) ? sizeof(struct mp_free_obj) : size;
   op->align = align <= pool->align ? 0 : align;
   return op;
 }

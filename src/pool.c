@@ -3,8 +3,8 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#include "mp_internal.h"
 #include "carve.h"
+#include "mp_internal.h"
 #include "mp_platform.h"
 
 #include <stddef.h>
@@ -69,7 +69,7 @@ void mp__geometry(mp_pool_t *pool, size_t node) {
 /* Turns caller options into a pool's settings but the node geometry
  * (mp__geometry(), once the block source is known); 0, or -1 with errno. */
 static int settle(const mp_options_t *opt, mp_pool_t *s) {
-  size_t node = opt->node_size                 ? opt->node_size
+  size_t node = opt->node_size ? opt->node_size
                 : opt->buffer_size >= MP_MIN_BUFFER_SIZE
                     ? mp__buf_node_size(opt->buffer_size)
                     : MP_DEFAULT_NODE_SIZE;
@@ -136,8 +136,8 @@ static int settle_all(const mp_options_t *opt, mp_pool_t *s) {
       s->node_size < MP_DEFAULT_NODE_SIZE)
     s->node_size = s->adapt.min_node = MP_DEFAULT_NODE_SIZE;
   mp__geometry(s, s->node_size);
-  size_t first = s->node_size +
-                 ((s->flags & MP_F_ADAPT) ? mp__struct_block(s) : 0);
+  size_t first =
+      s->node_size + ((s->flags & MP_F_ADAPT) ? mp__struct_block(s) : 0);
   s->counters.reserved = s->counters.peak = first;
   return 0;
 }
@@ -218,8 +218,8 @@ static MP_NOINLINE mp_pool_t *build_any(const mp_pool_t *s, mp_pool_t *parent,
                           s->bud.on_oom, s->bud.oom_ud);
   mp_pool_t *pool = NULL;
   struct mp_node *n = NULL;
-  if (apart && (pool = mp__block_get(s, mp__struct_block(s),
-                                     MP_GRANULE)) == NULL)
+  if (apart &&
+      (pool = mp__block_get(s, mp__struct_block(s), MP_GRANULE)) == NULL)
     goto fail;
   if ((n = mp__node_get(s)) == NULL) {
     if (apart)
@@ -245,8 +245,7 @@ fail:
 static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
                         unsigned opt_flags) {
   if (!MP_TRACK_ON && !MP_HARD && !MP_DBG && s->node_cls >= 0 &&
-      !(s->flags & MP_F_ADAPT) && s->bud.first == NULL &&
-      s->bud.limit == 0) {
+      !(s->flags & MP_F_ADAPT) && s->bud.first == NULL && s->bud.limit == 0) {
     struct mp_node *n = mp__blocks_pop(&mp__front, s->node_cls);
     if (n != NULL)
       return set_up((mp_pool_t *)((unsigned char *)n + s->node_hdr), n, s,
@@ -315,8 +314,8 @@ mp_pool_t *mp__create(const mp_options_t *opt) {
 #define MP_MIN_SHIFT 10 /* log2(MP_MIN_NODE_SIZE) */
 #define MP_NSETTLED 17  /* MP_MIN_NODE_SIZE .. MP_MAX_NODE_SIZE */
 _Static_assert(MP_MIN_NODE_SIZE == (size_t)1 << MP_MIN_SHIFT, "min node");
-_Static_assert(MP_MAX_NODE_SIZE ==
-                   (size_t)1 << (MP_MIN_SHIFT + MP_NSETTLED - 1),
+_Static_assert(MP_MAX_NODE_SIZE == (size_t)1
+                                       << (MP_MIN_SHIFT + MP_NSETTLED - 1),
                "max node");
 static mp_pool_t settled[MP_NSETTLED];
 static atomic_bool settled_ok[MP_NSETTLED];
@@ -497,6 +496,5 @@ void mp__pool_free(mp_pool_t *pool) {
   put_nodes(pool, pool->first);
   mp__cache_pass_end(passed);
 }
-
 
 int mpool_version(void) { return MPOOL_VERSION; }

@@ -185,13 +185,13 @@ bool mp__reuse_any_free(const mp_pool_t *pool, struct mp_node *n, uintptr_t a,
 #endif
 
 static MP_INLINE bool free_at(const mp_pool_t *pool, struct mp_node *n,
-                               uintptr_t x) {
+                              uintptr_t x) {
   return bit_get(fmap(pool, n), gidx(n, x));
 }
 
 /* Marks [a, b) as a free chunk in its node's bitmaps and stores its size. */
 static MP_INLINE void mark(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
-                 uintptr_t b) {
+                           uintptr_t b) {
   bit_put(fmap(pool, n), gidx(n, a), true);
   bit_put(fmap(pool, n), gidx(n, b - G), true);
   if (b - a == G) {
@@ -229,7 +229,7 @@ static MP_INLINE size_t size_at(const mp_pool_t *pool, struct mp_node *n,
 
 /* Start of the free chunk that ends at x. */
 static MP_INLINE uintptr_t start_before(const mp_pool_t *pool,
-                                       struct mp_node *n, uintptr_t x) {
+                                        struct mp_node *n, uintptr_t x) {
   uintptr_t c = bit_get(smap(pool, n), gidx(n, x - G))
                     ? x - G
                     : x - (size_t)word_get((size_t *)x - 1);
@@ -370,16 +370,14 @@ static MP_INLINE void unlink_chunk(mp_pool_t *pool, uintptr_t a, size_t size) {
  * when freed, so only the chunk's own words remain, and whatever part of
  * it is handed out next starts zeroed. */
 static void wipe_words(uintptr_t a, size_t size) {
-  size_t head = size < sizeof(struct mp_chunk) ? size
-                                               : sizeof(struct mp_chunk);
+  size_t head = size < sizeof(struct mp_chunk) ? size : sizeof(struct mp_chunk);
   mp__wipe_hidden((void *)a, head);
-  mp__wipe_hidden((unsigned char *)(a + size) - sizeof(size_t),
-                  sizeof(size_t));
+  mp__wipe_hidden((unsigned char *)(a + size) - sizeof(size_t), sizeof(size_t));
 }
 
 /* Takes the free chunk [a, a + size) off its list and out of the maps. */
 static MP_INLINE void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
-                 size_t size) {
+                           size_t size) {
 #ifdef MP_HARDENED
   check_size(pool, n, a, size);
 #endif
@@ -389,8 +387,8 @@ static MP_INLINE void take(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
     wipe_words(a, size);
 }
 
-static MP_INLINE void add_chunk(mp_pool_t *pool, struct mp_node *n,
-                                uintptr_t a, uintptr_t b) {
+static MP_INLINE void add_chunk(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
+                                uintptr_t b) {
   mark(pool, n, a, b);
   push(pool->reuse, a, b - a);
 }
@@ -698,8 +696,7 @@ void mp__reuse_range(mp_pool_t *pool, struct mp_node *n, uintptr_t a,
  * is a granule-aligned small object of node n (the caller found n), inside
  * the node with a neighbour on each side, alone, and the cache has room.
  * Caches it and returns true; else does nothing and returns false. */
-bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p,
-                     size_t size) {
+bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p, size_t size) {
   uintptr_t a = (uintptr_t)p;
   if (MP_HARD || pool->reuse == NULL || a % G != 0 || size == 0 ||
       size > MP_HOT_CLASSES * G)
@@ -779,8 +776,7 @@ size_t mp__reuse_free_bytes(const mp_pool_t *pool) {
   const struct mp_reuse *r = pool->reuse;
   size_t bytes = r != NULL ? r->hot_bytes : 0;
   for (unsigned c = 0; r != NULL && c < MP_NCLASSES; c++) {
-    for (const struct mp_chunk *ch = r->head[c]; ch != NULL;
-         ch = next_of(ch)) {
+    for (const struct mp_chunk *ch = r->head[c]; ch != NULL; ch = next_of(ch)) {
       struct mp_node *n =
           (struct mp_node *)MP_ALIGN_DOWN((uintptr_t)ch, pool->node_size);
       bytes += size_at(pool, n, (uintptr_t)ch);
@@ -809,8 +805,8 @@ void mp__reuse_check_all(const mp_pool_t *pool, const char *fn) {
 /* The next free chunk of node n that starts at granule *i or later and
  * before granule `last`, or 0; sets *size and moves *i past it.  Called
  * from the node's start on, so every boundary bit met opens a chunk. */
-static uintptr_t chunk_from(const mp_pool_t *pool, struct mp_node *n,
-                            size_t *i, size_t last, size_t *size) {
+static uintptr_t chunk_from(const mp_pool_t *pool, struct mp_node *n, size_t *i,
+                            size_t last, size_t *size) {
   const uint64_t *f = fmap(pool, n);
   while (*i < last) {
     uint64_t word = f[MAP_WORD(*i)] >> (*i % 64);
@@ -961,8 +957,7 @@ bool mp__check(const mp_pool_t *pool) {
     if (!nonempty)
       continue;
     const struct mp_chunk *prev = NULL;
-    for (const struct mp_chunk *ch = r->head[c]; ch != NULL;
-         ch = next_of(ch)) {
+    for (const struct mp_chunk *ch = r->head[c]; ch != NULL; ch = next_of(ch)) {
       if (prev_of(ch) != prev || !chunk_ok(pool, (uintptr_t)ch, c, &marks))
         return false;
       prev = ch;

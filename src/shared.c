@@ -42,7 +42,7 @@
 #endif
 
 struct mp_shared {
-  mp_pool_t face;  /* the handle: must be first */
+  mp_pool_t face;   /* the handle: must be first */
   mp_pool_t *inner; /* NULL once the inner pool is gone */
   pthread_mutex_t lock;
   atomic_uint users; /* debug builds: threads inside or waiting for a call */
@@ -103,8 +103,7 @@ static void free_handle(struct mp_shared *s) {
 /* The handle of the shared pool whose inner pool is `parent`, or NULL. */
 static struct mp_shared *parent_handle(const mp_pool_t *pool) {
   const mp_pool_t *parent = pool->life.parent;
-  return parent != NULL && (parent->flags & MP_F_INNER) ? parent->shared
-                                                         : NULL;
+  return parent != NULL && (parent->flags & MP_F_INNER) ? parent->shared : NULL;
 }
 
 /* The inner pool is being freed (by mp_destroy_pool() on the handle, or
@@ -265,8 +264,8 @@ int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size) {
   return r;
 }
 
-void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size,
-                     size_t new_size, bool sized) {
+void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size, size_t new_size,
+                     bool sized) {
   void *q = mp__resize(enter(face), p, old_size, new_size, sized);
   leave(face);
   return q;

@@ -41,7 +41,7 @@
 #define MP_MEMSET_S 1
 #endif
 
-#if !defined(MP_EXPLICIT_BZERO) && !defined(MP_MEMSET_EXPLICIT) &&            \
+#if !defined(MP_EXPLICIT_BZERO) && !defined(MP_MEMSET_EXPLICIT) &&             \
     !defined(MP_MEMSET_S)
 static void *(*volatile wipe_memset)(void *, int, size_t) = memset;
 #endif

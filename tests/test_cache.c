@@ -7,8 +7,8 @@
 #define _DEFAULT_SOURCE /* mincore(), MADV_POPULATE_WRITE */
 #include "test_util.h"
 
-#include "mp_internal.h"
 #include "carve.h"
+#include "mp_internal.h"
 #include "mp_platform.h"
 
 #include <pthread.h>
@@ -369,8 +369,7 @@ static void late_regions_as_built(void **state) {
 #else
   const int off = 0;
 #endif
-  assert_int_equal((mpool_build_flags() & MPOOL_BUILD_NO_HUGE_PAGES) != 0,
-                   off);
+  assert_int_equal((mpool_build_flags() & MPOOL_BUILD_NO_HUGE_PAGES) != 0, off);
   if (!nodes_are_carved())
     skip();
   mp_pool_t *p = mp_create_pool(0);
@@ -413,9 +412,9 @@ static void small_pools_stay_small(void **state) {
     memset(mp_alloc(p[i], 100), 1, 100);
   }
   for (int i = 0; i < N; i++) {
-    unsigned char *page =
-        (unsigned char *)p[i] - ((uintptr_t)p[i] & (p[i]->node_size - 1)) +
-        p[i]->node_size - ps; /* the last page of its node */
+    unsigned char *page = (unsigned char *)p[i] -
+                          ((uintptr_t)p[i] & (p[i]->node_size - 1)) +
+                          p[i]->node_size - ps; /* the last page of its node */
     unsigned char vec = 0;
     assert_int_equal(mincore(page, ps, &vec), 0);
     resident += vec & 1;
@@ -461,11 +460,13 @@ static void threads_migrate_blocks(void **state) {
   SKIP_IF_DEBUG_LAYOUT(); /* its blocks bypass the cache */
   pthread_t t[THREADS];
   for (int i = 0; i < THREADS; i++)
-    assert_int_equal(pthread_create(&t[i], NULL, producer, (void *)(intptr_t)i), 0);
+    assert_int_equal(pthread_create(&t[i], NULL, producer, (void *)(intptr_t)i),
+                     0);
   for (int i = 0; i < THREADS; i++)
     assert_int_equal(pthread_join(t[i], NULL), 0);
   for (int i = 0; i < THREADS; i++)
-    assert_int_equal(pthread_create(&t[i], NULL, consumer, (void *)(intptr_t)i), 0);
+    assert_int_equal(pthread_create(&t[i], NULL, consumer, (void *)(intptr_t)i),
+                     0);
   for (int i = 0; i < THREADS; i++)
     assert_int_equal(pthread_join(t[i], NULL), 0);
   /* The exited threads' blocks are in the shared back: this thread's

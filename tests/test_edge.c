@@ -155,7 +155,7 @@ static void sizes(void **state) {
   FAILS(mp_nalloc(p, big), EOVERFLOW);
   FAILS(mp_calloc(p, big), EOVERFLOW);
   FAILS(mp_memalign(p, big, 64), EOVERFLOW);
-  FAILS(mp_calloc_array(p, big, 2), EOVERFLOW);        /* n * size wraps */
+  FAILS(mp_calloc_array(p, big, 2), EOVERFLOW);          /* n * size wraps */
   FAILS(mp_calloc_array(p, over / 2 + 1, 2), EOVERFLOW); /* > max */
   FAILS(mp_memdup(p, "a", big), EOVERFLOW);
   FAILS(mp_objpool_create(p, big, 0), EOVERFLOW);
@@ -181,7 +181,7 @@ static void resize_sizes(void **state) {
   mp_pool_t *p = mp_create_pool(0);
   volatile size_t big = SIZE_MAX;
   void *x = mp_alloc(p, 8), *l = mp_alloc(p, 100000);
-  assert_non_null(mp_realloc(p, NULL, 0, 0));  /* NULL p: as mp_alloc */
+  assert_non_null(mp_realloc(p, NULL, 0, 0)); /* NULL p: as mp_alloc */
   assert_non_null(mp_realloc(p, NULL, 0, 16));
   FAILS(mp_realloc(p, x, 8, big), EOVERFLOW);
   FAILS(mp_realloc(p, x, big, 16), EINVAL); /* no small object that big */
@@ -212,7 +212,8 @@ static void resize_sizes(void **state) {
 static void alignments(void **state) {
   (void)state;
   mp_pool_t *p = mp_create_pool(0);
-  volatile size_t zero = 0, three = 3, four = 4, odd = 24, huge = MP_MAX_NODE_SIZE * 2;
+  volatile size_t zero = 0, three = 3, four = 4, odd = 24,
+                  huge = MP_MAX_NODE_SIZE * 2;
   FAILS(mp_memalign(p, 1, zero), EINVAL);
   FAILS(mp_memalign(p, 1, three), EINVAL);
   FAILS(mp_memalign(p, 1, four), EINVAL); /* below sizeof(void *) */
@@ -220,7 +221,8 @@ static void alignments(void **state) {
   FAILS(mp_memalign(p, 1, huge), EINVAL);
   volatile size_t top = (size_t)1 << (sizeof(size_t) * CHAR_BIT - 1);
   FAILS(mp_memalign(p, 1, top), EINVAL);
-  void *q = mp_memalign(p, 1, MP_MAX_NODE_SIZE); /* the largest: a large block */
+  void *q =
+      mp_memalign(p, 1, MP_MAX_NODE_SIZE); /* the largest: a large block */
   assert_non_null(q);
   assert_true(is_aligned(q, MP_MAX_NODE_SIZE));
   assert_int_equal(mp_free(p, q), 0);
@@ -424,8 +426,14 @@ static void objpool_double_put(void **state) {
 }
 
 static int first_ran, second_ran;
-static void first_fn(void *d) { (void)d; first_ran++; }
-static void second_fn(void *d) { (void)d; second_ran++; }
+static void first_fn(void *d) {
+  (void)d;
+  first_ran++;
+}
+static void second_fn(void *d) {
+  (void)d;
+  second_ran++;
+}
 
 /* Row "a handle whose record a later mp_cleanup_add reused": the old
  * handle is the new cleanup's. */
@@ -437,7 +445,7 @@ static void cleanup_record_reused(void **state) {
   assert_non_null(c1);
   assert_int_equal(mp_cleanup_remove(p, c1), 0);
   mp_cleanup_t *c2 = mp_cleanup_add(p, second_fn, NULL);
-  assert_ptr_equal(c2, c1); /* the record is reused */
+  assert_ptr_equal(c2, c1);                   /* the record is reused */
   assert_int_equal(mp_cleanup_run(p, c1), 0); /* runs the new one */
   assert_int_equal(first_ran, 0);
   assert_int_equal(second_ran, 1);
@@ -504,7 +512,7 @@ static void debug_and_library_calls(void **state) {
   FAILS_INT(mp_pool_handoff(NULL), EINVAL);
   assert_int_equal(mp_pool_handoff(p), 0);
   assert_non_null(mp_alloc(p, 8)); /* the next caller owns it */
-  mp_set_site(NULL, -1); /* clears the site; never an error */
+  mp_set_site(NULL, -1);           /* clears the site; never an error */
   mp_set_site("edge.c", INT_MAX);
   assert_non_null(mp_alloc(p, 8));
   unsigned known = MPOOL_BUILD_HARDENED | MPOOL_BUILD_VALGRIND |

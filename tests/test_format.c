@@ -34,8 +34,8 @@ static void integers_match_snprintf(void **state) {
   (void)state;
   mp_pool_t *p = mp_create_pool(0);
   assert_non_null(p);
-  const int ints[] = {INT_MIN, INT_MIN + 1, -1000000, -1, 0, 1, 9, 10,
-                      4095, 65536, INT_MAX - 1, INT_MAX};
+  const int ints[] = {INT_MIN, INT_MIN + 1, -1000000, -1,          0,      1, 9,
+                      10,      4095,        65536,    INT_MAX - 1, INT_MAX};
   for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
     int v = ints[i];
     same(p, "%d|%i|%u|%x|%X", v, v, (unsigned)v, (unsigned)v, (unsigned)v);
@@ -85,8 +85,8 @@ static void others_match_snprintf(void **state) {
   assert_non_null(p);
   same(p, "%5d|%-5d|%05d|%+d|% d", 42, 42, 42, 42, 42);
   same(p, "%.3s|%10s|%-10s|", "abcdef", "r", "l");
-  same(p, "%hd %hhu %zd %jd %td", (short)-3, (unsigned char)250,
-       (ptrdiff_t)-7, (intmax_t)-8, (ptrdiff_t)9);
+  same(p, "%hd %hhu %zd %jd %td", (short)-3, (unsigned char)250, (ptrdiff_t)-7,
+       (intmax_t)-8, (ptrdiff_t)9);
   same(p, "%f %.2e %g", 1.5, 12345.678, 0.0001);
   same(p, "%#x %#o %o", 255u, 8u, 8u);
   same(p, "%s and %d then %5s", "mixed", 3, "tail");
@@ -128,11 +128,11 @@ static void takes_and_leaves(void **state) {
   assert_true(fmt(buf, sizeof buf, &len, "%d %s %c %%", -5, "ab", 'z'));
   assert_string_equal(buf, "-5 ab z %");
   assert_int_equal(len, 9);
-  assert_true(fmt(buf, sizeof buf, &len, "%lu %llx %zu", 1ul, 255ull,
-                  (size_t)7));
+  assert_true(
+      fmt(buf, sizeof buf, &len, "%lu %llx %zu", 1ul, 255ull, (size_t)7));
   assert_string_equal(buf, "1 ff 7");
-  const char *left[] = {"%5d", "%-d", "%.2s", "%f", "%p", "%hd", "%zd",
-                        "%lll", "%q", "tail %"};
+  const char *left[] = {"%5d", "%-d", "%.2s", "%f", "%p",
+                        "%hd", "%zd", "%lll", "%q", "tail %"};
   for (size_t i = 0; i < sizeof left / sizeof left[0]; i++)
     assert_false(fmt(buf, sizeof buf, &len, left[i], 1, 2.0));
   assert_false(fmt(buf, sizeof buf, &len, "%s", (const char *)NULL));

@@ -47,7 +47,8 @@ static void free_sized_bad_input(void **state) {
   assert_int_equal(mp_free_sized(q, a, 10), -1);
   assert_int_equal(errno, EINVAL);
   errno = 0;
-  assert_int_equal(mp_free_sized(p, a, 1 << 20), -1); /* no small object is that big */
+  assert_int_equal(mp_free_sized(p, a, 1 << 20),
+                   -1); /* no small object is that big */
   assert_int_equal(errno, EINVAL);
   assert_int_equal(mp_free_sized(p, NULL, 10), 0);
   assert_int_equal(mp_free_sized(p, a, 10), 0);

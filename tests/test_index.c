@@ -36,7 +36,8 @@ static void index_matches_model(void **state) {
     }
     if (step % 20000 == 0)
       for (size_t j = 0; j < N; j++)
-        assert_int_equal(mp__index_has(&p->index, (uintptr_t)0x10000 + j * 16), in[j]);
+        assert_int_equal(mp__index_has(&p->index, (uintptr_t)0x10000 + j * 16),
+                         in[j]);
   }
   for (size_t j = 0; j < N; j++)
     if (in[j])

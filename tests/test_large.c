@@ -66,8 +66,8 @@ static void free_foreign(void **state) {
   char *large = mp_alloc(p, 10000);
   char *other_large = mp_alloc(q, 10000);
   char *other_small = mp_alloc(q, 10);
-  void *foreign[] = {&on_stack, heap, large + 16, large + 1, large - 1,
-                     other_large, other_small};
+  void *foreign[] = {&on_stack, heap,        large + 16, large + 1,
+                     large - 1, other_large, other_small};
   for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
     errno = 0;
     assert_int_equal(mp_free(p, foreign[i]), -1);

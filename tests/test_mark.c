@@ -55,7 +55,7 @@ static void rewind_releases_what_came_after(void **state) {
 static mp_pool_t *object_at_mark(unsigned char **x, size_t room) {
   mp_pool_t *p = mp_create_exact(4096);
   assert_non_null(p);
-  void *a = mp_alloc(p, 600); /* too big for the hot cache: listed */
+  void *a = mp_alloc(p, 600);       /* too big for the hot cache: listed */
   assert_non_null(mp_alloc(p, 16)); /* keeps a's chunk apart from x */
   *x = mp_alloc(p, 64);
   assert_non_null(a);
@@ -100,7 +100,6 @@ static void realloc_does_not_cross_a_mark(void **state) {
     mp_destroy_pool(p);
   }
 }
-
 
 static int ran[8];
 static void note(void *data) { ran[(intptr_t)data]++; }
@@ -196,7 +195,8 @@ static void model_with_marks(void **state) {
       r ^= r << 13, r ^= r >> 7, r ^= r << 17;
       int op = (int)(r % 100);
       if (op < 40 && n < 800) {
-        size_t sz = (r >> 20) % 5 == 0 ? (size_t)((r >> 24) % 3000) : (size_t)((r >> 24) % 200);
+        size_t sz = (r >> 20) % 5 == 0 ? (size_t)((r >> 24) % 3000)
+                                       : (size_t)((r >> 24) % 200);
         o[n].p = (r >> 40) % 4 == 0 ? mp_nalloc(p, sz) : mp_alloc(p, sz);
         assert_non_null(o[n].p);
         o[n].n = sz;
@@ -238,12 +238,14 @@ static void model_with_marks(void **state) {
         n = nm = 0;
       }
       if (!mp__check(p))
-        fail_msg("seed %d step %d op %d: invariant broken", (int)seed, step, op);
+        fail_msg("seed %d step %d op %d: invariant broken", (int)seed, step,
+                 op);
       if (step % 50 == 0)
         for (size_t i = 0; i < n; i++)
           for (size_t j = 0; j < o[i].n; j++)
             if (o[i].p[j] != o[i].tag)
-              fail_msg("seed %d step %d: object %lu corrupted", (int)seed, step, o[i].id);
+              fail_msg("seed %d step %d: object %lu corrupted", (int)seed, step,
+                       o[i].id);
     }
     mp_destroy_pool(p);
     assert_int_equal(t->live_blocks, 0);

@@ -37,7 +37,9 @@ static void alloc_aligned_no_overlap(void **state) {
   for (size_t i = 0; i < 3000; i++) {
     size_t n = next_rand() % 700;
     int kind = (int)(next_rand() % 3);
-    o[i].p = kind == 0 ? mp_alloc(p, n) : kind == 1 ? mp_nalloc(p, n) : mp_calloc(p, n);
+    o[i].p = kind == 0   ? mp_alloc(p, n)
+             : kind == 1 ? mp_nalloc(p, n)
+                         : mp_calloc(p, n);
     assert_non_null(o[i].p);
     o[i].n = n;
     o[i].tag = (unsigned char)(i * 7 + 1);
@@ -141,7 +143,8 @@ static void default_alignment_packs(void **state) {
   mp_pool_t *p = mp_create_exact(4096);
   unsigned char *a = mp_alloc(p, 8);
   unsigned char *b = mp_alloc(p, 8);
-  assert_int_equal((size_t)(b - a), alignof(max_align_t) < 16 ? 16 : alignof(max_align_t));
+  assert_int_equal((size_t)(b - a),
+                   alignof(max_align_t) < 16 ? 16 : alignof(max_align_t));
   mp_destroy_pool(p);
 }
 
@@ -161,7 +164,9 @@ static void zero_size_unique(void **state) {
   mp_pool_t *p = mp_create_pool(0);
   void *seen[64];
   for (int i = 0; i < 64; i++) {
-    seen[i] = i % 3 == 0 ? mp_alloc(p, 0) : i % 3 == 1 ? mp_nalloc(p, 0) : mp_calloc(p, 0);
+    seen[i] = i % 3 == 0   ? mp_alloc(p, 0)
+              : i % 3 == 1 ? mp_nalloc(p, 0)
+                           : mp_calloc(p, 0);
     assert_non_null(seen[i]);
     for (int j = 0; j < i; j++)
       assert_ptr_not_equal(seen[i], seen[j]);
@@ -257,7 +262,12 @@ static void memalign_powers(void **state) {
 static void memalign_bad_alignment(void **state) {
   (void)state;
   mp_pool_t *p = mp_create_pool(0);
-  size_t bad[] = {0, 1, 2, 3, 5, 6, 12, 24, 48, 100, 4095, MP_MAX_NODE_SIZE * 2,
+  size_t bad[] = {0,        1,
+                  2,        3,
+                  5,        6,
+                  12,       24,
+                  48,       100,
+                  4095,     MP_MAX_NODE_SIZE * 2,
                   SIZE_MAX, (SIZE_MAX >> 1) + 1};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     if (bad[i] >= sizeof(void *) && (bad[i] & (bad[i] - 1)) == 0 &&

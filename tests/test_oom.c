@@ -24,12 +24,24 @@ static void workload(oom_run_t *r) {
     size_t n = (size_t)(i * 53) % 900;
     void *a;
     switch (i % 6) {
-    case 0: OOM_TRY(r, a, mp_alloc(p, n)); break;
-    case 1: OOM_TRY(r, a, mp_nalloc(p, n)); break;
-    case 2: OOM_TRY(r, a, mp_calloc(p, n)); break;
-    case 3: OOM_TRY(r, a, mp_memalign(p, n, 128)); break;
-    case 4: OOM_TRY(r, a, mp_alloc(p, 2000 + n)); break; /* large */
-    default: OOM_TRY(r, a, mp_memalign(p, 3000, 2048)); break;
+    case 0:
+      OOM_TRY(r, a, mp_alloc(p, n));
+      break;
+    case 1:
+      OOM_TRY(r, a, mp_nalloc(p, n));
+      break;
+    case 2:
+      OOM_TRY(r, a, mp_calloc(p, n));
+      break;
+    case 3:
+      OOM_TRY(r, a, mp_memalign(p, n, 128));
+      break;
+    case 4:
+      OOM_TRY(r, a, mp_alloc(p, 2000 + n));
+      break; /* large */
+    default:
+      OOM_TRY(r, a, mp_memalign(p, 3000, 2048));
+      break;
     }
     if (a == NULL)
       continue;

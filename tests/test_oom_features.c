@@ -78,8 +78,12 @@ static void w_marks(oom_run_t *r) {
       size_t n = (size_t)(round * 131 + i * 257) % 1500;
       void *a = NULL;
       switch (i % 7) {
-      case 0: OOM_TRY(r, a, mp_alloc(p, n)); break;
-      case 1: OOM_TRY(r, a, mp_memalign(p, n, 64)); break;
+      case 0:
+        OOM_TRY(r, a, mp_alloc(p, n));
+        break;
+      case 1:
+        OOM_TRY(r, a, mp_memalign(p, n, 64));
+        break;
       case 2: {
         mp_pool_t *c;
         OOM_TRY(r, c, mp_create_child(p, 1024));
@@ -101,8 +105,12 @@ static void w_marks(oom_run_t *r) {
         if (inner == NULL)
           OOM_TRY(r, inner, mp_mark(p));
         break;
-      case 5: OOM_TRY(r, a, mp_printf(p, "%d:%0*d", i, (int)n, round)); break;
-      default: OOM_TRY(r, a, mp_nalloc(p, n)); break;
+      case 5:
+        OOM_TRY(r, a, mp_printf(p, "%d:%0*d", i, (int)n, round));
+        break;
+      default:
+        OOM_TRY(r, a, mp_nalloc(p, n));
+        break;
       }
       if (a != NULL)
         memset(a, 0x5a, i % 7 == 5 ? 1 : n);
@@ -220,10 +228,17 @@ static void w_wipe_flags(oom_run_t *r, unsigned flags) {
     }
     unsigned char *q;
     switch (i % 4) {
-    case 0: OOM_TRY(r, q, mp_alloc(p, n)); break;
-    case 1: OOM_TRY(r, q, mp_calloc(p, n)); break;
-    case 2: OOM_TRY(r, q, mp_memalign(p, n, 32)); break;
-    default: OOM_TRY(r, q, op != NULL ? mp_objpool_get(op) : mp_alloc(p, 48));
+    case 0:
+      OOM_TRY(r, q, mp_alloc(p, n));
+      break;
+    case 1:
+      OOM_TRY(r, q, mp_calloc(p, n));
+      break;
+    case 2:
+      OOM_TRY(r, q, mp_memalign(p, n, 32));
+      break;
+    default:
+      OOM_TRY(r, q, op != NULL ? mp_objpool_get(op) : mp_alloc(p, 48));
       n = 48;
       break;
     }
@@ -563,8 +578,12 @@ static void w_shared(oom_run_t *r) {
     }
     unsigned char *a = NULL;
     switch (i % 6) {
-    case 0: OOM_TRY(r, a, mp_alloc(p, n)); break;
-    case 1: OOM_TRY(r, a, mp_calloc(p, n)); break;
+    case 0:
+      OOM_TRY(r, a, mp_alloc(p, n));
+      break;
+    case 1:
+      OOM_TRY(r, a, mp_calloc(p, n));
+      break;
     case 2: {
       char *s;
       OOM_TRY(r, s, mp_printf(p, "%d:%0*d", i, (int)n, 7));

@@ -80,11 +80,21 @@ static void workload(oom_run_t *r) {
     }
     unsigned char *q;
     switch (i % 5) {
-    case 0: OOM_TRY(r, q, mp_alloc(p, n)); break;
-    case 1: OOM_TRY(r, q, mp_nalloc(p, n)); break;
-    case 2: OOM_TRY(r, q, mp_calloc_array(p, n, 1)); break;
-    case 3: OOM_TRY(r, q, mp_memalign(p, n, 64)); break;
-    default: OOM_TRY(r, q, mp_realloc(p, NULL, 0, n)); break;
+    case 0:
+      OOM_TRY(r, q, mp_alloc(p, n));
+      break;
+    case 1:
+      OOM_TRY(r, q, mp_nalloc(p, n));
+      break;
+    case 2:
+      OOM_TRY(r, q, mp_calloc_array(p, n, 1));
+      break;
+    case 3:
+      OOM_TRY(r, q, mp_memalign(p, n, 64));
+      break;
+    default:
+      OOM_TRY(r, q, mp_realloc(p, NULL, 0, n));
+      break;
     }
     if (q != NULL) {
       ob->p = q;

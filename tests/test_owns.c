@@ -51,7 +51,7 @@ static void nodes_and_large_blocks(void **state) {
   mp_reset_pool(p);
   assert_int_equal(mp_owns(p, big2), 0);
   if (!(mpool_build_flags() & MPOOL_BUILD_DEBUG)) /* objects are blocks */
-    assert_int_equal(mp_owns(p, small), 1);      /* the node is kept */
+    assert_int_equal(mp_owns(p, small), 1);       /* the node is kept */
   mp_destroy_pool(other);
   mp_destroy_pool(p);
 }

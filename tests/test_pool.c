@@ -122,7 +122,8 @@ static void options_alignment(void **state) {
     o.alignment = good[i];
     mp_pool_t *p = mp_create_pool_ex(&o);
     assert_non_null(p);
-    size_t want = good[i] < alignof(max_align_t) ? alignof(max_align_t) : good[i];
+    size_t want =
+        good[i] < alignof(max_align_t) ? alignof(max_align_t) : good[i];
     for (size_t n = 0; n < 300; n++) {
       void *a = mp_alloc(p, n % 97);
       assert_non_null(a);

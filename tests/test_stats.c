@@ -256,7 +256,7 @@ static void bytes_requested_counted_on_request(void **state) {
   assert_int_equal(st.bytes_requested, 10 + 20 + 3 + 7 + 100000 + 5 + 40 + 80);
   errno = 0;
   volatile size_t huge = SIZE_MAX; /* hidden from the compiler's checks */
-  assert_null(mp_alloc(p, huge)); /* a failed call counts nothing */
+  assert_null(mp_alloc(p, huge));  /* a failed call counts nothing */
   st = stats_of(p, 0);
   assert_int_equal(st.bytes_requested, 10 + 20 + 3 + 7 + 100000 + 5 + 40 + 80);
   mp_reset_pool(p);

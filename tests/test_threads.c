@@ -17,8 +17,7 @@
 static void run_threads(int n, void *(*fn)(void *), void **args) {
   pthread_t t[16];
   for (int i = 0; i < n; i++)
-    assert_int_equal(pthread_create(&t[i], NULL, fn, args ? args[i] : NULL),
-                     0);
+    assert_int_equal(pthread_create(&t[i], NULL, fn, args ? args[i] : NULL), 0);
   for (int i = 0; i < n; i++)
     assert_int_equal(pthread_join(t[i], NULL), 0);
 }
@@ -39,7 +38,7 @@ static _Atomic int failures;
 #define CHECK(c)                                                               \
   do {                                                                         \
     if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);   \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);    \
       failures++;                                                              \
     }                                                                          \
   } while (0)
@@ -330,7 +329,7 @@ static void *make_pool(void *arg) {
     fill(a, 300, (unsigned char)i);
   }
   CHECK(mp_alloc(made[i], 40000) != NULL); /* a large block */
-  CHECK(mp_pool_handoff(made[i]) == 0); /* for the thread that ends it */
+  CHECK(mp_pool_handoff(made[i]) == 0);    /* for the thread that ends it */
   return NULL;
 }
 

@@ -16,7 +16,7 @@ static int have_asan(void) {
 #define SKIP_UNLESS_ASAN()                                                     \
   do {                                                                         \
     if (!have_asan()) {                                                        \
-      print_message("skipped: the library is not built with ASan\n");         \
+      print_message("skipped: the library is not built with ASan\n");          \
       skip();                                                                  \
     }                                                                          \
   } while (0)
@@ -197,8 +197,9 @@ static void library_paths_are_clean(void **state) {
       memset(v[i], 1, 200);
     }
     char *s = mp_printf(p, "%s-%d", "round", round);
-    assert_string_equal(s, round == 0 ? "round-0" : round == 1 ? "round-1"
-                                                               : "round-2");
+    assert_string_equal(s, round == 0   ? "round-0"
+                           : round == 1 ? "round-1"
+                                        : "round-2");
     assert_string_equal(mp_strdup(p, "x"), "x");
     /* What a rewind keeps stays usable, and so does what it gives back
      * once it is handed out again. */

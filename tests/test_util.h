@@ -136,14 +136,14 @@ static inline mp_pool_t *ta_pool(test_alloc_t *t, size_t node_size) {
  * (debug builds): tests of exact addresses and byte counts do not apply
  * there. */
 static inline int layout_is_exact(void) {
-  return (mpool_build_flags() & (MPOOL_BUILD_ASAN | MPOOL_BUILD_HARDENED |
-                                 MPOOL_BUILD_DEBUG)) == 0;
+  return (mpool_build_flags() &
+          (MPOOL_BUILD_ASAN | MPOOL_BUILD_HARDENED | MPOOL_BUILD_DEBUG)) == 0;
 }
 
 #define SKIP_UNLESS_EXACT_LAYOUT()                                             \
   do {                                                                         \
     if (!layout_is_exact()) {                                                  \
-      print_message("skipped: object layout differs in this build\n");       \
+      print_message("skipped: object layout differs in this build\n");         \
       skip();                                                                  \
     }                                                                          \
   } while (0)
@@ -161,7 +161,7 @@ static inline int bad_frees_abort(void) {
 #define SKIP_IF_HARDENED()                                                     \
   do {                                                                         \
     if (bad_frees_abort()) {                                                   \
-      print_message("skipped: bad frees abort in this build\n");             \
+      print_message("skipped: bad frees abort in this build\n");               \
       skip();                                                                  \
     }                                                                          \
   } while (0)
@@ -172,7 +172,7 @@ static inline int bad_frees_abort(void) {
 #define SKIP_IF_DEBUG_LAYOUT()                                                 \
   do {                                                                         \
     if (mpool_build_flags() & MPOOL_BUILD_DEBUG) {                             \
-      print_message("skipped: each object is a block in debug builds\n");    \
+      print_message("skipped: each object is a block in debug builds\n");      \
       skip();                                                                  \
     }                                                                          \
   } while (0)
@@ -184,7 +184,7 @@ static inline int bad_frees_abort(void) {
 #define SKIP_IF_QUARANTINE()                                                   \
   do {                                                                         \
     if (mpool_build_flags() & MPOOL_BUILD_DEBUG) {                             \
-      print_message("skipped: freed memory is quarantined in debug builds\n");\
+      print_message("skipped: freed memory is quarantined in debug builds\n"); \
       skip();                                                                  \
     }                                                                          \
   } while (0)

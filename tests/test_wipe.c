@@ -64,14 +64,13 @@ static mp_pool_t *pool_on(scan_alloc_t *s, size_t node, unsigned flags) {
  * contents a memory tool calls undefined, is only done where no tool
  * tracks the pool. */
 static int can_peek(void) {
-  return (mpool_build_flags() & (MPOOL_BUILD_ASAN | MPOOL_BUILD_VALGRIND)) ==
-         0;
+  return (mpool_build_flags() & (MPOOL_BUILD_ASAN | MPOOL_BUILD_VALGRIND)) == 0;
 }
 
 #define SKIP_UNLESS_PEEK()                                                     \
   do {                                                                         \
     if (!can_peek()) {                                                         \
-      print_message("skipped: memory tools track the pool's memory\n");     \
+      print_message("skipped: memory tools track the pool's memory\n");        \
       skip();                                                                  \
     }                                                                          \
   } while (0)
@@ -110,7 +109,8 @@ static void destroy_wipes(void **state) {
                                        MP_POOL_ADAPTIVE};
       scan_alloc_t s;
       scan_init(&s);
-      mp_pool_t *p = pool_on(&s, 4096, flags[extra] | (wipe ? MP_POOL_WIPE : 0));
+      mp_pool_t *p =
+          pool_on(&s, 4096, flags[extra] | (wipe ? MP_POOL_WIPE : 0));
       assert_non_null(p);
       store_secrets(p, 1);
       mp_destroy_pool(p);

@@ -127,7 +127,8 @@ bool test_factories_and_errors() {
   }
   CHECK(threw);
   errno = 0;
-  std::optional<mpool::pool> none = mpool::pool::try_create(MP_MAX_NODE_SIZE * 2);
+  std::optional<mpool::pool> none =
+      mpool::pool::try_create(MP_MAX_NODE_SIZE * 2);
   CHECK(!none && errno == EINVAL);
   std::optional<mpool::pool> some = mpool::pool::try_create();
   CHECK(some && *some && some->alloc(10) != nullptr);
