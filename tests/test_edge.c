@@ -76,14 +76,6 @@ static void released_node_not_reserved(void **state) {
 
 static void cleanup_fn(void *d) { (void)d; }
 
-static char *vprintf_of(mp_pool_t *p, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = mp_vprintf(p, fmt, ap);
-  va_end(ap);
-  return s;
-}
-
 /* Rows "NULL pool": every call taking a pool. */
 static void null_pool(void **state) {
   (void)state;

@@ -668,14 +668,6 @@ static void s_printf(scene_t *sc) {
   }
 }
 
-static char *vprintf_of(mp_pool_t *p, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = mp_vprintf(p, fmt, ap);
-  va_end(ap);
-  return s;
-}
-
 static void s_vprintf(scene_t *sc) {
   oom_begin(sc->r);
   for (size_t i = 0; i < 2 * NSIZES; i++) {

@@ -470,14 +470,6 @@ static void fail_every_call_objpool(void **state) {
 
 /* ---- Strings --------------------------------------------------------- */
 
-static char *vprintf_of(mp_pool_t *p, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = mp_vprintf(p, fmt, ap);
-  va_end(ap);
-  return s;
-}
-
 static void w_strings(oom_run_t *r) {
   test_alloc_t *t = r->t;
   registered = ran = 0;

@@ -101,6 +101,16 @@ static void ta_free(void *ud, void *p, size_t size) {
   fail_msg("test allocator: free of a block it never gave: %p", p);
 }
 
+/* mp_vprintf() called through a va_list, as a wrapper of the caller's
+ * would make it. */
+static inline char *vprintf_of(mp_pool_t *p, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *s = mp_vprintf(p, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
 static inline void ta_init(test_alloc_t *t) {
   memset(t, 0, offsetof(test_alloc_t, blocks)); /* and no block in use */
   t->a.alloc = ta_alloc;
