@@ -235,17 +235,23 @@ static MP_NOINLINE void *next_and_bump(mp_pool_t *pool, size_t size) {
 }
 
 /* The checks every allocating entry makes on a size: 0 is served as 1
- * byte (so the pointer is unique), too large fails with EOVERFLOW; the
- * request is counted where the pool counts them. */
-static bool request_ok(mp_pool_t *pool, size_t *size) {
+ * byte (so the pointer is unique), too large fails with EOVERFLOW. */
+static bool request_ok(size_t *size) {
   if (*size == 0)
     *size = 1;
   if (*size > MP_MAX_ALLOC_SIZE) {
     errno = EOVERFLOW;
     return false;
   }
-  mp__count(pool, *size);
   return true;
+}
+
+/* p, the result of an allocating entry for size bytes, counted where the
+ * pool counts requests: a failed call counts nothing. */
+static void *counted(mp_pool_t *pool, size_t size, void *p) {
+  if (p != NULL)
+    mp__count(pool, size);
+  return p;
 }
 
 MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
@@ -275,20 +281,17 @@ static MP_NOINLINE void *refused(mp_pool_t *pool, size_t size) {
 /* mp__alloc_slow() once the pool is known to be usable by this call and
  * no exact chunk was at hand. */
 static void *alloc_rest(mp_pool_t *pool, size_t size) {
-  if (!request_ok(pool, &size))
+  if (!request_ok(&size))
     return NULL;
   if (pool->flags & MP_F_HEADERS)
-    return mp__alloc_hdr(pool, size, pool->align);
+    return counted(pool, size, mp__alloc_hdr(pool, size, pool->align));
   if (size > pool->max)
-    return mp__large_alloc(pool, size, pool->align);
-  return mp__alloc_small(pool, size, pool->align);
+    return counted(pool, size, mp__large_alloc(pool, size, pool->align));
+  return counted(pool, size, mp__alloc_small(pool, size, pool->align));
 }
 
-void *mp__nalloc(mp_pool_t *pool, size_t size) {
-  MP_OWN(pool, "mp_nalloc");
-  MP_HARD_FN(pool, "mp_nalloc");
-  if (!request_ok(pool, &size))
-    return NULL;
+/* mp__nalloc() of a checked size. */
+static void *nalloc_checked(mp_pool_t *pool, size_t size) {
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, pool->align);
   if (size > pool->max)
@@ -302,6 +305,14 @@ void *mp__nalloc(mp_pool_t *pool, size_t size) {
   }
   /* Not in this node: take it as mp_alloc() does. */
   return mp__alloc_small(pool, size, MP_GRANULE);
+}
+
+void *mp__nalloc(mp_pool_t *pool, size_t size) {
+  MP_OWN(pool, "mp_nalloc");
+  MP_HARD_FN(pool, "mp_nalloc");
+  if (!request_ok(&size))
+    return NULL;
+  return counted(pool, size, nalloc_checked(pool, size));
 }
 
 /* Unaligned bytes come from the top of the free space, so the bump pointer
@@ -324,11 +335,8 @@ void *mp__take_top(mp_pool_t *pool, size_t size) {
   return pool->top;
 }
 
-void *mp__memalign(mp_pool_t *pool, size_t size, size_t alignment) {
-  MP_OWN(pool, "mp_memalign");
-  MP_HARD_FN(pool, "mp_memalign");
-  if (!request_ok(pool, &size))
-    return NULL;
+/* mp__memalign() of a checked size. */
+static void *memalign_checked(mp_pool_t *pool, size_t size, size_t alignment) {
   size_t align = alignment < pool->align ? pool->align : alignment;
   if (pool->flags & MP_F_HEADERS)
     return mp__alloc_hdr(pool, size, align);
@@ -338,4 +346,12 @@ void *mp__memalign(mp_pool_t *pool, size_t size, size_t alignment) {
   if (align <= pool->max && size <= pool->max - align)
     return mp__alloc_small(pool, size, align);
   return mp__large_alloc(pool, size, align);
+}
+
+void *mp__memalign(mp_pool_t *pool, size_t size, size_t alignment) {
+  MP_OWN(pool, "mp_memalign");
+  MP_HARD_FN(pool, "mp_memalign");
+  if (!request_ok(&size))
+    return NULL;
+  return counted(pool, size, memalign_checked(pool, size, alignment));
 }

@@ -271,6 +271,41 @@ static void bytes_requested_counted_on_request(void **state) {
   mp_destroy_pool(p);
 }
 
+/* A call that fails for want of memory counts nothing either. */
+static void failed_requests_are_not_counted(void **state) {
+  (void)state;
+  test_alloc_t ta;
+  ta_init(&ta);
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_COUNT_REQUESTS | MP_POOL_EXACT_NODES;
+  o.node_size = 4096;
+  o.allocator = &ta.a;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  assert_non_null(p);
+  assert_non_null(mp_alloc(p, 10));
+  ta.fail_all = 1; /* no node and no large block can be had now */
+  assert_null(mp_alloc(p, 100000));
+  assert_null(mp_memalign(p, 100000, 64));
+  assert_null(mp_nalloc(p, 100000));
+  while (mp_alloc(p, 256) != NULL) /* fill the node, then fail */
+    ;
+  mp_stats_t st = stats_of(p, 0);
+  size_t ok = st.bytes_requested;
+  assert_true(ok >= 10 && (ok - 10) % 256 == 0);
+  assert_null(mp_alloc(p, 256));
+  assert_null(mp_nalloc(p, 300));
+  assert_null(mp_calloc(p, 300));
+  st = stats_of(p, 0);
+  assert_int_equal(st.bytes_requested, ok);
+  ta.fail_all = 0;
+  assert_non_null(mp_alloc(p, 256));
+  st = stats_of(p, 0);
+  assert_int_equal(st.bytes_requested, ok + 256);
+  mp_destroy_pool(p);
+  assert_int_equal(ta.live_bytes, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reserved_matches_allocator),
@@ -279,6 +314,7 @@ int main(void) {
       cmocka_unit_test(size_field),
       cmocka_unit_test(report_prints_tree),
       cmocka_unit_test(bytes_requested_counted_on_request),
+      cmocka_unit_test(failed_requests_are_not_counted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
