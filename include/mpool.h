@@ -1428,11 +1428,13 @@ MP_API int mpool_cache_set_limit(size_t bytes);
 /**
  * Sets how the process keeps node memory that leaves the block cache (a
  * pool destroyed while the cache is full, such as the end of a burst of
- * hundreds of MiB).  Such memory keeps its pages (it is *retained*), so
+ * hundreds of MiB), and large blocks of 256 KiB and more when they are
+ * released.  Such memory keeps its pages (it is *retained*), so
  * that the next pools reuse it without faulting fresh pages in -- on a
  * virtual machine the first touch of a page can cost microseconds, many
  * times an allocation.  Retained memory goes back to the system
- * (madvise(MADV_DONTNEED); its address range is kept for reuse):
+ * (madvise(MADV_DONTNEED), its address range kept for reuse; a block of
+ * 256 KiB or more is unmapped; debug builds unmap those at once):
  *   - once it has waited `decay_ms` milliseconds unused -- between one and
  *     two delays, checked whenever the process releases node memory, maps
  *     a new region, or calls mpool_cache_collect();

@@ -2,9 +2,9 @@
  * The system as a block source: blocks for the block cache (cache.c), the
  * debug layout and pools' default allocator.  Blocks of 256 KiB and more
  * are mapped on their own; smaller ones of a page or more are carved from
- * 2 MiB regions and, once released, retained for reuse (below); the rest
- * come from the C library.  It asks the operating system only through
- * mp_platform.h.
+ * 2 MiB regions; both kinds, once released, are retained for reuse
+ * (below); the rest come from the C library.  It asks the operating system only
+ * through mp_platform.h.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Blocks of at least this size are mapped directly: the C library's
  * aligned allocation would over-allocate by up to the alignment, and some
@@ -73,6 +74,17 @@ static pthread_mutex_t carve_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The region of powers of two, and that of the other rows. */
 static struct mp_region regions[2];
 static struct mp_carved carved_free[MP_CARVE_ROWS];
+/* Released mappings of MP_MMAP_THRESHOLD bytes and more, by the same rows:
+ * retained like carved blocks, but a mapping that has waited is unmapped
+ * (its address range goes too: a big one would hold much of it), so
+ * `clean` stays 0.  Debug builds unmap at once: a use after free of a big
+ * block then faults. */
+static struct mp_carved mapped_free[MP_CARVE_ROWS];
+#ifdef MP_DEBUG
+#define MP_RETAIN_MAPPED 0
+#else
+#define MP_RETAIN_MAPPED 1
+#endif
 /* Retention (carve_lock): bytes of released blocks that keep their pages,
  * the cap and the delay, bytes given back so far, the last decay tick. */
 static struct {
@@ -116,11 +128,41 @@ static size_t carved_size(size_t size, size_t align) {
   return c < MP_MMAP_THRESHOLD ? c : 0;
 }
 
+/* The bytes a block of `size` >= MP_MMAP_THRESHOLD is mapped as when it is
+ * to be retained -- its size rounded up to a row (a quarter of its power
+ * of two: address space, not memory) -- or 0 if it is mapped as it is and
+ * unmapped when released.  mp__sys_free() asks the same. */
+static size_t mapped_size(size_t size) {
+  if (MP_TRACK_ON || !MP_RETAIN_MAPPED)
+    return 0;
+  unsigned k = mp__floor_log2(size); /* >= 18 */
+  size_t step = (size_t)1 << (k - 2);
+  if (size > SIZE_MAX - (step - 1))
+    return 0;
+  return MP_ALIGN_UP(size, step);
+}
+
+/* Unmaps the retained mappings c->addr[0, to) of a row of mapped_free, of
+ * `size` bytes each, and takes them out of it; carve_lock held. */
+static void unmap_oldest(struct mp_carved *c, size_t size, size_t to) {
+  for (size_t i = 0; i < to; i++)
+    mp__os_unmap(c->addr[i], size);
+  memmove(c->addr, c->addr + to, (c->count - to) * sizeof *c->addr);
+  c->count -= to;
+  c->aged = c->aged > to ? c->aged - to : 0;
+  retain.bytes -= to * size;
+  retain.purged += to * size;
+}
+
 /* Gives back the pages of the retained blocks c->addr[c->clean, to) of
- * row r, one purge per run of neighbours; carve_lock held, so no
- * thread can take one of them meanwhile. */
-static void purge(struct mp_carved *c, unsigned r, size_t to) {
+ * row r, one purge per run of neighbours (mappings: unmaps them);
+ * carve_lock held, so no thread can take one of them meanwhile. */
+static void purge(struct mp_carved *c, bool mapped, unsigned r, size_t to) {
   size_t size = row_bytes(r);
+  if (mapped) {
+    unmap_oldest(c, size, to);
+    return;
+  }
   size_t i = c->clean;
   while (i < to) {
     uintptr_t lo = (uintptr_t)c->addr[i], hi = lo + size;
@@ -146,18 +188,20 @@ static void purge(struct mp_carved *c, unsigned r, size_t to) {
 /* Brings the retained bytes down to `limit`: first what waited since the
  * last tick, then the oldest of the rest; carve_lock held. */
 static void purge_to(size_t limit) {
-  for (int pass = 0; pass < 2 && retain.bytes > limit; pass++) {
+  for (int pass = 0; pass < 4 && retain.bytes > limit; pass++) {
+    /* mappings first in each pass: they are the biggest */
+    struct mp_carved *table = pass % 2 == 0 ? mapped_free : carved_free;
     for (unsigned r = 0; r < MP_CARVE_ROWS && retain.bytes > limit; r++) {
-      struct mp_carved *c = &carved_free[r];
+      struct mp_carved *c = &table[r];
       if (c->count == c->clean)
         continue;
       size_t size = row_bytes(r);
       size_t over = (retain.bytes - limit + size - 1) / size;
-      size_t to = pass == 0 ? c->aged : c->count;
+      size_t to = pass < 2 ? c->aged : c->count;
       if (to - c->clean > over)
         to = c->clean + over;
       if (to > c->clean)
-        purge(c, r, to);
+        purge(c, table == mapped_free, r, to);
     }
   }
 }
@@ -171,11 +215,13 @@ static void decay(bool force) {
   if (!force && now - retain.tick_ms < retain.decay_ms)
     return;
   retain.tick_ms = now;
-  for (unsigned r = 0; r < MP_CARVE_ROWS; r++) {
-    struct mp_carved *c = &carved_free[r];
-    if (c->aged > c->clean)
-      purge(c, r, c->aged);
-    c->aged = c->count;
+  for (int t = 0; t < 2; t++) {
+    for (unsigned r = 0; r < MP_CARVE_ROWS; r++) {
+      struct mp_carved *c = t == 0 ? &carved_free[r] : &mapped_free[r];
+      if (c->aged > c->clean)
+        purge(c, t == 1, r, c->aged);
+      c->aged = c->count;
+    }
   }
 }
 
@@ -256,8 +302,8 @@ static void *carve(size_t size) {
 /* Puts the released block p, pages and all, in the table for its size;
  * carve_lock held.  The caller then keeps the retained bytes within the
  * cap. */
-static void remember(void *p, size_t size) {
-  struct mp_carved *c = &carved_free[row_of(size)];
+static void remember(struct mp_carved *table, void *p, size_t size) {
+  struct mp_carved *c = &table[row_of(size)];
   if (c->count == c->cap) {
     size_t cap = c->cap != 0 ? 2 * c->cap : 64;
     void **a =
@@ -289,7 +335,7 @@ static void run_flush(void) {
     return;
   pthread_mutex_lock(&carve_lock);
   for (size_t i = 0; i < run.count; i++)
-    remember((void *)(run.lo + i * run.size), run.size);
+    remember(carved_free, (void *)(run.lo + i * run.size), run.size);
   if (retain.decay_ms == 0)
     purge_to(0);
   else
@@ -321,6 +367,42 @@ static void uncarve(void *p, size_t size) {
   if (run.depth == 0)
     run_flush();
 }
+/* A mapping of `size` >= MP_MMAP_THRESHOLD bytes at `align`: the newest
+ * retained one of its row when that one is aligned, else a new one. */
+static void *map(size_t size, size_t align) {
+  size_t m = mapped_size(size);
+  if (m == 0)
+    return mp__os_map(size, align);
+  struct mp_carved *c = &mapped_free[row_of(m)];
+  void *b = NULL;
+  pthread_mutex_lock(&carve_lock);
+  if (c->count > 0 && (uintptr_t)c->addr[c->count - 1] % align == 0) {
+    b = c->addr[--c->count];
+    retain.bytes -= m;
+    if (c->aged > c->count)
+      c->aged = c->count;
+  }
+  pthread_mutex_unlock(&carve_lock);
+  return b != NULL ? b : mp__os_map(m, align);
+}
+
+/* Releases a mapping of map(): retained, within the cap and the decay. */
+static void unmap(void *p, size_t size) {
+  size_t m = mapped_size(size);
+  if (m == 0) {
+    mp__os_unmap(p, size);
+    return;
+  }
+  pthread_mutex_lock(&carve_lock);
+  remember(mapped_free, p, m);
+  if (retain.decay_ms == 0)
+    purge_to(0);
+  else
+    decay(false);
+  purge_to(retain.limit);
+  pthread_mutex_unlock(&carve_lock);
+}
+
 #endif
 
 void mp__sys_retain_set(size_t limit, unsigned decay_ms) {
@@ -390,7 +472,7 @@ static void *os_alloc(size_t size, size_t align, bool carve_ok) {
   atomic_fetch_add_explicit(&os_alloc_calls, 1, memory_order_relaxed);
 #if MP_OS_MAPS
   if (size >= MP_MMAP_THRESHOLD)
-    return mp__os_map(size, align);
+    return map(size, align);
   size_t carved = carve_ok ? carved_size(size, align) : 0;
   if (carved != 0)
     return carve(carved);
@@ -411,7 +493,7 @@ static void os_free(void *p, size_t size, size_t align, bool carve_ok) {
   mp_track_undefined(p, size); /* no tracking state outlives the block */
 #if MP_OS_MAPS
   if (size >= MP_MMAP_THRESHOLD) {
-    mp__os_unmap(p, size);
+    unmap(p, size);
     return;
   }
   size_t carved = carve_ok ? carved_size(size, align) : 0;

@@ -252,6 +252,46 @@ static void odd_large_blocks_are_retained(void **state) {
   restore_defaults();
 }
 
+/* Blocks of 256 KiB and more, mapped on their own, are retained too when
+ * they are released: the next document of a parser whose output buffer
+ * doubles to megabytes reuses them warm.  A cap of 0 unmaps them. */
+static void big_blocks_are_retained(void **state) {
+  (void)state;
+  if (!nodes_are_carved() || under_valgrind())
+    skip();
+  static const size_t sizes[] = {(size_t)300 << 10, (size_t)600 << 10,
+                                 (size_t)3 << 20, (size_t)5 << 20};
+  mpool_cache_flush();
+  assert_int_equal(mpool_cache_set_limit(0), 0); /* all past the cache */
+  size_t at = retained().retained_bytes;
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  size_t total = 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    unsigned char *o = mp_alloc(p, sizes[i]);
+    assert_non_null(o);
+    memset(o, 1, sizes[i]);
+    total += sizes[i];
+  }
+  mp_destroy_pool(p);
+  assert_true(retained().retained_bytes >= at + total);
+  long before = minor_faults();
+  p = mp_create_pool(0);
+  assert_non_null(p);
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    unsigned char *o = mp_alloc(p, sizes[i]);
+    assert_non_null(o);
+    memset(o, 2, sizes[i]);
+  }
+  assert_true(minor_faults() - before < 16);
+  mp_destroy_pool(p);
+  size_t purged = retained().purged_bytes;
+  assert_int_equal(mpool_cache_set_retain(0, 0), 0); /* give back at once */
+  assert_int_equal(retained().retained_bytes, 0);
+  assert_true(retained().purged_bytes >= purged + total);
+  restore_defaults();
+}
+
 /* The resident set of the process, in bytes (0 if unknown). */
 static size_t rss_bytes(void) {
   FILE *f = fopen("/proc/self/statm", "r");
@@ -525,6 +565,7 @@ int main(void) {
       cmocka_unit_test(destroyed_pools_stay_warm),
       cmocka_unit_test(same_work_touches_same_pages),
       cmocka_unit_test(odd_large_blocks_are_retained),
+      cmocka_unit_test(big_blocks_are_retained),
       cmocka_unit_test(retain_cap_bounds_memory),
       cmocka_unit_test(retained_memory_decays),
       cmocka_unit_test(threads_migrate_blocks),
