@@ -23,27 +23,29 @@
  *
  * A failed call leaves the pool consistent and usable.
  *
- * Threads (the thread model; each declaration's Thread-safety line refines
- * it):
+ * Thread safety (the rules, stated once here; each declaration's
+ * Thread-safety line says which applies -- "changes the pool", "reads the
+ * pool", "any thread" -- and states only its exceptions):
  *   - Distinct pools may be used from distinct threads at the same time
  *     without locking.  The process-wide block cache they share is
  *     thread-safe: a block freed on one thread is reused on another, and a
  *     thread's cached blocks go back to the shared cache when it exits.
- *   - An ordinary pool belongs to one thread at a time.  It may be handed
- *     to another thread with the usual happens-before (a mutex, a queue,
- *     thread creation or join) and used there, including destroyed there;
- *     the thread that gives it up calls mp_pool_handoff() first, which
- *     debug builds require (they abort when a thread that does not own a
- *     pool changes it).
- *     Two threads must not call into it at once, except with calls that
- *     only read it (mp_stats(), mp_report(), mp_pool_parent()), which may
- *     overlap one another.  Memory from a pool may be read and written by
- *     any thread the program synchronises itself; only calls are confined.
+ *   - Changes the pool: an ordinary pool belongs to one thread at a time.
+ *     It may be handed to another thread with the usual happens-before (a
+ *     mutex, a queue, thread creation or join) and used there, including
+ *     destroyed there; the thread that gives it up calls mp_pool_handoff()
+ *     first, which debug builds require (they abort when a thread that does
+ *     not own a pool changes it).  Two threads must not call into it at
+ *     once.  Memory from a pool may be read and written by any thread the
+ *     program synchronises itself; only calls are confined.
+ *   - Reads the pool: calls that only read it (mp_stats(), mp_report(),
+ *     mp_check(), mp_pool_parent()) may overlap one another, not a call
+ *     that changes it.
  *   - A pool created with MP_POOL_SHARED may be used by many threads at
  *     once: allocation, freeing, resizing, strings, cleanups, child
- *     creation and statistics lock it.  Its reset and destroy still need it
- *     to themselves (debug builds abort when they see another thread in a
- *     call on it).
+ *     creation and statistics lock it (MP_POOL_SHARED lists them).  Its
+ *     reset and destroy still need it to themselves (debug builds abort
+ *     when they see another thread in a call on it).
  *   - A pool and its children: allocating from a child touches only the
  *     child, so a child may live on another thread than its parent.  But
  *     creating or destroying a child links it into or out of its parent's
@@ -52,8 +54,9 @@
  *     uses of every descendant), and must not overlap with the parent's
  *     owner using the parent.  Children of a shared pool are the
  *     exception: their creation and destruction take the parent's lock.
- *   - The functions that touch no pool (mp_options_init(), mpool_version(),
- *     the mpool_cache_*() calls) may be called from any thread at any time.
+ *   - Any thread: the functions that touch no pool (mp_options_init(),
+ *     mpool_version(), mpool_build_flags(), the mpool_cache_*() calls) may
+ *     be called from any thread at any time.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -498,8 +501,7 @@ MP_API void mp_reset_pool(struct mp_pool_s *pool);
  * (alignof(max_align_t) unless set in mp_options_t).
  * @return the memory, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
  *         (size > MP_MAX_ALLOC_SIZE) or ENOMEM.
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_alloc(struct mp_pool_s *pool, size_t size);
@@ -508,8 +510,7 @@ mp_alloc(struct mp_pool_s *pool, size_t size);
  * Allocates `size` bytes with no alignment (packed, for strings and bytes).
  * @return the memory, or NULL with errno EINVAL, EOVERFLOW or ENOMEM as for
  *         mp_alloc().
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_nalloc(struct mp_pool_s *pool, size_t size);
@@ -517,8 +518,7 @@ mp_nalloc(struct mp_pool_s *pool, size_t size);
 /**
  * Allocates `size` zeroed bytes aligned as for mp_alloc().
  * @return the memory, or NULL with errno as for mp_alloc().
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) void *
 mp_calloc(struct mp_pool_s *pool, size_t size);
@@ -527,8 +527,7 @@ mp_calloc(struct mp_pool_s *pool, size_t size);
  * Allocates `n * size` zeroed bytes aligned as for mp_alloc().
  * @return the memory, or NULL with errno EOVERFLOW (n * size wraps or
  *         exceeds MP_MAX_ALLOC_SIZE), EINVAL or ENOMEM.
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE2(2, 3) void *
 mp_calloc_array(struct mp_pool_s *pool, size_t n, size_t size);
@@ -540,8 +539,7 @@ mp_calloc_array(struct mp_pool_s *pool, size_t n, size_t size);
  * mp_free() releases.
  * @return the memory, or NULL with errno EINVAL (NULL pool, bad alignment),
  *         EOVERFLOW or ENOMEM.
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(2) MP_ALLOC_ALIGN(3) void *
 mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
@@ -566,8 +564,7 @@ mp_memalign(struct mp_pool_s *pool, size_t size, size_t alignment);
  *         aborts instead, printing one line that names the function and the
  *         pointer; a debug build also aborts on any pointer that is not the
  *         start of one of the pool's objects (small ones included).
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API int mp_free(struct mp_pool_s *pool, void *p);
 
@@ -581,9 +578,8 @@ MP_API int mp_free(struct mp_pool_s *pool, void *p);
  * mp_free() and mp_free_sized() decide ownership the same way.
  * @return 1 if the pool owns `p`, 0 if not (and for NULL `p`), or -1 with
  *         errno EINVAL if pool is NULL.
- * @threadsafety reads the pool (and may build its index): one thread at
- *         a time, or any number at once on a MP_POOL_SHARED pool, which is
- *         locked for the call.
+ * @threadsafety changes the pool, as it may build its index (see Thread
+ *         safety in mpool.h).
  */
 MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
 
@@ -635,8 +631,7 @@ MP_API int mp_owns(const struct mp_pool_s *pool, const void *p);
  *         no small object can have).  Hardened and debug builds abort on a
  *         foreign pointer or a double free instead (hardened builds on a
  *         corrupted canary too).
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API int mp_free_sized(struct mp_pool_s *pool, void *p, size_t size);
 
@@ -650,8 +645,7 @@ MP_API int mp_free_sized(struct mp_pool_s *pool, void *p, size_t size);
  * from mp_nalloc() stays unaligned).  Shrinking never fails.
  * @return the object, or NULL with errno EINVAL (NULL pool, foreign
  *         pointer), EOVERFLOW or ENOMEM; on failure `p` is left intact.
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API void *mp_realloc(struct mp_pool_s *pool, void *p, size_t old_size,
                         size_t new_size);
@@ -661,8 +655,7 @@ MP_API void *mp_realloc(struct mp_pool_s *pool, void *p, size_t old_size,
  * block, or an object of a pool created with MP_POOL_SIZE_HEADERS.
  * @return as mp_realloc(); EINVAL also for a small object of a pool
  *         without size headers.
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API void *mp_realloc_unsized(struct mp_pool_s *pool, void *p,
                                 size_t new_size);
@@ -673,8 +666,7 @@ MP_API void *mp_realloc_unsized(struct mp_pool_s *pool, void *p,
  * bytes) and returns NULL; otherwise it is mp_realloc(ud, ptr, osize,
  * nsize), and `osize` is ignored when `ptr` is NULL.
  * @return as mp_realloc(), or NULL after a free.
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED.
+ * @threadsafety changes the pool (see Thread safety in mpool.h).
  */
 MP_API void *mp_allocf(void *ud, void *ptr, size_t osize, size_t nsize);
 
@@ -749,9 +741,9 @@ typedef struct mp_mark_s mp_mark_t;
  * @return the mark, valid until it or an earlier mark is rewound to, or the
  *         pool is reset or destroyed; or NULL with errno EINVAL (NULL pool)
  *         or ENOMEM.
- * @threadsafety changes the pool: one thread at a time, or any number at
- *         once if it was created with MP_POOL_SHARED (a rewind then releases
- *         what every thread made after the mark).
+ * @threadsafety changes the pool (see Thread safety in mpool.h); on a
+ *         MP_POOL_SHARED pool a rewind releases what every thread made
+ *         after the mark.
  */
 MP_API mp_mark_t *mp_mark(struct mp_pool_s *pool);
 
@@ -881,10 +873,9 @@ static MP__INLINE void *mp__alloc_inline(struct mp_pool_s *pool, size_t size) {
  * next mp_cleanup_add() on that pool, so adding and removing in a loop
  * keeps memory flat.
  *
- * @threadsafety as for allocation, the calls below change the pool and
- * must not run concurrently with other uses of it, unless the pool is a
- * MP_POOL_SHARED pool, which they lock.  The cleanups of a shared pool run
- * at its reset or destroy with its lock held, on the thread that called.
+ * @threadsafety the calls below change the pool (see Thread safety in
+ * mpool.h).  The cleanups of a MP_POOL_SHARED pool run at its reset or
+ * destroy with its lock held, on the thread that called.
  * @{
  */
 
@@ -911,9 +902,9 @@ typedef struct mp_cleanup_s mp_cleanup_t;
  * @return a handle for mp_cleanup_remove() and mp_cleanup_run(), or NULL
  *         with errno EINVAL (pool or fn is NULL) or ENOMEM (no memory for
  *         the record; nothing is registered).
- * @threadsafety changes the pool: one thread at a time, or any number on a
- *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
- *         with the pool's lock held).
+ * @threadsafety changes the pool (see Thread safety in mpool.h); on a
+ *         MP_POOL_SHARED pool a callback run by mp_cleanup_run() runs with
+ *         the pool's lock held.
  */
 MP_API MP_NODISCARD mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool,
                                                  mp_cleanup_fn fn, void *data);
@@ -924,9 +915,9 @@ MP_API MP_NODISCARD mp_cleanup_t *mp_cleanup_add(mp_pool_t *pool,
  * @param c     a handle from mp_cleanup_add() on `pool`.
  * @return 0, or -1 with errno EINVAL (pool or c is NULL, c belongs to
  *         another pool, or c was seen to be already removed or run).
- * @threadsafety changes the pool: one thread at a time, or any number on a
- *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
- *         with the pool's lock held).
+ * @threadsafety changes the pool (see Thread safety in mpool.h); on a
+ *         MP_POOL_SHARED pool a callback run by mp_cleanup_run() runs with
+ *         the pool's lock held.
  */
 MP_API int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c);
 
@@ -936,9 +927,9 @@ MP_API int mp_cleanup_remove(mp_pool_t *pool, mp_cleanup_t *c);
  * again.  O(1) plus the call.
  * @return 0, or -1 with errno EINVAL as for mp_cleanup_remove() (fn is then
  *         not called).
- * @threadsafety changes the pool: one thread at a time, or any number on a
- *         MP_POOL_SHARED pool (a callback run by mp_cleanup_run() then runs
- *         with the pool's lock held).
+ * @threadsafety changes the pool (see Thread safety in mpool.h); on a
+ *         MP_POOL_SHARED pool a callback run by mp_cleanup_run() runs with
+ *         the pool's lock held.
  */
 MP_API int mp_cleanup_run(mp_pool_t *pool, mp_cleanup_t *c);
 
@@ -1020,16 +1011,16 @@ MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
  * Each result is NUL-terminated.  Errors: NULL with errno EINVAL (pool, a
  * string argument or a format is NULL), EOVERFLOW (the length would
  * exceed MP_MAX_ALLOC_SIZE, or INT_MAX for the printf family) or ENOMEM.
- * @threadsafety as for allocation (any number of threads on a
- * MP_POOL_SHARED pool); the source strings are only read.
+ * @threadsafety change the pool (see Thread safety in mpool.h); the
+ * source strings are only read.
  * @{
  */
 
 /** A copy of the string `s`.
  *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
  *          EOVERFLOW or ENOMEM.
- *  @threadsafety as for allocation (one thread at a time, or any number on
- *         a MP_POOL_SHARED pool); the source strings are only read. */
+ *  @threadsafety changes the pool (see Thread safety in mpool.h); the
+ *         source strings are only read. */
 MP_API MP_MALLOC char *mp_strdup(mp_pool_t *pool, const char *s);
 
 /** A copy of at most `n` bytes of `s`, stopping at its NUL (which it need
@@ -1037,8 +1028,8 @@ MP_API MP_MALLOC char *mp_strdup(mp_pool_t *pool, const char *s);
  *  or past s[n - 1].
  *  @return the copy, or NULL with errno EINVAL (pool or s is NULL),
  *          EOVERFLOW or ENOMEM.
- *  @threadsafety as for allocation (one thread at a time, or any number on
- *         a MP_POOL_SHARED pool); the source strings are only read. */
+ *  @threadsafety changes the pool (see Thread safety in mpool.h); the
+ *         source strings are only read. */
 MP_API MP_MALLOC char *mp_strndup(mp_pool_t *pool, const char *s, size_t n);
 
 /**
@@ -1046,8 +1037,8 @@ MP_API MP_MALLOC char *mp_strndup(mp_pool_t *pool, const char *s, size_t n);
  * hold any object), not NUL-terminated.  `p` may be NULL only when n is 0.
  * @return the copy, or NULL with errno EINVAL (pool is NULL, p is NULL with
  *         n > 0), EOVERFLOW or ENOMEM.
- * @threadsafety as for allocation (one thread at a time, or any number on a
- *         MP_POOL_SHARED pool); the source strings are only read.
+ * @threadsafety changes the pool (see Thread safety in mpool.h); the
+ *         source strings are only read.
  */
 MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
                                                   const void *p, size_t n);
@@ -1062,8 +1053,8 @@ MP_API MP_MALLOC MP_ALLOC_SIZE(3) void *mp_memdup(mp_pool_t *pool,
  * @return the string, or NULL with errno EINVAL (pool or fmt is NULL),
  *         EOVERFLOW (longer than INT_MAX), ENOMEM, or the errno of a
  *         failing vsnprintf() (such as EILSEQ).
- * @threadsafety as for allocation (one thread at a time, or any number on a
- *         MP_POOL_SHARED pool); the source strings are only read.
+ * @threadsafety changes the pool (see Thread safety in mpool.h); the
+ *         source strings are only read.
  */
 MP_API MP_MALLOC MP_PRINTF(2, 3) char *mp_printf(mp_pool_t *pool,
                                                  const char *fmt, ...);
@@ -1071,8 +1062,8 @@ MP_API MP_MALLOC MP_PRINTF(2, 3) char *mp_printf(mp_pool_t *pool,
 /** mp_printf() with a va_list, which it leaves indeterminate as
  *  vsnprintf() does (va_end() it afterwards).
  *  @return as mp_printf().
- *  @threadsafety as for allocation (one thread at a time, or any number on
- *         a MP_POOL_SHARED pool); the source strings are only read. */
+ *  @threadsafety changes the pool (see Thread safety in mpool.h); the
+ *         source strings are only read. */
 MP_API MP_MALLOC MP_PRINTF(2, 0) char *mp_vprintf(mp_pool_t *pool,
                                                   const char *fmt, va_list ap);
 
@@ -1082,8 +1073,8 @@ MP_API MP_MALLOC MP_PRINTF(2, 0) char *mp_vprintf(mp_pool_t *pool,
  * The arguments must be `const char *` (cast a bare NULL).
  * @return the string, or NULL with errno EINVAL (pool is NULL), EOVERFLOW
  *         (the total length) or ENOMEM.
- * @threadsafety as for allocation (one thread at a time, or any number on a
- *         MP_POOL_SHARED pool); the source strings are only read.
+ * @threadsafety changes the pool (see Thread safety in mpool.h); the
+ *         source strings are only read.
  */
 MP_API MP_MALLOC MP_SENTINEL char *mp_strcat(mp_pool_t *pool, ...);
 
@@ -1093,8 +1084,8 @@ MP_API MP_MALLOC MP_SENTINEL char *mp_strcat(mp_pool_t *pool, ...);
  * @return the string, or NULL with errno EINVAL (pool is NULL, parts is
  *         NULL with n > 0, or one of the parts is NULL), EOVERFLOW or
  *         ENOMEM.
- * @threadsafety as for allocation (one thread at a time, or any number on a
- *         MP_POOL_SHARED pool); the source strings are only read.
+ * @threadsafety changes the pool (see Thread safety in mpool.h); the
+ *         source strings are only read.
  */
 MP_API MP_MALLOC char *mp_join(mp_pool_t *pool, const char *const *parts,
                                size_t n, const char *sep);
@@ -1107,10 +1098,7 @@ MP_API MP_MALLOC char *mp_join(mp_pool_t *pool, const char *const *parts,
  * Computed on demand by walking the pool's nodes, large blocks and
  * children; only slow paths (a new node, a large block, a bigger index)
  * keep counters, so allocation is not slowed down.
- * @threadsafety reads the pool (and with MP_STATS_CHILDREN, all its
- * descendants); must not run concurrently with calls that change them,
- * except on a MP_POOL_SHARED pool, which is locked for the call (its
- * descendants are not).
+ * @threadsafety read the pool, as mp_stats() says.
  * @{
  */
 
@@ -1214,10 +1202,10 @@ typedef struct mp_stats_s {
  * @param flags  0 or MP_STATS_CHILDREN.
  * @return 0, or -1 with errno EINVAL (pool or st is NULL, st->size below
  *         MP_STATS_MIN_SIZE, unknown flags).
- * @threadsafety reads the pool (with MP_STATS_CHILDREN, its descendants
- *         too): may overlap other calls that only read them, not calls that
- *         change them.  If `pool` is a MP_POOL_SHARED pool it is locked
- *         for the call; its descendants are not (shared or not).
+ * @threadsafety reads the pool, and with MP_STATS_CHILDREN its
+ *         descendants (see Thread safety in mpool.h); a MP_POOL_SHARED
+ *         `pool` is locked for the call, its descendants are not (shared or
+ *         not).
  */
 MP_API int mp_stats(const mp_pool_t *pool, mp_stats_t *st, int flags);
 
@@ -1310,8 +1298,8 @@ MP_API void mp_set_site(const char *file, int line);
  * MP_PTR_STALE.  The answer concerns `pool` alone, not its children.
  * @return MP_PTR_LIVE, MP_PTR_STALE or MP_PTR_UNKNOWN (also for NULL `p`);
  *         -1 with errno EINVAL if pool is NULL.  Reads no memory at `p`.
- * @threadsafety reads the pool, as mp_stats(); a MP_POOL_SHARED pool is
- *         locked for the call.
+ * @threadsafety reads the pool (see Thread safety in mpool.h); a
+ *         MP_POOL_SHARED pool is locked for the call.
  */
 MP_API int mp_check(const mp_pool_t *pool, const void *p);
 

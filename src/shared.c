@@ -296,9 +296,9 @@ mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *face, mp_cleanup_fn fn,
   return c;
 }
 
-int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run) {
+int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run_it) {
   mp_pool_t *inner = enter(face);
-  int r = run ? mp__cleanup_run(inner, c) : mp__cleanup_remove(inner, c);
+  int r = run_it ? mp__cleanup_run(inner, c) : mp__cleanup_remove(inner, c);
   leave(face);
   return r;
 }

@@ -185,4 +185,11 @@ static inline oom_result_t oom_every_k(oom_workload_fn fn, void *arg,
   return res;
 }
 
+/* Runs fn transient and persistent (oom_every_k()), and checks that each
+ * mode went past k = min_k: the workload made more allocator calls. */
+static inline void oom_every_k_both(oom_workload_fn fn, void *arg, long min_k) {
+  assert_true(oom_every_k(fn, arg, OOM_TRANSIENT).last_k > min_k);
+  assert_true(oom_every_k(fn, arg, OOM_PERSISTENT).last_k > min_k);
+}
+
 #endif

@@ -135,9 +135,9 @@ static void reuse_inside_buffer(void **state) {
   mp_reset_pool(p);
   /* Churn far past the buffer's size: reuse keeps it going. */
   for (int i = 0; i < 10000; i++) {
-    void *q = mp_alloc(p, 48);
-    assert_non_null(q);
-    assert_int_equal(mp_free_sized(p, q, 48), 0);
+    void *churned = mp_alloc(p, 48);
+    assert_non_null(churned);
+    assert_int_equal(mp_free_sized(p, churned, 48), 0);
   }
   mp_destroy_pool(p);
   assert_int_equal(t.calls, 0);

@@ -39,6 +39,18 @@ static void finish(test_alloc_t *t, mp_pool_t *p) {
   assert_int_equal(t->live_bytes, 0);
 }
 
+/* The start of most workloads below: the failures begin, then a pool on
+ * the failing allocator with nodes of 1024 bytes and `flags` (checked as
+ * OOM_TRY_HOOKS() checks: NULL only for want of memory, no hook). */
+static mp_pool_t *w_begin(oom_run_t *r, unsigned flags) {
+  registered = ran = 0;
+  oom_begin(r);
+  mp_options_t o = oom_options(r->t, 1024, flags);
+  mp_pool_t *p;
+  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
+  return p;
+}
+
 /* Runs fn with call k failing, for every k until fn needs no failure;
  * returns the number of calls the workload makes.  A failure either made
  * a call fail or was absorbed (the ownership index's table, whose absence
@@ -58,11 +70,7 @@ static long fail_each(oom_workload_fn fn, long absorb_pct) {
 
 static void w_marks(oom_run_t *r) {
   test_alloc_t *t = r->t;
-  registered = ran = 0;
-  oom_begin(r);
-  mp_options_t o = oom_options(t, 1024, 0);
-  mp_pool_t *p;
-  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
+  mp_pool_t *p = w_begin(r, 0);
   if (p == NULL)
     return;
   unsigned char *keep;
@@ -141,11 +149,7 @@ static void fail_every_call_marks(void **state) {
 
 static void w_adaptive(oom_run_t *r) {
   test_alloc_t *t = r->t;
-  registered = ran = 0;
-  oom_begin(r);
-  mp_options_t o = oom_options(t, 1024, MP_POOL_ADAPTIVE);
-  mp_pool_t *p;
-  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
+  mp_pool_t *p = w_begin(r, MP_POOL_ADAPTIVE);
   if (p == NULL)
     return;
   /* Cycles that grow, then shrink: the node size follows at resets. */
@@ -193,11 +197,7 @@ typedef struct {
 
 static void w_wipe_flags(oom_run_t *r, unsigned flags) {
   test_alloc_t *t = r->t;
-  registered = ran = 0;
-  oom_begin(r);
-  mp_options_t o = oom_options(t, 1024, MP_POOL_WIPE | flags);
-  mp_pool_t *p;
-  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
+  mp_pool_t *p = w_begin(r, MP_POOL_WIPE | flags);
   if (p == NULL)
     return;
   obj_t ob[16] = {{0}};
@@ -415,11 +415,7 @@ static void fail_every_call_buffer(void **state) {
 
 static void w_objpool(oom_run_t *r) {
   test_alloc_t *t = r->t;
-  registered = ran = 0;
-  oom_begin(r);
-  mp_options_t o = oom_options(t, 1024, 0);
-  mp_pool_t *p;
-  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
+  mp_pool_t *p = w_begin(r, 0);
   if (p == NULL)
     return;
   static const size_t sizes[3] = {24, 200, 700};
@@ -472,11 +468,7 @@ static void fail_every_call_objpool(void **state) {
 
 static void w_strings(oom_run_t *r) {
   test_alloc_t *t = r->t;
-  registered = ran = 0;
-  oom_begin(r);
-  mp_options_t o = oom_options(t, 1024, 0);
-  mp_pool_t *p;
-  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L);
+  mp_pool_t *p = w_begin(r, 0);
   if (p == NULL)
     return;
   char word[700];
@@ -550,11 +542,7 @@ static void fail_every_call_strings(void **state) {
 
 static void w_shared(oom_run_t *r) {
   test_alloc_t *t = r->t;
-  registered = ran = 0;
-  oom_begin(r);
-  mp_options_t o = oom_options(t, 1024, MP_POOL_SHARED);
-  mp_pool_t *p;
-  OOM_TRY_HOOKS(r, p, mp_create_pool_ex(&o), 0L); /* and its handle */
+  mp_pool_t *p = w_begin(r, MP_POOL_SHARED); /* and its handle */
   if (p == NULL)
     return;
   mp_pool_t *kid = NULL;
