@@ -5,7 +5,7 @@
 # and MPOOL_HUGE_PAGES=ON, the non-default),
 # clang with ASan+UBSan, clang with TSan,
 # Valgrind memcheck (plain, and with the library's mempool client requests),
-# a hardened build, a debug build with ASan+UBSan and one without a memory
+# a hardened build (plain, and with clang ASan+UBSan), a debug build with ASan+UBSan and one without a memory
 # tool, where quarantined pages are protected (each replays the fuzz
 # corpus); fuzzes for two
 # minutes (fuzz/run.sh, with and without ASan); proves that every
@@ -56,6 +56,8 @@ config clang-tsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_SANITIZE=thread
 config valgrind gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_TEST_VALGRIND=ON -DMPOOL_TEST_SHARED=ON
 config valgrind-mempool gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_VALGRIND=ON -DMPOOL_TEST_VALGRIND=ON
 config hardened gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_HARDENED=ON
+config clang-hardened-asan-ubsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_HARDENED=ON \
+  -DMPOOL_SANITIZE=address,undefined
 config debug clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON -DMPOOL_SANITIZE=address,undefined
 config debug-plain gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON
 

@@ -13,13 +13,13 @@
  * Canaries: every object, small or large, is followed by a red zone
  * granule (MP_RZ), as in AddressSanitizer builds.  The bytes from the
  * object's end to the end of that granule hold a canary: each 8-byte word
- * at address w is derived from the secret and w, so a canary copied from
- * elsewhere does not verify, and the red zone's last word also carries the
- * count of canary bytes before the red zone (the object's slack in its last
- * granule), so a canary can be checked without knowing the object's size.
- * A per-node bitmap (C) marks the red-zone granules of live small objects.
- * Frees and resizes check the canary of the object (its size is known);
- * mp_reset_pool(), mp_rewind() and mp_destroy_pool() check every canary
+ * at address w is derived from the secret, the red zone's address and w,
+ * so a canary copied from elsewhere does not verify, and the red zone's last
+ * word also carries the count of canary bytes before the red zone (the object's
+ * slack in its last granule), so a canary can be checked without knowing the
+ * object's size. A per-node bitmap (C) marks the red-zone granules of live
+ * small objects. Frees and resizes check the canary of the object (its size is
+ * known); mp_reset_pool(), mp_rewind() and mp_destroy_pool() check every canary
  * the bitmaps record in the memory they give back, and every large
  * block's as they release it.
  *
@@ -126,10 +126,18 @@ void mp__hard_check_large(const mp_pool_t *pool, const struct mp_large *l,
 
 #define G ((uintptr_t)MP_GRANULE)
 
-/* The canary word at address w (8-byte aligned), for the secret s. */
-static uint64_t canary_word(uint64_t s, uintptr_t w) {
-  uint64_t k = (s ^ (uint64_t)w) * UINT64_C(0x9e3779b97f4a7c15);
+/* The key of the canary whose red zone granule is g, for the secret s:
+ * hashed once per canary, and each of its words is the key XOR the word's
+ * address (canary_word()), so words differ within a canary and keys from
+ * one red zone to the next. */
+static uint64_t canary_key(uint64_t s, uintptr_t g) {
+  uint64_t k = (s ^ (uint64_t)g) * UINT64_C(0x9e3779b97f4a7c15);
   return k ^ (k >> 29);
+}
+
+/* The canary word at address w (8-byte aligned), for the key k. */
+static MP_INLINE uint64_t canary_word(uint64_t k, uintptr_t w) {
+  return k ^ (uint64_t)w;
 }
 
 static uint64_t load64(uintptr_t at) {
@@ -155,9 +163,9 @@ static void store64(uintptr_t at, uint64_t v) {
 /* The words of the canary before the red zone: [e, g), where g is e
  * rounded up to a granule.  fill: writes them; else: compares.  The word
  * holding e keeps (or ignores) the object's bytes before e. */
-static bool slack_words(uint64_t s, uintptr_t e, uintptr_t g, bool fill) {
+static bool slack_words(uint64_t key, uintptr_t e, uintptr_t g, bool fill) {
   for (uintptr_t w = e & ~(uintptr_t)7; w < g; w += 8) {
-    uint64_t k = canary_word(s, w);
+    uint64_t k = canary_word(key, w);
     size_t from = w < e ? (size_t)(e - w) : 0;
     uint64_t mask = from == 0 ? ~(uint64_t)0 : TAIL_MASK(from);
     if (mask == 0) { /* unknown byte order: byte by byte */
@@ -213,15 +221,13 @@ static uint64_t *rmap(const mp_pool_t *pool, struct mp_node *n) {
   return (uint64_t *)(n + 1) + 5 * pool->map_words;
 }
 
-/* Clears bits [i, j) of the plain bitmap m. */
-static void map_clear(uint64_t *m, size_t i, size_t j) {
+/* Clears bits [i, j) of the plain bitmap m, a word at a time. */
+static MP_INLINE void map_clear(uint64_t *m, size_t i, size_t j) {
   while (i < j) {
-    if (i % 64 == 0 && j - i >= 64) {
-      m[i / 64] = 0;
-      i += 64;
-    } else {
-      map_put(m, i++, false);
-    }
+    size_t lo = i % 64, n = j - i < 64 - lo ? j - i : 64 - lo;
+    uint64_t mask = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1) << lo;
+    m[i / 64] &= ~mask;
+    i += n;
   }
 }
 
@@ -237,29 +243,66 @@ static bool start_live(const mp_pool_t *pool, struct mp_node *n, uintptr_t a) {
 /* The red zone granule of an object ending at e. */
 static uintptr_t rz_of(uintptr_t e) { return MP_ALIGN_UP(e, G); }
 
-/* Writes the canary from e (the end of an object) to the end of the red
- * zone granule rz_of(e): the red zone's last word also holds g - e. */
-static void canary_fill(uintptr_t e) {
-  uint64_t s = mp__hard_secret();
-  uintptr_t g = rz_of(e);
-  if (e < g)
-    (void)slack_words(s, e, g, true);
-  for (uintptr_t w = g; w < g + G - 8; w += 8)
-    store64(w, canary_word(s, w));
-  store64(g + G - 8, canary_word(s, g + G - 8) ^ (uint64_t)(g - e));
+/* The canary from e to the end of its red zone is memory no live object
+ * holds: inaccessible to memory tools (mp_track.h) in AddressSanitizer
+ * and Valgrind builds, as every red zone is.  The canary's own reads and
+ * writes open it around each access, as reuse.c does with the words it
+ * keeps in free chunks.  (The word holding e is read whole: opening from
+ * e makes it accessible, and closing from e gives the object its bytes
+ * before e back.) */
+static void canary_open(uintptr_t e) {
+  mp_track_open((void *)e, rz_of(e) + G - e);
 }
 
-/* Whether the canary from e is intact. */
-static bool canary_ok(uintptr_t e) {
-  uint64_t s = mp__hard_secret();
-  uintptr_t g = rz_of(e);
-  if ((load64(g + G - 8) ^ canary_word(s, g + G - 8)) != (uint64_t)(g - e))
-    return false;
-  for (uintptr_t w = g; w < g + G - 8; w += 8)
-    if (load64(w) != canary_word(s, w))
-      return false;
-  return e == g || slack_words(s, e, g, false);
+static void canary_close(uintptr_t e) {
+  mp_track_close((void *)e, rz_of(e) + G - e);
 }
+
+/* The canary's words, from the one holding e to the red zone's last:
+ * fill writes them, else they are compared (all of them, without a branch
+ * per word) and the result says whether they are intact.  The red zone's
+ * last word also holds g - e, and the word holding e keeps (or ignores)
+ * the object's bytes before e. */
+static MP_INLINE bool canary_words(uintptr_t e, bool fill) {
+  uintptr_t g = rz_of(e), last = g + G - 8;
+  uint64_t s = canary_key(mp__hard_secret(), g), bad = 0;
+  uintptr_t w = e & ~(uintptr_t)7;
+  canary_open(e);
+  if (w < e) { /* the word holding e: its bytes from e on */
+    uint64_t mask = TAIL_MASK(e - w);
+    if (mask == 0) { /* unknown byte order: byte by byte */
+      bad = !slack_words(s, e, w + 8, fill);
+    } else {
+      uint64_t k = canary_word(s, w), v = load64(w);
+      if (fill)
+        store64(w, (v & ~mask) | (k & mask));
+      else
+        bad = (v ^ k) & mask;
+    }
+    w += 8;
+  }
+  for (; w < last; w += 8) {
+    uint64_t k = canary_word(s, w);
+    if (fill)
+      store64(w, k);
+    else
+      bad |= load64(w) ^ k;
+  }
+  uint64_t k = canary_word(s, last) ^ (uint64_t)(g - e);
+  if (fill)
+    store64(last, k);
+  else
+    bad |= load64(last) ^ k;
+  canary_close(e);
+  return bad == 0;
+}
+
+/* Writes the canary from e (the end of an object) to the end of the red
+ * zone granule rz_of(e). */
+static void canary_fill(uintptr_t e) { (void)canary_words(e, true); }
+
+/* Whether the canary from e is intact. */
+static bool canary_ok(uintptr_t e) { return canary_words(e, false); }
 
 /* Gives the object [p, p + size) its canary; n is its node, or NULL for a
  * large block. */
@@ -272,11 +315,17 @@ void mp__canary_put(const mp_pool_t *pool, struct mp_node *n, void *p,
   uintptr_t e = (uintptr_t)p + size;
   canary_fill(e);
   if (n != NULL) {
-    map_put(cmap(pool, n), cidx(n, rz_of(e)), true);
-    start_put(pool, n, (uintptr_t)p, true);
+    size_t ia = cidx(n, (uintptr_t)p), ig = cidx(n, rz_of(e));
+    uint64_t *r = rmap(pool, n);
+    map_put(cmap(pool, n), ig, true);
+    map_put(omap(pool, n), ia, true);
     /* The object and its red zone are handed out: no longer a memory of
-     * objects a reset ended. */
-    map_clear(rmap(pool, n), cidx(n, (uintptr_t)p), cidx(n, rz_of(e)) + 1);
+     * objects a reset ended.  (Mostly bits of one word.) */
+    if (ia / 64 == ig / 64)
+      r[ia / 64] &=
+          ~((~(uint64_t)0 >> (63 - ig % 64)) & (~(uint64_t)0 << (ia % 64)));
+    else
+      map_clear(r, ia, ig + 1);
   }
 }
 
@@ -330,8 +379,10 @@ void mp__canary_sweep(const mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
     if (i >= j)
       break;
     uintptr_t g = (uintptr_t)n + i * G;
-    uint64_t slack =
-        load64(g + G - 8) ^ canary_word(mp__hard_secret(), g + G - 8);
+    mp_track_open((void *)(g + G - 8), 8);
+    uint64_t slack = load64(g + G - 8) ^
+                     canary_word(canary_key(mp__hard_secret(), g), g + G - 8);
+    mp_track_close((void *)(g + G - 8), 8);
     if (slack >= G)
       mp__hard_fail(fn, "corrupted canary at", (const void *)g, pool);
     if (!canary_ok(g - (uintptr_t)slack))
@@ -341,15 +392,7 @@ void mp__canary_sweep(const mp_pool_t *pool, struct mp_node *n, uintptr_t lo,
     i++;
   }
   /* The objects' starts go with them. */
-  uint64_t *o = omap(pool, n);
-  for (size_t k = cidx(n, MP_ALIGN_UP(lo, G)); k < j;) {
-    if (k % 64 == 0 && j - k >= 64) {
-      o[k / 64] = 0;
-      k += 64;
-    } else {
-      map_put(o, k++, false);
-    }
-  }
+  map_clear(omap(pool, n), cidx(n, MP_ALIGN_UP(lo, G)), j);
 }
 
 /* Every canary of the pool: its nodes' and its large blocks'. */

@@ -23,6 +23,24 @@ static int have_asan(void) {
 
 static volatile unsigned char sink;
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TRACK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRACK_ASAN 1
+#endif
+#endif
+#ifdef TRACK_ASAN
+#include <sanitizer/asan_interface.h>
+/* Whether the byte at p is poisoned: 1, 0, or -1 without ASan. */
+static int poisoned(const void *p) { return __asan_address_is_poisoned(p); }
+#else
+static int poisoned(const void *p) {
+  (void)p;
+  return -1;
+}
+#endif
+
 /* Expects the child to have been stopped by an ASan report of `kind`. */
 static void expect_report(const child_result_t *r, const char *kind) {
   if (!child_failed(r) || strstr(r->err, "AddressSanitizer") == NULL ||
@@ -177,6 +195,66 @@ static void use_after_destroy_reported(void **state) {
                         : "use-after-poison");
 }
 
+/* The bytes right after an object [p, p + n) are its red zone: poisoned,
+ * while its last byte is not. */
+static void expect_red_zone(const unsigned char *p, size_t n) {
+  assert_int_equal(poisoned(p + n - 1), 0);
+  assert_int_equal(poisoned(p + n), 1);
+}
+
+/* Red zones stay poisoned in every build that has them, hardened ones
+ * too, whose canaries live in them: the canary's own reads and writes
+ * (at allocation, free, resize, reset, rewind and destroy) open the red
+ * zone and close it again, and raise no report.  Every size of the
+ * first granules, from each allocating call and on a pool with size
+ * headers. */
+static void red_zones_stay_poisoned(void **state) {
+  (void)state;
+  SKIP_UNLESS_ASAN();
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SIZE_HEADERS;
+  mp_pool_t *pools[2] = {mp_create_pool(0), mp_create_pool_ex(&o)};
+  for (int k = 0; k < 2; k++) {
+    mp_pool_t *p = pools[k];
+    assert_non_null(p);
+    for (int round = 0; round < 2; round++) {
+      mp_mark_t *m = mp_mark(p);
+      assert_non_null(m);
+      for (size_t n = 1; n <= 48; n++) {
+        unsigned char *a = mp_alloc(p, n), *b = mp_nalloc(p, n);
+        unsigned char *c = mp_memalign(p, n, 64);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_non_null(c);
+        memset(a, 1, n);
+        memset(b, 2, n);
+        memset(c, 3, n);
+        expect_red_zone(a, n);
+        expect_red_zone(b, n);
+        expect_red_zone(c, n);
+        a = mp_realloc(p, a, n, n + 5);
+        assert_non_null(a);
+        expect_red_zone(a, n + 5);
+        assert_int_equal(mp_free_sized(p, b, n), 0);
+      }
+      unsigned char *l = mp_alloc(p, 100001);
+      assert_non_null(l);
+      memset(l, 4, 100001);
+      expect_red_zone(l, 100001);
+      l = mp_realloc(p, l, 100001, 100003);
+      assert_non_null(l);
+      expect_red_zone(l, 100003);
+      assert_int_equal(mp_rewind(p, m), 0);
+      unsigned char *s = (unsigned char *)mp_strdup(p, "red zone");
+      assert_non_null(s);
+      expect_red_zone(s, 9);
+      mp_reset_pool(p);
+    }
+    mp_destroy_pool(p);
+  }
+}
+
 /* The library's own work on poisoned memory stays quiet: free lists,
  * merging, reuse, realloc, strings and a reset, in one pool. */
 static void library_paths_are_clean(void **state) {
@@ -226,6 +304,7 @@ int main(void) {
       cmocka_unit_test(overflow_into_red_zone_reported),
       cmocka_unit_test(use_after_destroy_reported),
       cmocka_unit_test(library_paths_are_clean),
+      cmocka_unit_test(red_zones_stay_poisoned),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
