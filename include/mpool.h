@@ -43,9 +43,10 @@
  *     that changes it.
  *   - A pool created with MP_POOL_SHARED may be used by many threads at
  *     once: allocation, freeing, resizing, strings, cleanups, child
- *     creation and statistics lock it (MP_POOL_SHARED lists them).  Its
- *     reset and destroy still need it to themselves (debug builds abort
- *     when they see another thread in a call on it).
+ *     creation and statistics are safe (small requests without a lock, see
+ *     MP_POOL_SHARED).  Its reset, destroy, mark and rewind need it
+ *     to themselves (debug builds abort when they see another thread in a
+ *     call on it).
  *   - A pool and its children: allocating from a child touches only the
  *     child, so a child may live on another thread than its parent.  But
  *     creating or destroying a child links it into or out of its parent's
@@ -305,8 +306,27 @@ typedef struct mp_options_s {
  * (mp_objpool_create()) on a shared pool takes its new objects under the
  * lock, but its own free list must be used by one thread at a time.  The
  * pool's children are ordinary pools unless created with this flag too.
- * Combines with MP_POOL_SIZE_HEADERS.  Costs a lock per call and a
- * separately allocated handle of about 500 bytes.
+ * Combines with MP_POOL_SIZE_HEADERS.  Costs a separately allocated handle
+ * of about 500 bytes.
+ *
+ * No lock on small requests: mp_alloc(), mp_nalloc(), mp_calloc(),
+ * mp_memalign() up to 16-byte alignment and the strings, of up to 4 KiB
+ * (at most half the large threshold), and mp_free_sized() and mp_realloc()
+ * of such objects, are served from the calling thread's own chunk and free
+ * lists; a thread takes the lock only for a new chunk or to give back more
+ * than 64 KiB of freed objects.  A thread may free an object another one
+ * made; its memory goes to the freeing thread's lists.  Each thread that
+ * uses the pool costs about 2 KiB of bookkeeping (8 KiB more once per pool,
+ * kept until destroy), and
+ * one that exits leaves its chunk's rest and its free lists to the pool
+ * until the next reset.  mp_stats() counts the threads' unused chunk rests
+ * and free objects as not used.  On a shared pool mp_free_sized() and
+ * mp_realloc() need the size the object has now (a size it had before an
+ * in-place shrink is not accepted), and mp_mark() and mp_rewind() need
+ * the pool to themselves, as reset and destroy do (debug builds check
+ * all four).  Hardened, debug, sanitizer and memory-tool builds, and pools
+ * with size headers, MP_POOL_WIPE or an alignment above 16, lock every
+ * call.
  */
 #define MP_POOL_SHARED 0x2u
 
@@ -741,9 +761,10 @@ typedef struct mp_mark_s mp_mark_t;
  * @return the mark, valid until it or an earlier mark is rewound to, or the
  *         pool is reset or destroyed; or NULL with errno EINVAL (NULL pool)
  *         or ENOMEM.
- * @threadsafety changes the pool (see Thread safety in mpool.h); on a
- *         MP_POOL_SHARED pool a rewind releases what every thread made
- *         after the mark.
+ * @threadsafety changes the pool (see Thread safety in mpool.h), even on
+ *         a MP_POOL_SHARED pool, which mp_mark() and mp_rewind() need to
+ *         themselves (no other thread in a call on it; a rewind then
+ *         releases what every thread made after the mark).
  */
 MP_API mp_mark_t *mp_mark(struct mp_pool_s *pool);
 

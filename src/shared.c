@@ -6,11 +6,41 @@
  * own.  The handle is a struct mp_pool_s whose bump window is always empty
  * and never written, so the inline mp_alloc() in mpool.h reads two constant
  * NULLs and calls the library, and whose flags say MP_F_SHARED, so each
- * public entry point (api.c) hands the call here.  The call takes the
- * pool's lock and makes the pool layer's call on the inner pool, which is
- * never seen outside this file and is touched only with the lock held.
+ * public entry point (api.c) hands the call here.  The inner pool is never
+ * seen outside this file and is touched only with the pool's lock held.
  * Ordinary pools pay one flag test in api.c and nothing on the inline fast
  * path; the pool layer knows no shared pools.
+ *
+ * Lanes: small requests take no lock.  Each thread that uses the pool gets
+ * a lane (found through a thread-local cache keyed by the pool and its
+ * id): a chunk of node memory it bump-allocates from, taken from the inner
+ * pool under the lock when it runs out, and free lists by granule count
+ * (the one place memory leaves and enters a lane without the lock).  Any
+ * thread may reuse any freed object -- all of it is the inner pool's -- so
+ * mp_free_sized() puts an object on the calling thread's own lane,
+ * whichever thread made it, and a lane holding more than MP_SH_KEEP bytes
+ * gives them to the inner pool under the lock.  The inner pool sees a chunk
+ * as one object and each object given back as a free of that range.
+ * Ownership on the lock-free paths: a small table of the inner pool's node
+ * bases (atomic slots, written under the lock), which a free must hit to
+ * stay off the lock; a miss takes the lock and asks the inner pool.
+ *
+ * The id: a number no other pool or cycle has, renewed at reset, at the
+ * first mark and when the last mark is rewound, and 0 while lanes are off
+ * (marks outstanding, or cleanups running under reset or destroy).  A
+ * thread-local entry whose id is not the pool's current one is never used,
+ * so a stale entry for a pool destroyed since (whose address may be reused)
+ * is harmless.  Reset, destroy, mark and rewind need the pool to
+ * themselves, and so may clear or drain every lane.  Lanes are the pool's
+ * (blocks of its backing allocator, counted as reserved), kept until
+ * destroy; a thread that exits leaves its lane to the pool, whose next
+ * reset lets another thread take it (as protobuf's arena keeps each
+ * thread's block until reset).
+ *
+ * Builds that check every object (hardened, debug, sanitizer and memory
+ * tool builds) and pools whose objects need the inner pool on every call
+ * (size headers, wiping, an alignment above the granule) have no lanes:
+ * every call takes the lock, as before.
  *
  * The lock is recursive: a cleanup that runs during mp_reset_pool() on a
  * shared pool, or a callback of mp_cleanup_run(), may use the pool again.
@@ -29,8 +59,11 @@
 
 #include "mp_internal.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +74,67 @@
 #define MP_SHARED_CHECKS 0
 #endif
 
+/* Whether this build may have lanes at all: not when every object must
+ * reach the pool layer to be checked, tracked or given its red zone. */
+#if !defined(MP_TRACK_ASAN) && !defined(MP_HARDENED) && !defined(MP_DEBUG) &&  \
+    !MP_TRACK_ON
+#define MP_SH_LANES 1
+#else
+#define MP_SH_LANES 0
+#endif
+
+#ifndef MP_SH_SMALL
+#define MP_SH_SMALL 4096 /* largest request a lane serves (bytes) */
+#endif
+#ifndef MP_SH_CHUNK
+#define MP_SH_CHUNK                                                            \
+  8192 /* bytes a lane takes at once (at most the pool's                       \
+          large threshold, so that a chunk is in a node) */
+#endif
+#ifndef MP_SH_KEEP
+#define MP_SH_KEEP ((size_t)64 << 10) /* freed bytes a lane keeps */
+#endif
+#define MP_SH_CLASSES (MP_SH_SMALL / MP_GRANULE)
+#define MP_SH_NODES 1024 /* slots of the node table (a power of two) */
+#define MP_SH_TLS 4      /* thread-local entries (a power of two) */
+
+/* A thread's lane.  The owner alone writes it between resets; mp_stats()
+ * reads the counters from any thread, so those are relaxed atomics (plain
+ * loads and stores on the usual targets: no locked instruction). */
+struct mp_lane {
+  _Atomic(uintptr_t) ptr;        /* the chunk's next free byte */
+  _Atomic(uintptr_t) end;        /* the chunk's end */
+  atomic_size_t idle;            /* bytes on the free lists */
+  atomic_size_t freed;           /* bytes put on the lists since creation */
+  atomic_size_t reused;          /* bytes taken from the lists since creation */
+  atomic_size_t requested;       /* MP_F_COUNT: bytes asked for since reset */
+  uint64_t owner;                /* the owning thread's tag, 0: none (locked) */
+  struct mp_lane *next;          /* the pool's lanes (locked) */
+  uintptr_t head[MP_SH_CLASSES]; /* free objects of k + 1 granules */
+};
+
 struct mp_shared {
   mp_pool_t face;   /* the handle: must be first */
   mp_pool_t *inner; /* NULL once the inner pool is gone */
   pthread_mutex_t lock;
-  atomic_uint users; /* debug builds: threads inside or waiting for a call */
-  unsigned depth;    /* nested calls of the lock's owner (under the lock) */
-  bool dying;        /* mp_destroy_pool() of the handle is under way */
+  atomic_uint users;    /* debug builds: threads inside or waiting for a call */
+  unsigned depth;       /* nested calls of the lock's owner (under the lock) */
+  bool dying;           /* mp_destroy_pool() of the handle is under way */
+  bool lanes_ok;        /* the pool's kind allows lanes */
+  bool count;           /* MP_F_COUNT */
+  _Atomic(uint64_t) id; /* see the head comment; 0: no lanes now */
+  size_t small;         /* largest request lanes serve; 0: none */
+  size_t chunk;         /* bytes of a chunk */
+  struct mp_lane *lanes;     /* every lane (locked) */
+  _Atomic(uintptr_t) *nodes; /* node table, or NULL (set under the lock) */
+  size_t nnodes;             /* slots in use (locked) */
+  size_t chunk_req;          /* MP_F_COUNT: chunk bytes inner counted */
+  size_t flushed;            /* bytes lanes gave back (inner counts them) */
 };
 
 #define MP_SHARED_BYTES MP_ALIGN_UP(sizeof(struct mp_shared), MP_GRANULE)
+#define MP_LANE_BYTES MP_ALIGN_UP(sizeof(struct mp_lane), MP_GRANULE)
+#define MP_NODES_BYTES (MP_SH_NODES * sizeof(_Atomic(uintptr_t)))
 
 static struct mp_shared *of(const mp_pool_t *face) {
   return (struct mp_shared *)(uintptr_t)face;
@@ -94,8 +178,364 @@ static void check_alone(const struct mp_shared *s, const char *what) {
 #endif
 }
 
+/* ---- lanes ---- */
+
+static _Atomic(uint64_t) next_id = 1;  /* pool ids, never reused */
+static _Atomic(uint64_t) next_tag = 1; /* thread tags, never reused */
+
+struct mp_tl_lane {
+  const struct mp_shared *s;
+  uint64_t id;
+  struct mp_lane *lane;
+};
+static _Thread_local struct mp_tl_lane tl_lanes[MP_SH_TLS] MP_TLS_MODEL;
+static _Thread_local uint64_t tl_tag MP_TLS_MODEL;
+
+static size_t gsize(size_t size) {
+  return size == 0 ? MP_GRANULE : MP_ALIGN_UP(size, MP_GRANULE);
+}
+static uintptr_t rd(_Atomic(uintptr_t) *a) {
+  return atomic_load_explicit(a, memory_order_relaxed);
+}
+static void wr(_Atomic(uintptr_t) *a, uintptr_t v) {
+  atomic_store_explicit(a, v, memory_order_relaxed);
+}
+static size_t rdz(atomic_size_t *a) {
+  return atomic_load_explicit(a, memory_order_relaxed);
+}
+/* One writer (the lane's owner, or a call that has the pool alone): a
+ * load and a store, no read-modify-write. */
+static void addz(atomic_size_t *a, size_t n) {
+  atomic_store_explicit(a, rdz(a) + n, memory_order_relaxed);
+}
+
+static void lane_clear(struct mp_lane *l, bool all) {
+  wr(&l->ptr, 0);
+  wr(&l->end, 0);
+  atomic_store_explicit(&l->idle, 0, memory_order_relaxed);
+  atomic_store_explicit(&l->requested, 0, memory_order_relaxed);
+  memset(l->head, 0, sizeof l->head);
+  l->owner = 0;
+  if (all) {
+    atomic_init(&l->freed, 0);
+    atomic_init(&l->reused, 0);
+  }
+}
+
+/* Turns lanes off (id 0): every call takes the lock. */
+static void lanes_off(struct mp_shared *s) {
+  s->small = 0;
+  atomic_store_explicit(&s->id, 0, memory_order_relaxed);
+}
+
+/* Turns lanes on under a fresh id if the pool may have them now: not
+ * while marks are outstanding or a reset or destroy runs cleanups. */
+static void lanes_on(struct mp_shared *s) {
+  const mp_pool_t *inner = s->inner;
+  size_t chunk = MP_SH_CHUNK < inner->max ? MP_SH_CHUNK : inner->max;
+  chunk = MP_ALIGN_DOWN(chunk, MP_GRANULE);
+  size_t small = MP_SH_SMALL < chunk / 2 ? MP_SH_SMALL : chunk / 2;
+  small = MP_ALIGN_DOWN(small, MP_GRANULE);
+  if (!s->lanes_ok || small < 4 * MP_GRANULE || inner->life.marks != NULL ||
+      inner->life.busy) {
+    lanes_off(s);
+    return;
+  }
+  s->chunk = chunk;
+  s->small = small;
+  atomic_store_explicit(
+      &s->id, atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed),
+      memory_order_relaxed);
+}
+
+/* Notes the node that holds p, an object of the inner pool's nodes, in
+ * the node table (lock held).  A full table notes no more: frees in the
+ * nodes it misses take the lock. */
+static void node_note(struct mp_shared *s, const void *p) {
+  const mp_pool_t *inner = s->inner;
+  uintptr_t key = (uintptr_t)mp__node_at(inner, p);
+  if (s->nodes == NULL || key == (uintptr_t)inner->first ||
+      s->nnodes >= MP_SH_NODES / 2)
+    return;
+  size_t i = mp__index_slot(key, MP_SH_NODES);
+  for (;;) {
+    uintptr_t k = rd(&s->nodes[i]);
+    if (k == key)
+      return;
+    if (k == 0)
+      break;
+    i = (i + 1) & (MP_SH_NODES - 1);
+  }
+  atomic_store_explicit(&s->nodes[i], key, memory_order_release);
+  s->nnodes++;
+}
+
+/* Whether [p, p + rs) can be an object of a node in the table.  Called
+ * with a lane in hand, so the table exists. */
+static bool node_known(const struct mp_shared *s, const void *p, size_t rs) {
+  size_t ns = s->face.node_size;
+  uintptr_t a = (uintptr_t)p, key = MP_ALIGN_DOWN(a, ns);
+  if (a % MP_GRANULE != 0 || a - key < s->face.node_hdr || rs > key + ns - a)
+    return false;
+  size_t i = mp__index_slot(key, MP_SH_NODES);
+  for (;;) {
+    uintptr_t k = atomic_load_explicit(&s->nodes[i], memory_order_acquire);
+    if (k == key)
+      return true;
+    if (k == 0)
+      return false;
+    i = (i + 1) & (MP_SH_NODES - 1);
+  }
+}
+
+/* A new lane (lock held), the node table too on the first; NULL with the
+ * pool unchanged when the backing allocator or a budget says no. */
+static struct mp_lane *lane_new(struct mp_shared *s) {
+  mp_pool_t *inner = s->inner;
+  mp_allocator_t *b = &inner->backing;
+  if (s->nodes == NULL) {
+    if (!mp__reserve(inner, MP_NODES_BYTES))
+      return NULL;
+    _Atomic(uintptr_t) *t = b->alloc(b->ud, MP_NODES_BYTES, 64);
+    if (t == NULL) {
+      mp__unreserve(inner, MP_NODES_BYTES);
+      return NULL;
+    }
+    for (size_t i = 0; i < MP_SH_NODES; i++)
+      atomic_init(&t[i], 0);
+    s->nodes = t;
+    s->nnodes = 0;
+  }
+  if (!mp__reserve(inner, MP_LANE_BYTES))
+    return NULL;
+  struct mp_lane *l = b->alloc(b->ud, MP_LANE_BYTES, 64);
+  if (l == NULL) {
+    mp__unreserve(inner, MP_LANE_BYTES);
+    return NULL;
+  }
+  lane_clear(l, true);
+  l->next = s->lanes;
+  s->lanes = l;
+  return l;
+}
+
+/* The calling thread's lane, found or made under the lock; NULL: none
+ * (lanes off, or no memory for one), so the call takes the lock. */
+static MP_NOINLINE struct mp_lane *lane_slow(struct mp_shared *s) {
+  if (tl_tag == 0)
+    tl_tag = atomic_fetch_add_explicit(&next_tag, 1, memory_order_relaxed);
+  int e = errno;
+  (void)enter(&s->face);
+  uint64_t id = atomic_load_explicit(&s->id, memory_order_relaxed);
+  struct mp_lane *l = NULL;
+  if (id != 0) {
+    struct mp_lane *unowned = NULL;
+    for (l = s->lanes; l != NULL && l->owner != tl_tag; l = l->next)
+      if (l->owner == 0 && unowned == NULL)
+        unowned = l;
+    if (l == NULL)
+      l = unowned != NULL ? unowned : lane_new(s);
+    if (l != NULL) {
+      l->owner = tl_tag;
+      struct mp_tl_lane *t = &tl_lanes[((uintptr_t)s >> 6) & (MP_SH_TLS - 1)];
+      t->s = s;
+      t->id = id;
+      t->lane = l;
+    }
+  }
+  leave(&s->face);
+  errno = e;
+  return l;
+}
+
+/* The calling thread's lane: one thread-local compare on the fast path. */
+static inline struct mp_lane *mine(struct mp_shared *s) {
+  uint64_t id = atomic_load_explicit(&s->id, memory_order_relaxed);
+  const struct mp_tl_lane *t = &tl_lanes[((uintptr_t)s >> 6) & (MP_SH_TLS - 1)];
+  if (mp_likely(t->id == id && t->s == s && id != 0))
+    return t->lane;
+  return id != 0 ? lane_slow(s) : NULL;
+}
+
+/* Puts rs bytes at a (granules, at most s->small) on the lane's lists. */
+static void lane_put(struct mp_lane *l, uintptr_t a, size_t rs) {
+  size_t k = rs / MP_GRANULE - 1;
+  *(uintptr_t *)a = l->head[k];
+  l->head[k] = a;
+  addz(&l->idle, rs);
+  addz(&l->freed, rs);
+}
+
+/* Gives the lane's free objects (and with `rest`, its chunk's rest) to
+ * the inner pool (lock held). */
+static void drain(struct mp_shared *s, struct mp_lane *l, bool rest) {
+  mp_pool_t *inner = s->inner;
+  for (size_t k = 0; k < MP_SH_CLASSES; k++) {
+    for (uintptr_t f = l->head[k], next; f != 0; f = next) {
+      next = *(uintptr_t *)f;
+      if (mp__free_sized(inner, (void *)f, (k + 1) * MP_GRANULE) == 0)
+        s->flushed += (k + 1) * MP_GRANULE;
+    }
+    l->head[k] = 0;
+  }
+  atomic_store_explicit(&l->idle, 0, memory_order_relaxed);
+  uintptr_t q = rd(&l->ptr), e = rd(&l->end);
+  if (rest && e > q && mp__free_sized(inner, (void *)q, e - q) == 0)
+    s->flushed += e - q;
+  if (rest) {
+    wr(&l->ptr, 0);
+    wr(&l->end, 0);
+  }
+}
+
+/* Free bytes of the inner pool's current node (lock held). */
+static size_t node_room(const mp_pool_t *inner) {
+  uintptr_t top = MP_ALIGN_DOWN((uintptr_t)inner->top, MP_GRANULE);
+  uintptr_t w = (uintptr_t)inner->w.ptr;
+  return top > w ? (size_t)(top - w) : 0;
+}
+
+/* The lane's chunk is out of room for rs bytes: under the lock, a new
+ * chunk from the current node's free space, or -- when that has no room
+ * for the request -- the request itself from the inner pool, as the
+ * locked design made it (free lists first, then a new node, whose failure
+ * calls the pool's hook as before); the lane's next refill carves from
+ * the new node. */
+static MP_NOINLINE void *refill(struct mp_shared *s, struct mp_lane *l,
+                                size_t rs, size_t size) {
+  mp_pool_t *inner = enter(&s->face);
+  size_t room = node_room(inner);
+  unsigned char *p = NULL;
+  if (room >= rs) {
+    size_t c = room < s->chunk ? room : s->chunk;
+    p = mp__alloc(inner, c);
+    if (p != NULL) {
+      uintptr_t q = rd(&l->ptr), e = rd(&l->end);
+      if (e - q >= MP_GRANULE)
+        lane_put(l, q, e - q);
+      if (s->count) {
+        s->chunk_req += c;
+        addz(&l->requested, size);
+      }
+      node_note(s, p);
+      wr(&l->ptr, (uintptr_t)p + rs);
+      wr(&l->end, (uintptr_t)p + c);
+    }
+  }
+  if (p == NULL) {
+    p = mp__alloc(inner, size);
+    if (p != NULL)
+      node_note(s, p);
+  }
+  leave(&s->face);
+  return p;
+}
+
+static void *lane_alloc(struct mp_shared *s, struct mp_lane *l, size_t size) {
+  size_t rs = gsize(size);
+  size_t k = rs / MP_GRANULE - 1;
+  uintptr_t f = l->head[k];
+  if (f != 0) {
+    l->head[k] = *(uintptr_t *)f;
+    atomic_store_explicit(&l->idle, rdz(&l->idle) - rs, memory_order_relaxed);
+    addz(&l->reused, rs);
+  } else {
+    f = rd(&l->ptr);
+    if (mp_unlikely(rd(&l->end) - f < rs))
+      return refill(s, l, rs, size); /* counts the request itself */
+    wr(&l->ptr, f + rs);
+  }
+  if (s->count)
+    addz(&l->requested, size);
+  return (void *)f;
+}
+
+/* Frees p onto the lane; false: not known to be a node object here (the
+ * caller takes the lock and asks the inner pool). */
+static bool lane_free(struct mp_shared *s, struct mp_lane *l, void *p,
+                      size_t size) {
+  size_t rs = gsize(size);
+  uintptr_t a = (uintptr_t)p;
+  if (a + rs == rd(&l->ptr)) { /* the lane's latest: back to its chunk */
+    wr(&l->ptr, a);
+    addz(&l->freed, rs);
+    return true;
+  }
+  if (!node_known(s, p, rs))
+    return false;
+  lane_put(l, a, rs);
+  if (mp_unlikely(rdz(&l->idle) > MP_SH_KEEP)) {
+    int e = errno;
+    (void)enter(&s->face);
+    drain(s, l, false);
+    leave(&s->face);
+    errno = e;
+  }
+  return true;
+}
+
+/* mp_realloc() of a lane-sized node object p (known), sized. */
+static void *lane_resize(struct mp_shared *s, struct mp_lane *l, void *p,
+                         size_t old, size_t n) {
+  size_t ro = gsize(old), rn = gsize(n);
+  uintptr_t a = (uintptr_t)p;
+  if (n <= s->small) {
+    /* Resized in place at the end of the chunk; shrunk in place
+     * elsewhere, the tail going to the lane's lists. */
+    bool last = a + ro == rd(&l->ptr) && rd(&l->end) - a >= rn;
+    if (last)
+      wr(&l->ptr, a + rn);
+    else if (rn < ro)
+      lane_put(l, a + rn, ro - rn);
+    if (last || rn <= ro) {
+      if (s->count)
+        addz(&l->requested, n);
+      return p;
+    }
+  }
+  void *q = mp__sh_alloc(&s->face, n);
+  if (q == NULL)
+    return NULL;
+  memcpy(q, p, old < n ? old : n);
+  if (!lane_free(s, l, p, old))
+    (void)mp__sh_free_sized(&s->face, p, old);
+  return q;
+}
+
+/* Lane and counter corrections to the inner pool's statistics (lock
+ * held): chunks count as used in the inner pool, their unused rest and the
+ * lanes' free objects do not. */
+static void lanes_into(struct mp_shared *s, mp_stats_t *st) {
+  size_t idle = 0, freed = 0, reused = 0, requested = 0;
+  for (struct mp_lane *l = s->lanes; l != NULL; l = l->next) {
+    uintptr_t q = rd(&l->ptr), e = rd(&l->end);
+    if (e > q && e - q <= s->face.node_size)
+      idle += (size_t)(e - q); /* a pair read mid-refill is skipped */
+    idle += rdz(&l->idle);
+    freed += rdz(&l->freed);
+    reused += rdz(&l->reused);
+    requested += rdz(&l->requested);
+  }
+#define MP_SH_HAS(f) (offsetof(mp_stats_t, f) + sizeof st->f <= st->size)
+  if (MP_SH_HAS(bytes_used))
+    st->bytes_used -= idle < st->bytes_used ? idle : st->bytes_used;
+  if (MP_SH_HAS(bytes_freed))
+    st->bytes_freed = st->bytes_freed - s->flushed + freed;
+  if (MP_SH_HAS(bytes_reused))
+    st->bytes_reused += reused;
+  if (MP_SH_HAS(bytes_requested) && s->count)
+    st->bytes_requested = st->bytes_requested - s->chunk_req + requested;
+#undef MP_SH_HAS
+}
+
 static void free_handle(struct mp_shared *s) {
   mp_allocator_t backing = s->face.backing;
+  for (struct mp_lane *l = s->lanes, *next; l != NULL; l = next) {
+    next = l->next;
+    backing.free(backing.ud, l, MP_LANE_BYTES);
+  }
+  if (s->nodes != NULL)
+    backing.free(backing.ud, (void *)s->nodes, MP_NODES_BYTES);
   pthread_mutex_destroy(&s->lock);
   backing.free(backing.ud, s, MP_SHARED_BYTES);
 }
@@ -164,6 +604,14 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   atomic_init(&s->users, 0);
   s->depth = 0;
   s->dying = false;
+  s->lanes_ok = MP_SH_LANES && inner->align == MP_GRANULE &&
+                !(inner->flags & (MP_F_HEADERS | MP_F_WIPE));
+  s->count = (inner->flags & MP_F_COUNT) != 0;
+  s->lanes = NULL;
+  s->nodes = NULL;
+  s->nnodes = s->chunk_req = s->flushed = 0;
+  atomic_init(&s->id, 0);
+  lanes_on(s);
   inner->shared = s;
   inner->on_free = release_handle;
   inner->flags |= MP_F_INNER;
@@ -187,13 +635,28 @@ mp_pool_t *mp__sh_create(const mp_options_t *opt) {
 }
 
 bool mp__sh_reset(mp_pool_t *face) {
+  struct mp_shared *s = of(face);
   mp_pool_t *inner = enter(face);
-  check_alone(of(face), "mp_reset_pool");
+  check_alone(s, "mp_reset_pool");
+  if (inner->life.busy) { /* a reset from a cleanup: ignored */
+    leave(face);
+    return true;
+  }
+  lanes_off(s); /* cleanups the reset runs take the lock */
   mp__reset(inner);
   /* An adaptive pool may have changed its node size. */
   face->node_size = inner->node_size;
   face->node_hdr = inner->node_hdr;
   face->max = inner->max;
+  /* The lanes' memory was the pool's: forgotten, as the free lists are. */
+  for (struct mp_lane *l = s->lanes; l != NULL; l = l->next)
+    lane_clear(l, false);
+  if (s->nodes != NULL)
+    for (size_t i = 0; i < MP_SH_NODES; i++)
+      wr(&s->nodes[i], 0);
+  s->nnodes = 0;
+  s->chunk_req = 0;
+  lanes_on(s);
   leave(face);
   return true;
 }
@@ -213,6 +676,7 @@ bool mp__sh_destroy(mp_pool_t *pool) {
     check_alone(s, "mp_destroy_pool");
     bool was = s->dying;
     s->dying = true;
+    lanes_off(s); /* cleanups the destroy runs take the lock */
     if (mp__life_destroy(target) == 0)
       mp__pool_free(target);
     s->dying = was;
@@ -229,18 +693,34 @@ bool mp__sh_destroy(mp_pool_t *pool) {
 }
 
 void *mp__sh_alloc(mp_pool_t *face, size_t size) {
+  struct mp_shared *s = of(face);
+  if (mp_likely(size <= s->small)) {
+    struct mp_lane *l = mine(s);
+    if (mp_likely(l != NULL))
+      return lane_alloc(s, l, size);
+  }
   void *p = mp__alloc(enter(face), size);
   leave(face);
   return p;
 }
 
+/* Lanes serve mp_nalloc() as mp_alloc(): granule-aligned, so that a free
+ * with the object's size knows its granules whatever call made it. */
 void *mp__sh_nalloc(mp_pool_t *face, size_t size) {
+  struct mp_shared *s = of(face);
+  if (size <= s->small) {
+    struct mp_lane *l = mine(s);
+    if (l != NULL)
+      return lane_alloc(s, l, size);
+  }
   void *p = mp__nalloc(enter(face), size);
   leave(face);
   return p;
 }
 
 void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment) {
+  if (alignment <= MP_GRANULE)
+    return mp__sh_alloc(face, size);
   void *p = mp__memalign(enter(face), size, alignment);
   leave(face);
   return p;
@@ -259,6 +739,12 @@ int mp__sh_owns(const mp_pool_t *face, const void *p) {
 }
 
 int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size) {
+  struct mp_shared *s = of(face);
+  if (p != NULL && size <= s->small) {
+    struct mp_lane *l = mine(s);
+    if (l != NULL && lane_free(s, l, p, size))
+      return 0;
+  }
   int r = mp__free_sized(enter(face), p, size);
   leave(face);
   return r;
@@ -266,24 +752,115 @@ int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size) {
 
 void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size, size_t new_size,
                      bool sized) {
-  void *q = mp__resize(enter(face), p, old_size, new_size, sized);
+  struct mp_shared *s = of(face);
+  if (p == NULL)
+    return mp__sh_alloc(face, new_size);
+  if (sized && old_size <= s->small && new_size <= MP_MAX_ALLOC_SIZE) {
+    struct mp_lane *l = mine(s);
+    if (l != NULL && node_known(s, p, gsize(old_size)))
+      return lane_resize(s, l, p, old_size, new_size);
+  }
+  mp_pool_t *inner = enter(face);
+  void *q = NULL;
+  struct mp_large *big = NULL;
+  /* A large block shrunk to a lane's size moves to a node, so that every
+   * object of a lane's size is a node object (mp_free_sized() of one may
+   * go to a lane); the inner pool would keep it a block. */
+  if (s->small != 0 && new_size <= s->small &&
+      node_room(inner) >= gsize(new_size))
+    big = mp__large_of(inner, p); /* a move that needs no new node */
+  if (big != NULL) {
+    q = mp__alloc(inner, new_size);
+    if (q != NULL) {
+      memcpy(q, p, big->size < new_size ? big->size : new_size);
+      (void)mp__free(inner, p);
+      node_note(s, q);
+    }
+  }
+  if (q == NULL)
+    q = mp__resize(inner, p, old_size, new_size, sized);
   leave(face);
   return q;
 }
 
+/* A mark needs the pool alone: every lane gives its memory back first,
+ * so that the mark's position has everything made before it behind it,
+ * and lanes stay off while marks are outstanding. */
 mp_mark_t *mp__sh_mark(mp_pool_t *face) {
-  mp_mark_t *m = mp__mark(enter(face));
+  struct mp_shared *s = of(face);
+  mp_pool_t *inner = enter(face);
+  check_alone(s, "mp_mark");
+  if (atomic_load_explicit(&s->id, memory_order_relaxed) != 0) {
+    lanes_off(s);
+    for (struct mp_lane *l = s->lanes; l != NULL; l = l->next) {
+      drain(s, l, true);
+      l->owner = 0;
+    }
+  }
+  mp_mark_t *m = mp__mark(inner);
+  lanes_on(s); /* back on if no mark was taken */
   leave(face);
   return m;
 }
 
 int mp__sh_rewind(mp_pool_t *face, mp_mark_t *mark) {
-  int r = mp__rewind(enter(face), mark);
+  struct mp_shared *s = of(face);
+  mp_pool_t *inner = enter(face);
+  check_alone(s, "mp_rewind");
+  int r = mp__rewind(inner, mark);
+  if (atomic_load_explicit(&s->id, memory_order_relaxed) == 0)
+    lanes_on(s); /* on once the last mark is rewound */
   leave(face);
   return r;
 }
 
+/* Formats into the lane's chunk and takes the string there when it fits;
+ * otherwise allocates (lane or lock) and formats again. */
+static char *lane_vprintf(struct mp_shared *s, struct mp_lane *l,
+                          const char *fmt, va_list ap) {
+  int saved = errno;
+  va_list again, fast;
+  va_copy(again, ap);
+  uintptr_t q = rd(&l->ptr);
+  size_t avail = (size_t)(rd(&l->end) - q);
+  char *room = avail != 0 ? (char *)q : NULL;
+  errno = 0;
+  size_t flen;
+  int len;
+  va_copy(fast, ap);
+  bool known = mp__format(room, avail, fmt, fast, &flen);
+  va_end(fast);
+  if (known)
+    len = flen <= INT_MAX ? (int)flen : -1; /* EOVERFLOW, set below */
+  else
+    len = vsnprintf(room, avail, fmt, ap);
+  char *out = NULL;
+  if (len < 0) {
+    if (errno == 0)
+      errno = EOVERFLOW;
+  } else if ((size_t)len < avail && (size_t)len < s->small) {
+    size_t size = (size_t)len + 1;
+    wr(&l->ptr, q + gsize(size));
+    if (s->count)
+      addz(&l->requested, size);
+    out = room;
+  } else {
+    size_t size = (size_t)len + 1;
+    out = mp__sh_alloc(&s->face, size);
+    if (out != NULL)
+      (void)vsnprintf(out, size, fmt, again);
+  }
+  va_end(again);
+  if (out != NULL)
+    errno = saved;
+  return out;
+}
+
 char *mp__sh_vprintf(mp_pool_t *face, const char *fmt, va_list ap) {
+  struct mp_shared *sh = of(face);
+  struct mp_lane *l = sh->small != 0 ? mine(sh) : NULL;
+  if (l != NULL)
+    return lane_vprintf(sh, l, fmt, ap);
   char *s = mp__vprintf(enter(face), fmt, ap);
   leave(face);
   return s;
@@ -314,6 +891,8 @@ mp_pool_t *mp__sh_parent(const mp_pool_t *pool) {
 
 int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags) {
   int r = mp__stats(enter(face), st, flags);
+  if (r == 0)
+    lanes_into(of(face), st);
   leave(face);
   return r;
 }

@@ -247,6 +247,57 @@ static void sixteen_threads_with_headers(void **state) {
   shared_results(16, MP_POOL_SIZE_HEADERS);
 }
 
+/* Lanes and marks: a mark drains every thread's lane, so a rewind keeps
+ * what was made before it and releases what came after; objects made on
+ * one thread are freed on another; bytes_used comes back after frees. */
+static void *free_them(void *arg) {
+  void **objs = arg;
+  for (int i = 0; i < 64; i++)
+    if (mp_free_sized(shared, objs[i], 40) != 0)
+      return arg;
+  return NULL;
+}
+
+static void lanes_and_marks(void **state) {
+  (void)state;
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SHARED;
+  shared = mp_create_pool_ex(&o);
+  assert_non_null(shared);
+  mp_stats_t st0 = {.size = sizeof st0}, st = {.size = sizeof st};
+  assert_int_equal(mp_stats(shared, &st0, 0), 0);
+  void *objs[64];
+  for (int i = 0; i < 64; i++) {
+    objs[i] = mp_alloc(shared, 40);
+    assert_non_null(objs[i]);
+    memset(objs[i], i, 40);
+  }
+  pthread_t th;
+  void *res = objs;
+  assert_int_equal(pthread_create(&th, NULL, free_them, objs), 0);
+  assert_int_equal(pthread_join(th, &res), 0);
+  assert_null(res);
+  assert_int_equal(mp_stats(shared, &st, 0), 0);
+  assert_true(st.bytes_used <= st0.bytes_used + 64);
+  assert_true(st.bytes_freed >= 64 * 48);
+  unsigned char *keep = mp_alloc(shared, 100);
+  assert_non_null(keep);
+  memset(keep, 7, 100);
+  mp_mark_t *m = mp_mark(shared);
+  assert_non_null(m);
+  for (int i = 0; i < 100; i++)
+    assert_non_null(mp_alloc(shared, 64));
+  assert_int_equal(mp_rewind(shared, m), 0);
+  for (int i = 0; i < 100; i++)
+    assert_int_equal(keep[i], 7);
+  unsigned char *after = mp_alloc(shared, 100); /* lanes again */
+  assert_non_null(after);
+  assert_true(after + 100 <= keep || after >= keep + 100);
+  assert_int_equal(mp_rewind(shared, m), -1); /* a stale mark */
+  mp_destroy_pool(shared);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(two_threads),
@@ -254,6 +305,7 @@ int main(void) {
       cmocka_unit_test(eight_threads),
       cmocka_unit_test(sixteen_threads),
       cmocka_unit_test(sixteen_threads_with_headers),
+      cmocka_unit_test(lanes_and_marks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
