@@ -1249,6 +1249,218 @@ MP_API int mp_report(const mp_pool_t *pool, FILE *out);
 /** @} */
 
 /**
+ * @defgroup tree Named pools and the pool tree
+ *
+ * A pool may carry a name and an identifier (mp_pool_set_name()), as
+ * PostgreSQL's memory contexts do (pg_backend_memory_contexts): the name
+ * says what kind of pool it is ("request", "parser"), the identifier which
+ * one ("GET /index.html").  mp_walk() visits every live pool of the
+ * process, or the subtree under one pool, depth first, and hands each one's
+ * name, identifier, parent, depth and byte counts to a callback;
+ * mp_tree_print() and mp_tree_format() write the same as text or JSON.
+ *
+ * Root pools (pools without a parent) are on a process-wide list, under a
+ * lock of its own, from creation to destroy; children are reached through
+ * their parents.  Joining and leaving the list is all the tree costs when
+ * unused: allocation never touches it.
+ * @{
+ */
+
+/**
+ * Names a pool: copies `name` and `ident` (each of any length, or NULL)
+ * into one block of the pool's block source, counted in its
+ * bytes_reserved and budget, and frees the previous names.  A NULL name
+ * makes the pool unnamed (its identifier may still be set).  The names live
+ * until the next call or the pool's destroy; a reset keeps them.
+ * @param pool   the pool.
+ * @param name   the new name, or NULL.
+ * @param ident  the new identifier, or NULL.
+ * @return 0, or -1 with errno EINVAL (pool is NULL), ENOMEM (no memory for
+ *         the copies: the old names stay, the out-of-memory hook is told)
+ *         or EOVERFLOW (the lengths cannot be added).
+ * @threadsafety changes the pool: called by its owner (a MP_POOL_SHARED
+ *         pool is locked).  Takes the pool tree's lock, so it may overlap
+ *         walks of other threads.
+ */
+MP_API int mp_pool_set_name(mp_pool_t *pool, const char *name,
+                            const char *ident);
+
+/**
+ * The pool's name, or NULL (unnamed, or pool is NULL).
+ * @return a pointer valid until the next mp_pool_set_name() or the pool's
+ *         destroy.
+ * @threadsafety reads the pool: as mp_stats().
+ */
+MP_API const char *mp_pool_name(const mp_pool_t *pool);
+
+/**
+ * The pool's identifier, or NULL (none set, or pool is NULL).
+ * @return a pointer valid as mp_pool_name()'s.
+ * @threadsafety as mp_pool_name().
+ */
+MP_API const char *mp_pool_ident(const mp_pool_t *pool);
+
+/** What mp_walk() tells of one pool.  Byte counts are those of the pool
+ *  alone, as mp_stats() without MP_STATS_CHILDREN reports them. */
+typedef struct mp_pool_info_s {
+  const mp_pool_t *pool;   /**< the pool (a shared pool's handle) */
+  const mp_pool_t *parent; /**< its parent, NULL for a root pool */
+  const char *name;        /**< its name, or NULL */
+  const char *ident;       /**< its identifier, or NULL */
+  int depth;               /**< 0 for the walk's roots, +1 per level */
+  size_t bytes_reserved;   /**< mp_stats_t bytes_reserved */
+  size_t bytes_used;       /**< mp_stats_t bytes_used */
+  size_t bytes_free;       /**< bytes_reserved less bytes_used */
+  size_t blocks;           /**< nodes plus large blocks */
+  size_t peak_reserved;    /**< mp_stats_t peak_reserved */
+} mp_pool_info_t;
+
+/** A walk's callback: returns 0 to go on, anything else to stop the walk
+ *  (mp_walk() then returns it).  `info` and the strings in it are valid
+ *  during the call only. */
+typedef int (*mp_walk_fn)(const mp_pool_info_t *info, void *arg);
+
+/**
+ * Calls fn(info, arg) for `root` and each of its descendants, or with
+ * root NULL for every live pool of the process (every root pool, oldest
+ * first, each followed by its descendants), depth first: a pool before
+ * its children, children newest first.
+ * @param root  the pool whose subtree is walked, or NULL for all pools.
+ * @param fn    the callback; it must not create, destroy, reset or name
+ *              pools, nor set the process-wide hook (the walk holds the
+ *              tree's lock).
+ * @param arg   passed to fn.
+ * @return 0 once every pool was visited, fn's value if it stopped the
+ *         walk, or -1 with errno EINVAL (fn is NULL).
+ * @threadsafety other threads may create and destroy root pools and name
+ *         pools during a walk (they wait for its end), but the pools it
+ *         visits are read as mp_stats() reads them: no other thread may
+ *         allocate from them or change their children meanwhile.  Walk
+ *         the pools the calling thread owns, or pools whose threads are
+ *         idle (see examples/pool_tree_signal.c for a program that prints
+ *         its own tree on a signal).
+ */
+MP_API int mp_walk(const mp_pool_t *root, mp_walk_fn fn, void *arg);
+
+/** mp_tree_print() and mp_tree_format() flag: JSON instead of text. */
+#define MP_TREE_JSON 1
+
+/**
+ * Writes the pools mp_walk(root, ...) visits to `out`: as text, one line
+ * per pool indented two spaces per level
+ * (`request [GET /]: reserved 8192, used 120, free 8072, blocks 1, peak 8192`;
+ * `(unnamed)` for a pool without a name), or with MP_TREE_JSON as one JSON
+ * array of objects, one per pool in walk order, with the members "pool"
+ * and "parent" (addresses as strings; parent null for a root), "name" and
+ * "ident" (strings or null), "depth", "bytes_reserved", "bytes_used",
+ * "bytes_free", "blocks" and "peak_reserved" (numbers).  Names are
+ * written as they are in text, escaped in JSON.
+ * @return 0, or -1 with errno EINVAL (out is NULL, unknown flags) or the
+ *         errno of the failing write (EIO if stdio set none).
+ * @threadsafety as mp_walk().
+ */
+MP_API int mp_tree_print(const mp_pool_t *root, FILE *out, int flags);
+
+/**
+ * mp_tree_print() into a buffer: writes at most `cap` bytes to buf, the
+ * last a NUL (when cap > 0), and stores in *len the length the whole
+ * output has, as snprintf() does; a *len of cap or more means it was cut.
+ * @return 0, or -1 with errno EINVAL (len is NULL, buf is NULL with cap
+ *         above 0, unknown flags).
+ * @threadsafety as mp_walk().
+ */
+MP_API int mp_tree_format(const mp_pool_t *root, char *buf, size_t cap,
+                          size_t *len, int flags);
+
+/** @} */
+
+/**
+ * @defgroup hooks Allocation events
+ *
+ * Hooks for profilers and accounting: a pool's hook (mp_pool_set_hook())
+ * and a process-wide one (mpool_set_hook()) hear of every block a pool
+ * takes from or gives back to its block source (nodes, large blocks), and,
+ * when set with MP_HOOK_OBJECTS, of every object event: allocation, free,
+ * resize, reset and destroy.  Each event names the pool and its name.
+ *
+ * Unset, hooks cost one load and one predicted branch where blocks are
+ * taken and given back, and nothing on the inline fast path: a pool with
+ * object events keeps its bump window empty (as MP_POOL_SIZE_HEADERS
+ * pools do), so that every allocation reaches the library, which tells
+ * the hook.  Objects made by the library for itself (cleanup records,
+ * free-list control) are not object events.
+ * @{
+ */
+
+/** What an event is (mp_event_t kind). */
+enum mp_event_kind {
+  MP_EVENT_BLOCK_ACQUIRE = 1, /**< a block taken from the block source */
+  MP_EVENT_BLOCK_RELEASE,     /**< a block given back to it */
+  MP_EVENT_ALLOC,  /**< an object (mp_alloc(), mp_nalloc(), mp_memalign(),
+                    *   mp_vprintf() and the calls made of them) */
+  MP_EVENT_FREE,   /**< mp_free() (size 0: not known) or mp_free_sized() */
+  MP_EVENT_RESIZE, /**< mp_realloc(), mp_realloc_unsized() (old_size 0) */
+  MP_EVENT_RESET,  /**< mp_reset_pool(), told before the reset */
+  MP_EVENT_DESTROY /**< a pool going (itself, or with an ancestor), told
+                    *   before its blocks are given back */
+};
+
+/** One event, valid during the hook's call only. */
+typedef struct mp_event_s {
+  int kind;         /**< an mp_event_kind */
+  mp_pool_t *pool;  /**< the pool (a shared pool's handle) */
+  const char *name; /**< the pool's name, or NULL */
+  void *ptr;        /**< the block or object (RESIZE: the new pointer) */
+  size_t size;      /**< its bytes (blocks: the block's size) */
+  void *old_ptr;    /**< RESIZE: the old pointer (NULL: none) */
+  size_t old_size;  /**< RESIZE: the old size given (0: not known) */
+} mp_event_t;
+
+/** A hook: called on the thread that makes the event, inside the
+ *  library's call.  It must not call into the pool of the event. */
+typedef void (*mp_event_fn)(const mp_event_t *ev, void *arg);
+
+/** Hook flag: object events too, not only block events. */
+#define MP_HOOK_OBJECTS 1u
+
+/**
+ * Sets the pool's hook (fn NULL: none), called with arg for the pool's
+ * block events, and with MP_HOOK_OBJECTS for its object events.  Replaces
+ * any earlier one.  The hook is the pool's own: its children do not
+ * inherit it.
+ * @param pool   the pool.
+ * @param fn     the hook, or NULL.
+ * @param arg    passed to fn.
+ * @param flags  0 or MP_HOOK_OBJECTS.
+ * @return 0, or -1 with errno EINVAL (pool is NULL, unknown flags,
+ *         MP_HOOK_OBJECTS on a MP_POOL_SHARED pool, which tells block
+ *         events only) or ENOMEM (the first hook or name of the pool takes
+ *         a small block: the out-of-memory hook is told).
+ * @threadsafety changes the pool: called by its owner (a MP_POOL_SHARED
+ *         pool is locked).
+ */
+MP_API int mp_pool_set_hook(mp_pool_t *pool, mp_event_fn fn, void *arg,
+                            unsigned flags);
+
+/**
+ * Sets the process-wide hook (fn NULL: none), called with arg for every
+ * pool's block events, and with MP_HOOK_OBJECTS for the object events of
+ * pools created from then on (a pool decides at creation whether its
+ * allocations reach the library; they keep doing so after the hook is
+ * cleared).  A pool's own hook, if any, is called first.
+ * @param fn     the hook, or NULL.
+ * @param arg    passed to fn.
+ * @param flags  0 or MP_HOOK_OBJECTS.
+ * @return 0, or -1 with errno EINVAL (unknown flags).
+ * @threadsafety any thread, at any time; a thread in the middle of an
+ *         event may still call the hook being replaced, which must stay
+ *         callable.
+ */
+MP_API int mpool_set_hook(mp_event_fn fn, void *arg, unsigned flags);
+
+/** @} */
+
+/**
  * @defgroup debug Debugging: call sites, pointer checks, thread ownership
  *
  * Debug builds (CMake option MPOOL_DEBUG; mpool_build_flags() says

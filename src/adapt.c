@@ -56,12 +56,14 @@ static bool adapt_resize(mp_pool_t *pool, size_t size) {
   for (struct mp_node *m = pool->first, *next; m != NULL; m = next) {
     next = m->next;
     mp__index_del(&pool->index, MP_NODE_KEY(m));
+    MP_HOOK_BLOCK(pool, MP_EVENT_BLOCK_RELEASE, m, old.node_size);
     mp__node_put(&old, m);
     mp__unreserve(pool, old.node_size);
   }
   /* Cannot fail: a key was just deleted, so the table has room. */
   (void)mp__index_add(pool, MP_NODE_KEY(n));
   mp__node_init(pool, n, (unsigned char *)n + pool->node_hdr);
+  MP_HOOK_BLOCK(pool, MP_EVENT_BLOCK_ACQUIRE, n, size);
   n->prev = n->next = NULL;
   pool->first = pool->current = n;
   return true; /* mp_reset_pool() enters the node */

@@ -43,6 +43,8 @@ void mp_reset_pool(mp_pool_t *pool) {
   if (pool == NULL)
     return;
   MP_HARD_FN(pool, "mp_reset_pool");
+  if (mp_unlikely(pool->flags & MP_F_HOOKED))
+    mp__hk_reset(pool);
   if (MP_SHARED(pool))
     mp__sh_reset(pool);
   else
@@ -72,16 +74,18 @@ mp_pool_t *mp_pool_parent(const mp_pool_t *pool) {
 void *mp_alloc(mp_pool_t *pool, size_t size) {
   if (mp_unlikely(pool == NULL))
     return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_alloc(pool, size);
+  if (MP_ROUTED(pool))
+    return MP_SHARED(pool) ? mp__sh_alloc(pool, size)
+                           : mp__hk_alloc(pool, size);
   return mp__alloc(pool, size);
 }
 
 void *mp_nalloc(mp_pool_t *pool, size_t size) {
   if (pool == NULL)
     return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_nalloc(pool, size);
+  if (MP_ROUTED(pool))
+    return MP_SHARED(pool) ? mp__sh_nalloc(pool, size)
+                           : mp__hk_nalloc(pool, size);
   return mp__nalloc(pool, size);
 }
 
@@ -89,8 +93,9 @@ void *mp_memalign(mp_pool_t *pool, size_t size, size_t alignment) {
   if (pool == NULL || !MP_IS_POW2(alignment) || alignment < sizeof(void *) ||
       alignment > MP_MAX_NODE_SIZE)
     return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_memalign(pool, size, alignment);
+  if (MP_ROUTED(pool))
+    return MP_SHARED(pool) ? mp__sh_memalign(pool, size, alignment)
+                           : mp__hk_memalign(pool, size, alignment);
   return mp__memalign(pool, size, alignment);
 }
 
@@ -112,8 +117,9 @@ void *mp_calloc_array(mp_pool_t *pool, size_t n, size_t size) {
 char *mp_vprintf(mp_pool_t *pool, const char *fmt, va_list ap) {
   if (pool == NULL || fmt == NULL)
     return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_vprintf(pool, fmt, ap);
+  if (MP_ROUTED(pool))
+    return MP_SHARED(pool) ? mp__sh_vprintf(pool, fmt, ap)
+                           : mp__hk_vprintf(pool, fmt, ap);
   return mp__vprintf(pool, fmt, ap);
 }
 
@@ -124,8 +130,8 @@ int mp_free(mp_pool_t *pool, void *p) {
     errno = EINVAL;
     return -1;
   }
-  if (MP_SHARED(pool))
-    return mp__sh_free(pool, p);
+  if (MP_ROUTED(pool))
+    return MP_SHARED(pool) ? mp__sh_free(pool, p) : mp__hk_free(pool, p);
   return mp__free(pool, p);
 }
 
@@ -134,8 +140,9 @@ int mp_free_sized(mp_pool_t *pool, void *p, size_t size) {
     errno = EINVAL;
     return -1;
   }
-  if (MP_SHARED(pool))
-    return mp__sh_free_sized(pool, p, size);
+  if (MP_ROUTED(pool))
+    return MP_SHARED(pool) ? mp__sh_free_sized(pool, p, size)
+                           : mp__hk_free_sized(pool, p, size);
   return mp__free_sized(pool, p, size);
 }
 
@@ -143,8 +150,9 @@ static void *resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
                     bool sized) {
   if (pool == NULL)
     return mp__fail(EINVAL);
-  if (MP_SHARED(pool))
-    return mp__sh_realloc(pool, p, old, new_size, sized);
+  if (MP_ROUTED(pool))
+    return MP_SHARED(pool) ? mp__sh_realloc(pool, p, old, new_size, sized)
+                           : mp__hk_resize(pool, p, old, new_size, sized);
   return mp__resize(pool, p, old, new_size, sized);
 }
 

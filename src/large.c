@@ -80,6 +80,7 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
     if (base != NULL) {
       size_t bsize = mp__class_sizes[cls];
       (void)mp__reserve(pool, bsize); /* no budget: it cannot fail */
+      MP_HOOK_BLOCK(pool, MP_EVENT_BLOCK_ACQUIRE, base, bsize);
       return large_link(pool, base, hdr, bsize, cls, size, align, false);
     }
   }
@@ -129,6 +130,7 @@ void *mp__large_alloc_as(mp_pool_t *pool, size_t size, size_t align,
     mp__oom(pool, bsize);
     return NULL;
   }
+  MP_HOOK_BLOCK(pool, MP_EVENT_BLOCK_ACQUIRE, base, bsize);
   return large_link(pool, base, hdr, bsize, cls, size, align, small);
 }
 
@@ -154,6 +156,7 @@ void mp__large_put(mp_pool_t *pool, struct mp_large *l) {
   size_t bsize = l->block_size;
   size_t align = l->align;
   intptr_t cls = l->cls;
+  MP_HOOK_BLOCK(pool, MP_EVENT_BLOCK_RELEASE, base, bsize);
   mp__unreserve(pool, bsize);
   if (MP_WIPING(pool)) {
     /* The whole block, header and all: what was stored may lie anywhere

@@ -126,6 +126,8 @@ enum {
   MP_F_ADAPT = 1u << 6,    /* MP_POOL_ADAPTIVE: the struct is not in a node */
   MP_F_WIPE = 1u << 7,     /* MP_POOL_WIPE */
   MP_F_LEAKS = 1u << 8,    /* debug builds: report leaks at destroy */
+  MP_F_HOOKED = 1u << 9,   /* object events: api.c routes to hooked.c */
+  MP_F_HOOKWIN = 1u << 10, /* MP_F_NOWINDOW set for the object events */
 };
 
 /* In a pool with size headers, each small object is preceded by this. */
@@ -268,6 +270,24 @@ struct mp_adapt {
   size_t hwm;        /* the decaying high-water mark */
 };
 
+/* Names and hooks (registry.c, hooks.c): a pool's name, identifier and
+ * event hook, in one block of its block source counted in its reserved
+ * bytes (NULL until one is set), and a root pool's place on the
+ * process's list of roots (registry.c). */
+struct mp_ext {
+  size_t bytes;      /* the block's size */
+  const char *name;  /* in the block; NULL: unnamed */
+  const char *ident; /* in the block, or NULL */
+  mp_event_fn hook;  /* the pool's hook, or NULL */
+  void *hook_arg;
+  unsigned hook_flags;
+};
+struct mp_tree {
+  mp_pool_t *prev, *next; /* the list of roots, while listed */
+  struct mp_ext *ext;
+  bool listed;
+};
+
 #ifdef MP_DEBUG
 /* Debug builds (debug.c): the quarantine of released blocks, oldest
  * first, and the thread that owns the pool. */
@@ -313,6 +333,7 @@ struct mp_pool_s {
    * wraps it (shared.c), which the pool layer does not call otherwise. */
   void (*on_free)(mp_pool_t *pool);
   uint64_t epoch; /* resets so far */
+  struct mp_tree tree;
   /* A new pool copies everything above from its settled options
    * (pool.c); the index is mostly inline slots that need no copy, and the
    * build-dependent members come after it, so that code built without
@@ -858,6 +879,73 @@ static inline bool mp__owner(const mp_pool_t *pool, const void *p,
   *n = mp__node_of(pool, p);
   return *n != NULL && (uintptr_t)p >= (uintptr_t)(*n)->start;
 }
+
+/* registry.c: the process's list of root pools, under a lock of its own
+ * (mp__tree_lock()), and the names block.  Roots join at creation and
+ * leave at destroy; mp__tree_leave() is called as any pool's memory goes,
+ * for the list and the names block. */
+void mp__tree_add(mp_pool_t *pool);
+void mp__tree_unlist(mp_pool_t *pool);
+void mp__tree_leave_slow(mp_pool_t *pool);
+static inline void mp__tree_leave(mp_pool_t *pool) {
+  if (pool->tree.listed || pool->tree.ext != NULL)
+    mp__tree_leave_slow(pool);
+}
+/* The first root (with the lock held): for walks. */
+mp_pool_t *mp__tree_roots(void);
+/* Replaces the pool's names block with one holding name and ident (either
+ * NULL) and the hook fields of the old one; 0, or -1 with errno ENOMEM
+ * (the out-of-memory hook told).  Takes the lock. */
+int mp__tree_rename(mp_pool_t *pool, const char *name, const char *ident);
+/* The pool's names block, made (unnamed) if it has none; NULL with errno
+ * ENOMEM (hook told). */
+struct mp_ext *mp__tree_ext(mp_pool_t *pool);
+
+/* hooks.c: allocation events.  mp__hooks_on counts the hooks set (the
+ * process-wide one and every pool's); while it is 0 the pool layer's
+ * block paths pay one load and one predicted branch. */
+extern atomic_uint mp__hooks_on;
+#define MP_HOOKING()                                                           \
+  mp_unlikely(atomic_load_explicit(&mp__hooks_on, memory_order_relaxed) != 0)
+void mp__hook_event(mp_pool_t *pool, int kind, void *p, size_t size, void *old,
+                    size_t old_size);
+#define MP_HOOK_BLOCK(pool, kind, p, size)                                     \
+  do {                                                                         \
+    if (MP_HOOKING())                                                          \
+      mp__hook_event((pool), (kind), (p), (size), NULL, 0);                    \
+  } while (0)
+/* A new pool (its first node; the process-wide MP_HOOK_OBJECTS), and a
+ * pool going (MP_EVENT_DESTROY, then its nodes). */
+void mp__hook_created(mp_pool_t *pool);
+void mp__hook_freeing(mp_pool_t *pool);
+/* Sets or clears the process-wide hook (under mp__tree_lock()). */
+void mp__hook_set_global(mp_event_fn fn, void *arg, unsigned flags);
+/* The pool events are told as (a shared pool's handle for its inner). */
+static inline mp_pool_t *mp__hook_face(mp_pool_t *pool) {
+  return (pool->flags & MP_F_INNER) ? (mp_pool_t *)(void *)pool->shared : pool;
+}
+
+/* hooked.c: the public calls of a pool with MP_F_HOOKED (api.c), which
+ * make the pool layer's call and tell the object event. */
+void *mp__hk_alloc(mp_pool_t *pool, size_t size);
+void *mp__hk_nalloc(mp_pool_t *pool, size_t size);
+void *mp__hk_memalign(mp_pool_t *pool, size_t size, size_t alignment);
+char *mp__hk_vprintf(mp_pool_t *pool, const char *fmt, va_list ap);
+int mp__hk_free(mp_pool_t *pool, void *p);
+int mp__hk_free_sized(mp_pool_t *pool, void *p, size_t size);
+void *mp__hk_resize(mp_pool_t *pool, void *p, size_t old, size_t new_size,
+                    bool sized);
+void mp__hk_reset(mp_pool_t *pool);
+/* A public call api.c hands on: a shared handle's, or a hooked pool's. */
+#define MP_ROUTED(pool)                                                        \
+  mp_unlikely(((pool)->flags & (MP_F_SHARED | MP_F_HOOKED)) != 0)
+
+/* shared.c: fn(inner pool, arg) under a shared pool's lock; and the inner
+ * pool itself, for reading what does not change (the names block pointer
+ * is read under mp__tree_lock()). */
+int mp__sh_with(mp_pool_t *face, int (*fn)(mp_pool_t *inner, void *arg),
+                void *arg);
+mp_pool_t *mp__sh_inner(const mp_pool_t *face);
 
 /* stats.c: the pool after p in a pre-order walk of root's subtree, or
  * NULL; *depth follows the walk. */

@@ -14,6 +14,7 @@
 #include "mp_internal.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -98,6 +99,18 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void mp__lock(void) { pthread_mutex_lock(&cache_lock); }
 void mp__unlock(void) { pthread_mutex_unlock(&cache_lock); }
+
+/* A test-and-set lock: pool creation and destroy take it once each, for a
+ * few instructions where a mutex costs some fifty; a thread that finds it
+ * held (a walk is writing its output) yields until it is free. */
+static atomic_flag tree_lock = ATOMIC_FLAG_INIT;
+void mp__tree_lock(void) {
+  while (atomic_flag_test_and_set_explicit(&tree_lock, memory_order_acquire))
+    sched_yield();
+}
+void mp__tree_unlock(void) {
+  atomic_flag_clear_explicit(&tree_lock, memory_order_release);
+}
 
 static pthread_key_t exit_key;
 /* Set once, under exit_lock, by the first call: a thread's destructor

@@ -47,6 +47,9 @@ void mp__os_ask_huge(void *p, size_t size);
 /* A process-wide lock for the shared block cache. */
 void mp__lock(void);
 void mp__unlock(void);
+/* The lock of the list of root pools and of pool names (registry.c). */
+void mp__tree_lock(void);
+void mp__tree_unlock(void);
 
 /* Arranges for fn(arg) to run when the calling thread exits (fn is the
  * same on every call).  Returns false if the host cannot, in which case

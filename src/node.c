@@ -130,6 +130,7 @@ void mp__node_release(mp_pool_t *pool, struct mp_node *n) {
     n->next->prev = n->prev;
   if (pool->index.built)
     mp__index_del(&pool->index, MP_NODE_KEY(n));
+  MP_HOOK_BLOCK(pool, MP_EVENT_BLOCK_RELEASE, n, pool->node_size);
   mp__node_put(pool, n);
   mp__unreserve(pool, pool->node_size);
 }
@@ -163,6 +164,7 @@ static int next_node(mp_pool_t *pool) {
       return -1;
     }
     mp__node_init(pool, n, (unsigned char *)n + pool->node_hdr);
+    MP_HOOK_BLOCK(pool, MP_EVENT_BLOCK_ACQUIRE, n, pool->node_size);
     n->prev = cur;
     cur->next = n;
   }

@@ -196,6 +196,10 @@ static MP_INLINE mp_pool_t *set_up(mp_pool_t *pool, struct mp_node *n,
   mp__node_enter(pool, n);
   mp_track_create(pool);
   mp__life_link(pool, parent);
+  if (parent == NULL)
+    mp__tree_add(pool);
+  if (MP_HOOKING())
+    mp__hook_created(pool);
   return pool;
 }
 
@@ -394,6 +398,8 @@ void mp__reset(mp_pool_t *pool) {
 void mp__destroy(mp_pool_t *pool) {
   MP_HARD_FN(pool, "mp_destroy_pool");
   MP_OWN(pool, "mp_destroy_pool");
+  if (pool->tree.listed && !pool->life.busy)
+    mp__tree_unlist(pool); /* before its children go: walks wait */
   if (mp__life_destroy(pool) != 0)
     return;
   MP_HARD_FN(pool, "mp_destroy_pool");
@@ -410,7 +416,7 @@ static bool plain(const mp_pool_t *pool) {
              MP_F_CACHED &&
          pool->node_cls >= 0 && pool->life.marks == NULL &&
          pool->reuse == NULL && pool->bud.first == NULL &&
-         pool->index.slots == pool->index.inline_slots;
+         pool->index.slots == pool->index.inline_slots && !MP_HOOKING();
 }
 
 /* Gives back the nodes after `first`, with what s says of them, the last
@@ -445,6 +451,8 @@ static void put_nodes(const mp_pool_t *s, struct mp_node *first) {
 
 /* mp__pool_free() of any pool. */
 static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
+  if (MP_HOOKING())
+    mp__hook_freeing(pool);
   if (pool->flags & MP_F_INNER)
     pool->on_free(pool);
   mp__marks_drop(pool); /* their records may be released below */
@@ -463,6 +471,7 @@ static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
 #ifdef MP_DEBUG
   mp__dbg_quarantine_free(pool);
 #endif
+  mp__tree_leave(pool); /* after the large blocks: the hook hears of them */
   mp_track_destroy(pool);
   mp__reuse_destroy(pool);
   mp__index_free(pool);
@@ -489,6 +498,7 @@ void mp__pool_free(mp_pool_t *pool) {
     pool_free_any(pool);
     return;
   }
+  mp__tree_leave(pool);
   /* What pool_free_any() comes to for such a pool: its blocks go back to
    * the cache, and nothing else is left to undo. */
   bool passed = mp__cache_pass_front(pool->counters.reserved);

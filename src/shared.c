@@ -908,3 +908,12 @@ int mp__sh_check(const mp_pool_t *face, const void *p) {
   leave(face);
   return r;
 }
+
+int mp__sh_with(mp_pool_t *face, int (*fn)(mp_pool_t *inner, void *arg),
+                void *arg) {
+  int r = fn(enter(face), arg);
+  leave(face);
+  return r;
+}
+
+mp_pool_t *mp__sh_inner(const mp_pool_t *face) { return of(face)->inner; }

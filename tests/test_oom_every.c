@@ -750,6 +750,75 @@ static void s_pool_handoff(scene_t *sc) {
   assert_int_equal(mp_pool_handoff(sc->pool), 0);
 }
 
+/* ---- Named pools, the pool tree and allocation events ----------------- */
+
+static void s_set_name(scene_t *sc) {
+  oom_begin(sc->r);
+  for (size_t i = 0; i < 6; i++) {
+    size_t n = sizes[i % NSIZES] % 3000;
+    void *ok;
+    S_TRY(sc, ok,
+          mp_pool_set_name(sc->pool, text(0, 'n', n), i % 2 ? "id" : NULL) == 0
+              ? (void *)sc
+              : NULL);
+    if (ok != NULL)
+      assert_int_equal(strlen(mp_pool_name(sc->pool)), n);
+  }
+}
+
+static void s_pool_name(scene_t *sc) {
+  assert_int_equal(mp_pool_set_name(sc->pool, "name", "ident"), 0);
+  oom_begin(sc->r);
+  assert_string_equal(mp_pool_name(sc->pool), "name");
+  assert_string_equal(mp_pool_ident(sc->pool), "ident");
+}
+
+static int walk_count(const mp_pool_info_t *in, void *arg) {
+  (void)in;
+  ++*(int *)arg;
+  return 0;
+}
+
+static void s_walk(scene_t *sc) {
+  make_objects(sc);
+  assert_non_null(mp_create_child(sc->pool, NODE));
+  FILE *f = tmpfile();
+  if (f == NULL)
+    f = fopen("/dev/null", "w");
+  assert_non_null(f);
+  char buf[256];
+  size_t len;
+  int n = 0;
+  oom_begin(sc->r);
+  assert_int_equal(mp_walk(sc->pool, walk_count, &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(mp_tree_format(sc->pool, buf, sizeof buf, &len, 0), 0);
+  assert_int_equal(mp_tree_print(sc->pool, f, MP_TREE_JSON), 0);
+  oom_end(sc->r);
+  fclose(f);
+}
+
+static void no_event(const mp_event_t *ev, void *arg) {
+  (void)ev;
+  (void)arg;
+}
+
+static void s_pool_set_hook(scene_t *sc) {
+  oom_begin(sc->r);
+  void *ok;
+  S_TRY(sc, ok,
+        mp_pool_set_hook(sc->pool, no_event, NULL, 0) == 0 ? (void *)sc : NULL);
+  if (ok != NULL)
+    assert_int_equal(mp_pool_set_hook(sc->pool, NULL, NULL, 0), 0);
+}
+
+static void s_set_hook(scene_t *sc) {
+  oom_begin(sc->r);
+  assert_int_equal(mpool_set_hook(no_event, sc, 0), 0);
+  assert_non_null(mp_alloc(sc->pool, 10));
+  assert_int_equal(mpool_set_hook(NULL, NULL, 0), 0);
+}
+
 static void s_version(scene_t *sc) {
   oom_begin(sc->r);
   assert_int_equal(mpool_version(), MPOOL_VERSION);
@@ -865,6 +934,14 @@ static const row_t rows[] = {
     OOM_ROW(mp_join, TAKES, s_join),
     OOM_ROW(mp_stats, NONE, s_stats),
     OOM_ROW(mp_report, NONE, s_report),
+    OOM_ROW(mp_pool_set_name, TAKES, s_set_name),
+    OOM_ROW(mp_pool_name, NONE, s_pool_name),
+    OOM_ROW(mp_pool_ident, NONE, s_pool_name),
+    OOM_ROW(mp_walk, NONE, s_walk),
+    OOM_ROW(mp_tree_print, NONE, s_walk),
+    OOM_ROW(mp_tree_format, NONE, s_walk),
+    OOM_ROW(mp_pool_set_hook, TAKES, s_pool_set_hook),
+    OOM_ROW(mpool_set_hook, NONE, s_set_hook),
     OOM_ROW(mp_set_site, NONE, s_set_site),
     OOM_ROW(mp_check, ABSORBS, s_check),
     OOM_ROW(mp_pool_handoff, NONE, s_pool_handoff),
