@@ -326,45 +326,47 @@ static void remember(struct mp_carved *table, void *p, size_t size) {
  * rather than one per block. */
 static _Thread_local struct {
   unsigned depth;
-  uintptr_t lo; /* the run [lo, lo + count * size) */
+  uintptr_t lo; /* the run [lo, lo + count * size) of released blocks */
   size_t size, count;
-} run MP_TLS_MODEL;
+} released MP_TLS_MODEL;
 
 static void run_flush(void) {
-  if (run.count == 0)
+  if (released.count == 0)
     return;
   pthread_mutex_lock(&carve_lock);
-  for (size_t i = 0; i < run.count; i++)
-    remember(carved_free, (void *)(run.lo + i * run.size), run.size);
+  for (size_t i = 0; i < released.count; i++)
+    remember(carved_free, (void *)(released.lo + i * released.size),
+             released.size);
   if (retain.decay_ms == 0)
     purge_to(0);
   else
     decay(false);
   purge_to(retain.limit);
   pthread_mutex_unlock(&carve_lock);
-  run.count = 0;
+  released.count = 0;
 }
 
 /* Outside a batch the run is empty, and each block makes a run of its
  * own, put in the table at once. */
 static void uncarve(void *p, size_t size) {
   uintptr_t a = (uintptr_t)p;
-  if (run.count > 0 && size == run.size && run.count < MP_REGION_SIZE / size) {
-    if (a == run.lo + run.count * size) {
-      run.count++;
+  if (released.count > 0 && size == released.size &&
+      released.count < MP_REGION_SIZE / size) {
+    if (a == released.lo + released.count * size) {
+      released.count++;
       return;
     }
-    if (a + size == run.lo) {
-      run.lo = a;
-      run.count++;
+    if (a + size == released.lo) {
+      released.lo = a;
+      released.count++;
       return;
     }
   }
   run_flush();
-  run.lo = a;
-  run.size = size;
-  run.count = 1;
-  if (run.depth == 0)
+  released.lo = a;
+  released.size = size;
+  released.count = 1;
+  if (released.depth == 0)
     run_flush();
 }
 /* A mapping of `size` >= MP_MMAP_THRESHOLD bytes at `align`: the newest
@@ -457,8 +459,8 @@ void mp__sys_growing(bool on) {
 void mp__sys_batch(bool on) {
 #if MP_OS_MAPS
   if (on)
-    run.depth++;
-  else if (--run.depth == 0)
+    released.depth++;
+  else if (--released.depth == 0)
     run_flush();
 #else
   (void)on;

@@ -50,12 +50,12 @@ static mp_event_fn global_hook(void **arg, unsigned *flags) {
 
 static bool is_object_event(int kind) { return kind >= MP_EVENT_ALLOC; }
 
-void mp__hook_event(mp_pool_t *pool, int kind, void *p, size_t size,
-                    void *old, size_t old_size) {
+void mp__hook_event(mp_pool_t *pool, int kind, void *p, size_t size, void *old,
+                    size_t old_size) {
   const struct mp_ext *x = pool->tree.ext;
-  mp_event_t ev = {kind, mp__hook_face(pool), x != NULL ? x->name : NULL,
-                   p,    size,                old,
-                   old_size};
+  mp_event_t ev = {
+      kind,    mp__hook_face(pool), x != NULL ? x->name : NULL, p, size, old,
+      old_size};
   bool object = is_object_event(kind);
   if (x != NULL && x->hook != NULL &&
       (!object || (x->hook_flags & MP_HOOK_OBJECTS)))
@@ -85,8 +85,8 @@ void mp__hook_created(mp_pool_t *pool) {
     }
   }
   if (pool->flags & MP_F_ADAPT)
-    mp__hook_event(pool, MP_EVENT_BLOCK_ACQUIRE, pool,
-                   mp__struct_block(pool), NULL, 0);
+    mp__hook_event(pool, MP_EVENT_BLOCK_ACQUIRE, pool, mp__struct_block(pool),
+                   NULL, 0);
   tell_nodes(pool, MP_EVENT_BLOCK_ACQUIRE);
 }
 
@@ -94,6 +94,6 @@ void mp__hook_freeing(mp_pool_t *pool) {
   mp__hook_event(pool, MP_EVENT_DESTROY, NULL, 0, NULL, 0);
   tell_nodes(pool, MP_EVENT_BLOCK_RELEASE);
   if (pool->flags & MP_F_ADAPT)
-    mp__hook_event(pool, MP_EVENT_BLOCK_RELEASE, pool,
-                   mp__struct_block(pool), NULL, 0);
+    mp__hook_event(pool, MP_EVENT_BLOCK_RELEASE, pool, mp__struct_block(pool),
+                   NULL, 0);
 }

@@ -78,9 +78,9 @@ static int walk_one(const mp_pool_t *root, mp_walk_fn fn, void *arg) {
     in.depth = depth;
     in.bytes_reserved = st.bytes_reserved;
     in.bytes_used = st.bytes_used;
-    in.bytes_free =
-        st.bytes_reserved > st.bytes_used ? st.bytes_reserved - st.bytes_used
-                                          : 0;
+    in.bytes_free = st.bytes_reserved > st.bytes_used
+                        ? st.bytes_reserved - st.bytes_used
+                        : 0;
     in.blocks = st.nodes + st.large_blocks;
     in.peak_reserved = st.peak_reserved;
     int r = fn(&in, arg);
@@ -131,7 +131,9 @@ static void sink_put(struct sink *k, const char *s, size_t n) {
   k->len = n > SIZE_MAX - k->len ? SIZE_MAX : k->len + n;
 }
 
-static void sink_puts(struct sink *k, const char *s) { sink_put(k, s, strlen(s)); }
+static void sink_puts(struct sink *k, const char *s) {
+  sink_put(k, s, strlen(s));
+}
 
 /* Numbers and addresses: formatted into a small buffer, then put. */
 static void sink_num(struct sink *k, const char *fmt, size_t v) {
