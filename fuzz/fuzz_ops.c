@@ -824,13 +824,67 @@ static void op_objpool(reader_t *r) {
   fill(new_obj(s, K_OBJ, q, sl->op_size, sl->op_align));
 }
 
-static void op_reset(reader_t *r) {
+/* Every descendant of s is reset (mp_reset_children()): its memory goes,
+ * the pools stay. */
+static void forget_descendant_memory(int s) {
+  for (int c = 0; c < MAX_SLOTS; c++)
+    if (slots[c].pool != NULL && slots[c].parent == s) {
+      forget_descendant_memory(c);
+      forget_pool_memory(c);
+    }
+}
+
+/* What a reset in a mode keeps: no children or large blocks, and nodes
+ * only up to the limit (debug builds keep their quarantine beyond it). */
+static void check_kept(mp_pool_t *p, mp_reset_mode_t mode, size_t limit) {
+  mp_stats_t st = {.size = sizeof st};
+  CHECK(mp_stats(p, &st, MP_STATS_CHILDREN) == 0);
+  CHECK(st.children == 0 && st.cleanups == 0);
+  if (mpool_build_flags() & MPOOL_BUILD_DEBUG)
+    return;
+  CHECK(st.large_blocks == 0);
+  if (mode == MP_RESET_FREE_ALL ||
+      (mode == MP_RESET_RETAIN_LIMIT && limit == 0))
+    CHECK(st.nodes == 1);
+  else if (mode == MP_RESET_RETAIN_LIMIT)
+    CHECK(st.nodes == 1 || st.bytes_reserved <= limit);
+}
+
+/* The upper nibble of the opcode picks the call: mp_reset_pool(), the
+ * three modes of mp_reset_pool_mode(), mp_reset_children(),
+ * mp_destroy_children(), or a bad mode (refused, nothing changed). */
+static void op_reset(reader_t *r, unsigned how) {
   int s = pick_slot(r);
   if (s < 0)
     return;
-  forget_children(s);
-  forget_pool_memory(s);
-  mp_reset_pool(slots[s].pool);
+  mp_pool_t *p = slots[s].pool;
+  if (how < 10) {
+    forget_children(s);
+    forget_pool_memory(s);
+    mp_reset_pool(p);
+  } else if (how <= 12) {
+    mp_reset_mode_t mode = how == 10   ? MP_RESET_FREE_ALL
+                           : how == 11 ? MP_RESET_RETAIN
+                                       : MP_RESET_RETAIN_LIMIT;
+    size_t limit = how == 12 ? (size_t)rd16(r) * 64 : 0;
+    forget_children(s);
+    forget_pool_memory(s);
+    CHECK(mp_reset_pool_mode(p, mode, limit) == 0);
+    check_kept(p, mode, limit);
+  } else if (how == 13) {
+    forget_descendant_memory(s);
+    CHECK(mp_reset_children(p) == 0);
+  } else if (how == 14) {
+    forget_children(s);
+    CHECK(mp_destroy_children(p) == 0);
+  } else {
+    errno = 0;
+    CHECK(mp_reset_pool_mode(p, (mp_reset_mode_t)(3 + rd8(r)), 0) == -1);
+    CHECK(errno == EINVAL);
+    errno = 0;
+    CHECK(mp_reset_pool_mode(p, MP_RESET_FREE_ALL, 1 + rd8(r)) == -1);
+    CHECK(errno == EINVAL);
+  }
 }
 
 static void op_destroy(reader_t *r) {
@@ -996,7 +1050,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       op_objpool(&r);
       break;
     case 12:
-      op_reset(&r);
+      op_reset(&r, code >> 4);
       break;
     case 13:
       op_destroy(&r);

@@ -495,11 +495,62 @@ MP_API void mp_destory_pool(struct mp_pool_s *pool);
  * hardened build (MPOOL_BUILD_HARDENED) first checks the canary after every
  * live object, and aborts with one line on stderr on a corrupted one (as
  * mp_destroy_pool() does).
+ * mp_reset_pool_mode() resets and gives memory back; mp_reset_children()
+ * and mp_destroy_children() leave the pool itself alone.
  * @threadsafety no other thread may use the pool (or a descendant) during
  *         the call, even a MP_POOL_SHARED pool (debug builds abort when they
  *         see one in a call on it).
  */
 MP_API void mp_reset_pool(struct mp_pool_s *pool);
+
+/**
+ * What mp_reset_pool_mode() keeps of a pool's memory (after Zig's
+ * ArenaAllocator.reset modes).  Whatever the mode, the reset ends every
+ * object, large block, cleanup, mark and child, as mp_reset_pool() does.
+ */
+typedef enum mp_reset_mode_e {
+  /** Keep every node: exactly mp_reset_pool() (an MP_POOL_ADAPTIVE pool
+   *  keeps what its sizing decides). */
+  MP_RESET_RETAIN = 0,
+  /** Give back everything a fresh pool would not hold: every node but the
+   *  first, the free lists' block and an ownership index table that has
+   *  outgrown the pool struct.  The same as MP_RESET_RETAIN_LIMIT with
+   *  limit 0. */
+  MP_RESET_FREE_ALL = 1,
+  /** Keep at most `limit` bytes from the block source (mp_stats_t
+   *  bytes_reserved after the call): the free lists' block goes first,
+   *  then nodes from the last one, then an index table that no longer
+   *  needs to be one.  The first node (and an adaptive pool's struct
+   *  block, a shared pool's handle) always stays, so a limit below them
+   *  keeps just those. */
+  MP_RESET_RETAIN_LIMIT = 2
+} mp_reset_mode_t;
+
+/**
+ * Resets a pool as mp_reset_pool() does, then gives back memory as `mode`
+ * says.  Children are destroyed first, cleanups run, large blocks are
+ * released and nodes rewound, as for mp_reset_pool(); an adaptive pool
+ * updates its mark and node size first and the mode trims what that
+ * leaves.  Released memory goes back where it came from: the block cache
+ * (within its bounds), the pool's allocator, or -- for a pool on a caller
+ * buffer -- the buffer's free space, where nothing is freed but the
+ * pool's statistics drop by it all the same.  Every byte budget above
+ * the pool (its own and its ancestors') is credited with what goes.  Debug
+ * builds (MPOOL_BUILD_DEBUG) keep their quarantine of released objects, which
+ * counts in bytes_reserved, beyond the limit.  A pool that is being
+ * reset or destroyed (a call from one of its own cleanups) is left alone,
+ * and the call returns 0.
+ * @param pool   the pool.
+ * @param mode   MP_RESET_RETAIN, MP_RESET_FREE_ALL or MP_RESET_RETAIN_LIMIT.
+ * @param limit  for MP_RESET_RETAIN_LIMIT, the bytes the pool may keep (0:
+ *               as MP_RESET_FREE_ALL); must be 0 with the other modes.
+ * @return 0, or -1 with errno EINVAL (pool is NULL, an unknown mode, or a
+ *         limit other than 0 with a mode that takes none; the pool is then
+ *         left as it was).
+ * @threadsafety as mp_reset_pool().
+ */
+MP_API int mp_reset_pool_mode(mp_pool_t *pool, mp_reset_mode_t mode,
+                              size_t limit);
 
 /** @} */
 
@@ -1020,6 +1071,40 @@ MP_API MP_NODISCARD mp_pool_t *mp_create_child(mp_pool_t *parent,
  *  @return the parent, or NULL (no parent, or pool is NULL).
  *  @threadsafety reads the pool only. */
 MP_API mp_pool_t *mp_pool_parent(const mp_pool_t *pool);
+
+/**
+ * Resets every descendant of `pool` but not `pool` itself (PostgreSQL's
+ * MemoryContextResetChildren()): each descendant's cleanups run and its
+ * objects, large blocks and marks go as at mp_reset_pool(), but -- unlike
+ * mp_reset_pool() -- its own children are reset too instead of destroyed,
+ * so every child pointer stays valid.  Children go before their parents,
+ * siblings newest first; `pool`'s own objects, cleanups and marks are
+ * untouched.  Children that cleanups create during the call are left as
+ * they are.  A descendant that is being reset or destroyed already (the
+ * call comes from one of its cleanups) is skipped with its subtree; on a
+ * pool that is being reset or destroyed the call does nothing.
+ * @return 0, or -1 with errno EINVAL (pool is NULL).
+ * @threadsafety changes every descendant, as resetting `pool` would (no
+ *         other thread may use one during the call); on a MP_POOL_SHARED
+ *         pool it takes the pool's lock.
+ */
+MP_API int mp_reset_children(mp_pool_t *pool);
+
+/**
+ * Destroys every child of `pool` with its subtree, as mp_reset_pool()
+ * would, but keeps `pool`'s own memory, objects, cleanups and marks
+ * (PostgreSQL's MemoryContextDeleteChildren()).  Children go as at a
+ * reset: bottom-up, siblings newest first, each pool's cleanups after its
+ * children; their bytes are credited back to every budget above them.  A
+ * child that a cleanup creates on `pool` during the call is destroyed in
+ * the same pass.  A child that is being reset or destroyed already (the
+ * call comes from one of its cleanups) is skipped; on a pool that is being
+ * reset or destroyed the call does nothing.
+ * @return 0, or -1 with errno EINVAL (pool is NULL).
+ * @threadsafety changes the pool and every descendant, as destroying each
+ *         child would; on a MP_POOL_SHARED pool it takes the pool's lock.
+ */
+MP_API int mp_destroy_children(mp_pool_t *pool);
 
 /** @} */
 

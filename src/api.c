@@ -63,6 +63,39 @@ void mp_destroy_pool(mp_pool_t *pool) {
 
 void mp_destory_pool(mp_pool_t *pool) { mp_destroy_pool(pool); }
 
+/* The resets of reset.c, for a pool api.c has checked. */
+static int reset_op(mp_pool_t *pool, int what, mp_reset_mode_t mode,
+                    size_t limit) {
+  if (MP_SHARED(pool))
+    return mp__sh_reset_op(pool, what, mode, limit);
+  return mp__reset_op(pool, what, mode, limit);
+}
+
+int mp_reset_pool_mode(mp_pool_t *pool, mp_reset_mode_t mode, size_t limit) {
+  if (pool == NULL || (unsigned)mode > (unsigned)MP_RESET_RETAIN_LIMIT ||
+      (mode != MP_RESET_RETAIN_LIMIT && limit != 0)) {
+    errno = EINVAL;
+    return -1;
+  }
+  return reset_op(pool, MP_RESET_OP_SELF, mode, limit);
+}
+
+int mp_reset_children(mp_pool_t *pool) {
+  if (pool == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  return reset_op(pool, MP_RESET_OP_CHILDREN, MP_RESET_RETAIN, 0);
+}
+
+int mp_destroy_children(mp_pool_t *pool) {
+  if (pool == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  return reset_op(pool, MP_RESET_OP_DESTROY, MP_RESET_RETAIN, 0);
+}
+
 mp_pool_t *mp_pool_parent(const mp_pool_t *pool) {
   if (pool == NULL)
     return NULL;

@@ -236,3 +236,38 @@ int mp__life_destroy(mp_pool_t *pool) {
   unlink_child(pool);
   return 0;
 }
+
+/* Runs the cleanups of a pool a reset-children walk holds busy, newest
+ * first, and forgets its marks and spare records; its children stay
+ * (cleanups registered on it meanwhile run in the same pass). */
+void mp__life_clear(mp_pool_t *pool) {
+  while (pool->life.cleanups != NULL)
+    run_newest(pool);
+  pool->life.spare = NULL;
+  mp__marks_drop(pool);
+}
+
+/* Destroys every child of pool with its subtree, as a teardown does, and
+ * leaves pool's own cleanups, marks and memory alone.  A child being torn
+ * down already (the call comes from one of its cleanups) is skipped.
+ * -1 for a pool that is itself being torn down. */
+int mp__life_drop_children(mp_pool_t *pool, const char *fn) {
+  struct mp_life *life = &pool->life;
+  if (life->busy)
+    return -1;
+  life->busy = true;
+  (void)fn;
+  for (mp_pool_t *c = life->children; c != NULL;) {
+    if (c->life.busy) {
+      c = c->life.next;
+      continue;
+    }
+    teardown(c);
+    unlink_child(c);
+    MP_HARD_FN(c, fn);
+    mp__pool_free(c);
+    c = life->children; /* a cleanup may have changed the list */
+  }
+  life->busy = false;
+  return 0;
+}

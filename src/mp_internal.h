@@ -713,6 +713,9 @@ void mp__dbg_internal(void);
 
 /* pool.c: releases a pool's memory (no cleanups, no children). */
 void mp__pool_free(mp_pool_t *pool);
+/* pool.c: the memory half of a reset, once the cleanups have run (fn: the
+ * public call, for messages). */
+void mp__reset_memory(mp_pool_t *pool, const char *fn);
 /* pool.c: sets node_size and everything derived from it (node_hdr,
  * map_words, max, window, node_cls) from pool->align, pool->flags and
  * pool->adapt.user_max: at creation and when an adaptive reset changes the
@@ -757,6 +760,8 @@ void mp__life_link(mp_pool_t *pool, mp_pool_t *parent);
 int mp__life_reset(mp_pool_t *pool);
 int mp__life_destroy(mp_pool_t *pool);
 void mp__life_rewind(mp_pool_t *pool, uint64_t seq);
+void mp__life_clear(mp_pool_t *pool);
+int mp__life_drop_children(mp_pool_t *pool, const char *fn);
 
 /* mark.c: forgets every outstanding mark (a reset or destroy). */
 void mp__marks_drop(mp_pool_t *pool);
@@ -774,6 +779,10 @@ void mp__marks_drop(mp_pool_t *pool);
 mp_pool_t *mp__create_sized(size_t size);
 mp_pool_t *mp__create(const mp_options_t *opt);
 void mp__reset(mp_pool_t *pool);
+/* reset.c: mp_reset_pool_mode(), mp_reset_children(), mp_destroy_children()
+ * (what: MP_RESET_OP_*), mode and limit checked. */
+enum { MP_RESET_OP_SELF, MP_RESET_OP_CHILDREN, MP_RESET_OP_DESTROY };
+int mp__reset_op(mp_pool_t *pool, int what, mp_reset_mode_t mode, size_t limit);
 void mp__destroy(mp_pool_t *pool);
 MP_ENTRY void *mp__alloc(mp_pool_t *pool, size_t size);
 void *mp__nalloc(mp_pool_t *pool, size_t size);
@@ -810,6 +819,8 @@ int mp__report(const mp_pool_t *pool, FILE *out);
       ((opt)->parent != NULL && ((opt)->parent->flags & MP_F_SHARED) != 0))
 mp_pool_t *mp__sh_create(const mp_options_t *opt);
 bool mp__sh_reset(mp_pool_t *face);
+int mp__sh_reset_op(mp_pool_t *face, int what, mp_reset_mode_t mode,
+                    size_t limit);
 bool mp__sh_destroy(mp_pool_t *pool);
 void *mp__sh_alloc(mp_pool_t *face, size_t size);
 void *mp__sh_nalloc(mp_pool_t *face, size_t size);

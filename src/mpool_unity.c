@@ -48,6 +48,7 @@
 #include "owns.c"
 #include "pool.c"
 #include "registry.c"
+#include "reset.c"
 #include "reuse.c"
 #include "rt.c"
 #include "shared.c"

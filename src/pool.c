@@ -368,17 +368,22 @@ void mp__reset(mp_pool_t *pool) {
   MP_OWN(pool, "mp_reset_pool");
   if (mp__life_reset(pool) != 0)
     return;
-  MP_HARD_FN(pool, "mp_reset_pool"); /* a cleanup may have called others */
+  mp__reset_memory(pool, "mp_reset_pool");
+}
+
+void mp__reset_memory(mp_pool_t *pool, const char *fn) {
+  (void)fn;
+  MP_HARD_FN(pool, fn); /* a cleanup may have called others */
 #ifdef MP_HARDENED
   mp__hard_reset_starts(pool); /* before the sweep clears O */
-  mp__canary_sweep_all(pool, "mp_reset_pool");
-  mp__reuse_check_all(pool, "mp_reset_pool");
+  mp__canary_sweep_all(pool, fn);
+  mp__reuse_check_all(pool, fn);
 #endif
   mp__adapt_sample(pool);
   pool->epoch++;
-  mp__large_release_all(pool, MP_Q_RESET, "mp_reset_pool");
+  mp__large_release_all(pool, MP_Q_RESET, fn);
 #ifdef MP_DEBUG
-  mp__dbg_quarantine_trim(pool, "mp_reset_pool");
+  mp__dbg_quarantine_trim(pool, fn);
 #endif
   mp__reuse_reset(pool);
   pool->requested = 0;

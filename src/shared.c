@@ -661,6 +661,21 @@ bool mp__sh_reset(mp_pool_t *face) {
   return true;
 }
 
+/* mp_reset_pool_mode() (which needs the pool alone, as a reset does),
+ * mp_reset_children() and mp_destroy_children() under the lock. */
+int mp__sh_reset_op(mp_pool_t *face, int what, mp_reset_mode_t mode,
+                    size_t limit) {
+  mp_pool_t *inner = enter(face);
+  if (what == MP_RESET_OP_SELF)
+    check_alone(of(face), "mp_reset_pool_mode");
+  int r = mp__reset_op(inner, what, mode, limit);
+  face->node_size = inner->node_size;
+  face->node_hdr = inner->node_hdr;
+  face->max = inner->max;
+  leave(face);
+  return r;
+}
+
 /* Destroys a shared pool, or a child of one (under its parent's lock).
  * Returns true: the destroy is done. */
 bool mp__sh_destroy(mp_pool_t *pool) {

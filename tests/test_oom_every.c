@@ -226,6 +226,57 @@ static void s_reset_pool(scene_t *sc) {
   sc->nobjs = 0;
 }
 
+/* An adaptive child that used several nodes, as s_reset_pool() makes. */
+static mp_pool_t *busy_adaptive_child(scene_t *sc, mp_pool_t *parent) {
+  mp_options_t o = oom_options(sc->t, NODE, MP_POOL_ADAPTIVE);
+  o.parent = parent;
+  mp_pool_t *c = mp_create_pool_ex(&o);
+  assert_non_null(c);
+  for (int i = 0; i < 40; i++)
+    assert_non_null(mp_alloc(c, 200));
+  return c;
+}
+
+static void s_reset_pool_mode(scene_t *sc) {
+  mp_pool_t *c = busy_adaptive_child(sc, sc->pool);
+  for (int i = 0; i < 8; i++)
+    assert_non_null(mp_alloc(sc->pool, 900));
+  assert_non_null(mp_cleanup_add(sc->pool, count_run, NULL));
+  sc->registered++;
+  oom_begin(sc->r);
+  assert_int_equal(mp_reset_pool_mode(c, MP_RESET_RETAIN_LIMIT, 2 * NODE), 0);
+  assert_int_equal(mp_reset_pool_mode(c, MP_RESET_FREE_ALL, 0), 0);
+  assert_int_equal(mp_reset_pool_mode(sc->pool, MP_RESET_FREE_ALL, 0), 0);
+  sc->registered--;
+  assert_int_equal(cleanups_ran, 1);
+  cleanups_ran = 0;
+  sc->nobjs = 0;
+}
+
+static void s_reset_children(scene_t *sc) {
+  mp_pool_t *c = mp_create_child(sc->pool, NODE);
+  assert_non_null(c);
+  mp_pool_t *g = busy_adaptive_child(sc, c);
+  assert_non_null(mp_cleanup_add(g, count_run, NULL));
+  oom_begin(sc->r);
+  assert_int_equal(mp_reset_children(sc->pool), 0);
+  assert_int_equal(cleanups_ran, 1);
+  cleanups_ran = 0;
+  assert_ptr_equal(mp_pool_parent(g), c);
+}
+
+static void s_destroy_children(scene_t *sc) {
+  mp_pool_t *c = mp_create_child(sc->pool, NODE);
+  assert_non_null(c);
+  assert_non_null(mp_alloc(c, 5000));
+  assert_non_null(mp_cleanup_add(c, count_run, NULL));
+  assert_non_null(mp_create_child(c, NODE));
+  oom_begin(sc->r);
+  assert_int_equal(mp_destroy_children(sc->pool), 0);
+  assert_int_equal(cleanups_ran, 1);
+  cleanups_ran = 0;
+}
+
 /* ---- Allocating ------------------------------------------------------ */
 
 static void s_alloc(scene_t *sc) {
@@ -907,6 +958,9 @@ static const row_t rows[] = {
     OOM_ROW(mp_destroy_pool, NONE, s_destroy_pool),
     OOM_ROW(mp_destory_pool, NONE, s_destory_pool),
     OOM_ROW(mp_reset_pool, ABSORBS, s_reset_pool),
+    OOM_ROW(mp_reset_pool_mode, ABSORBS, s_reset_pool_mode),
+    OOM_ROW(mp_reset_children, ABSORBS, s_reset_children),
+    OOM_ROW(mp_destroy_children, NONE, s_destroy_children),
     OOM_ROW(mp_alloc, TAKES, s_alloc),
     OOM_ROW(mp_nalloc, TAKES, s_nalloc),
     OOM_ROW(mp_calloc, TAKES, s_calloc),
