@@ -68,7 +68,7 @@ static void retain_is_reset_pool(void **state) {
   assert_int_equal(sa.epoch, sb.epoch);
   assert_int_equal(t1.live_bytes, t2.live_bytes);
   if (!(mpool_build_flags() & MPOOL_BUILD_DEBUG))
-    assert_true(sb.nodes > 4);  /* every node kept */
+    assert_true(sb.nodes > 4); /* every node kept */
   mp_destroy_pool(a);
   mp_destroy_pool(b);
   assert_int_equal(t1.live_blocks + t2.live_blocks, 0);
@@ -311,9 +311,8 @@ static void buffer_pool(void **state) {
     assert_int_equal(errno, ENOMEM);
     assert_true(n > 0); /* fewer in debug builds: a block per object */
     assert_int_equal(
-        mp_reset_pool_mode(p, cycle % 2 ? MP_RESET_FREE_ALL
-                                        : MP_RESET_RETAIN_LIMIT,
-                           0),
+        mp_reset_pool_mode(
+            p, cycle % 2 ? MP_RESET_FREE_ALL : MP_RESET_RETAIN_LIMIT, 0),
         0);
     if (!(mpool_build_flags() & MPOOL_BUILD_DEBUG)) {
       assert_int_equal(stats_of(p, 0).bytes_reserved, fresh);
@@ -408,7 +407,7 @@ static mp_pool_t *g_root, *g_child;
 static void meddle(void *data) {
   (void)data;
   runs++;
-  mp_reset_pool(g_root);           /* busy: ignored */
+  mp_reset_pool(g_root);             /* busy: ignored */
   (void)mp_destroy_children(g_root); /* busy: ignored */
   mp_destroy_pool(g_child);          /* busy: ignored */
   assert_non_null(mp_cleanup_add(g_child, count_run, NULL));
