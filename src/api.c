@@ -77,6 +77,8 @@ int mp_reset_pool_mode(mp_pool_t *pool, mp_reset_mode_t mode, size_t limit) {
     errno = EINVAL;
     return -1;
   }
+  if (mp_unlikely(pool->flags & MP_F_HOOKED))
+    mp__hk_reset(pool);
   return reset_op(pool, MP_RESET_OP_SELF, mode, limit);
 }
 

@@ -329,9 +329,11 @@ struct mp_pool_s {
   struct mp_counters counters;
   struct mp_adapt adapt;
   struct mp_shared *shared; /* MP_F_INNER only: the handle (shared.c) */
-  /* MP_F_INNER only: told as the pool is freed, by the layer above that
-   * wraps it (shared.c), which the pool layer does not call otherwise. */
+  /* MP_F_INNER only: told as the pool is freed, and asked to reset it
+   * for an ancestor's mp_reset_children(), by the layer above that wraps
+   * it (shared.c), which the pool layer does not call otherwise. */
   void (*on_free)(mp_pool_t *pool);
+  void (*on_reset)(mp_pool_t *pool);
   uint64_t epoch; /* resets so far */
   struct mp_tree tree;
   /* A new pool copies everything above from its settled options
@@ -761,6 +763,9 @@ int mp__life_reset(mp_pool_t *pool);
 int mp__life_destroy(mp_pool_t *pool);
 void mp__life_rewind(mp_pool_t *pool, uint64_t seq);
 void mp__life_clear(mp_pool_t *pool);
+/* reset.c: resets one descendant that a reset-children walk holds busy
+ * (its cleanups, marks and memory, not its children). */
+void mp__reset_descendant(mp_pool_t *pool);
 int mp__life_drop_children(mp_pool_t *pool, const char *fn);
 
 /* mark.c: forgets every outstanding mark (a reset or destroy). */

@@ -78,11 +78,17 @@ static mp_pool_t *idle(mp_pool_t *c) {
   return c;
 }
 
-/* Resets one descendant that the walk holds busy: its cleanups, marks and
- * memory, not its children. */
-static void reset_one(mp_pool_t *p) {
+void mp__reset_descendant(mp_pool_t *p) {
   mp__life_clear(p);
   mp__reset_memory(p, "mp_reset_children");
+}
+
+/* A shared descendant's reset goes through the layer that wraps it. */
+static void reset_one(mp_pool_t *p) {
+  if (p->flags & MP_F_INNER)
+    p->on_reset(p);
+  else
+    mp__reset_descendant(p);
 }
 
 /* Resets every descendant of root, children before parents, siblings

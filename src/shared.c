@@ -546,6 +546,39 @@ static struct mp_shared *parent_handle(const mp_pool_t *pool) {
   return parent != NULL && (parent->flags & MP_F_INNER) ? parent->shared : NULL;
 }
 
+/* After a reset of the inner pool (lock held, pool alone, lanes off while
+ * its cleanups ran): the handle takes the node size an adaptive pool may
+ * have changed, and the lanes' memory, which was the pool's, is forgotten
+ * as the free lists are. */
+static void lanes_forget(struct mp_shared *s) {
+  mp_pool_t *inner = s->inner;
+  s->face.node_size = inner->node_size;
+  s->face.node_hdr = inner->node_hdr;
+  s->face.max = inner->max;
+  for (struct mp_lane *l = s->lanes; l != NULL; l = l->next)
+    lane_clear(l, false);
+  if (s->nodes != NULL)
+    for (size_t i = 0; i < MP_SH_NODES; i++)
+      wr(&s->nodes[i], 0);
+  s->nnodes = 0;
+  s->chunk_req = 0;
+  lanes_on(s);
+}
+
+/* mp_reset_children() on an ancestor reaches the inner pool (which its
+ * walk holds busy): reset under the lock, the lanes forgotten.  They stay
+ * off until the pool's next reset or last rewind, as the walk holds it
+ * busy now. */
+static void reset_inner(mp_pool_t *inner) {
+  struct mp_shared *s = inner->shared;
+  (void)enter(&s->face);
+  check_alone(s, "mp_reset_children");
+  lanes_off(s);
+  mp__reset_descendant(inner);
+  lanes_forget(s);
+  leave(&s->face);
+}
+
 /* The inner pool is being freed (by mp_destroy_pool() on the handle, or
  * with an ancestor): the handle goes with it. */
 static void release_handle(mp_pool_t *inner) {
@@ -614,6 +647,7 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   lanes_on(s);
   inner->shared = s;
   inner->on_free = release_handle;
+  inner->on_reset = reset_inner;
   inner->flags |= MP_F_INNER;
   return &s->face;
 }
@@ -638,25 +672,11 @@ bool mp__sh_reset(mp_pool_t *face) {
   struct mp_shared *s = of(face);
   mp_pool_t *inner = enter(face);
   check_alone(s, "mp_reset_pool");
-  if (inner->life.busy) { /* a reset from a cleanup: ignored */
-    leave(face);
-    return true;
+  if (!inner->life.busy) { /* else a reset from a cleanup: ignored */
+    lanes_off(s);          /* cleanups the reset runs take the lock */
+    mp__reset(inner);
+    lanes_forget(s);
   }
-  lanes_off(s); /* cleanups the reset runs take the lock */
-  mp__reset(inner);
-  /* An adaptive pool may have changed its node size. */
-  face->node_size = inner->node_size;
-  face->node_hdr = inner->node_hdr;
-  face->max = inner->max;
-  /* The lanes' memory was the pool's: forgotten, as the free lists are. */
-  for (struct mp_lane *l = s->lanes; l != NULL; l = l->next)
-    lane_clear(l, false);
-  if (s->nodes != NULL)
-    for (size_t i = 0; i < MP_SH_NODES; i++)
-      wr(&s->nodes[i], 0);
-  s->nnodes = 0;
-  s->chunk_req = 0;
-  lanes_on(s);
   leave(face);
   return true;
 }
@@ -665,13 +685,20 @@ bool mp__sh_reset(mp_pool_t *face) {
  * mp_reset_children() and mp_destroy_children() under the lock. */
 int mp__sh_reset_op(mp_pool_t *face, int what, mp_reset_mode_t mode,
                     size_t limit) {
+  struct mp_shared *s = of(face);
   mp_pool_t *inner = enter(face);
-  if (what == MP_RESET_OP_SELF)
-    check_alone(of(face), "mp_reset_pool_mode");
+  bool self = what == MP_RESET_OP_SELF;
+  if (self) {
+    check_alone(s, "mp_reset_pool_mode");
+    if (inner->life.busy) { /* a reset from a cleanup: ignored */
+      leave(face);
+      return 0;
+    }
+    lanes_off(s);
+  }
   int r = mp__reset_op(inner, what, mode, limit);
-  face->node_size = inner->node_size;
-  face->node_hdr = inner->node_hdr;
-  face->max = inner->max;
+  if (self)
+    lanes_forget(s);
   leave(face);
   return r;
 }

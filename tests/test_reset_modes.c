@@ -346,6 +346,66 @@ static void shared_pool(void **state) {
   mp_destroy_pool(p);
 }
 
+/* Small objects of a shared pool come from its threads' lanes: a reset in
+ * any mode forgets them with the pool's memory, so that nothing handed
+ * out afterwards overlaps (each object's bytes are checked after the next
+ * round fills its own). */
+static void shared_lanes_across_resets(void **state) {
+  (void)state;
+  mp_pool_t *p = pool_on(NULL, MP_POOL_SHARED, 0);
+  assert_non_null(p);
+  unsigned char *obj[200];
+  for (int round = 0; round < 6; round++) {
+    for (int i = 0; i < 200; i++) {
+      obj[i] = mp_alloc(p, 24 + (size_t)(i % 7) * 40);
+      assert_non_null(obj[i]);
+      memset(obj[i], i, 24 + (size_t)(i % 7) * 40);
+    }
+    for (int i = 0; i < 200; i += 3)
+      assert_int_equal(mp_free_sized(p, obj[i], 24 + (size_t)(i % 7) * 40), 0);
+    for (int i = 1; i < 200; i++)
+      if (i % 3 != 0)
+        for (size_t b = 0; b < 24 + (size_t)(i % 7) * 40; b++)
+          assert_int_equal(obj[i][b], (unsigned char)i);
+    mp_reset_mode_t mode = round % 3 == 0   ? MP_RESET_FREE_ALL
+                           : round % 3 == 1 ? MP_RESET_RETAIN
+                                            : MP_RESET_RETAIN_LIMIT;
+    assert_int_equal(
+        mp_reset_pool_mode(p, mode, mode == MP_RESET_RETAIN_LIMIT ? NODE : 0),
+        0);
+  }
+  mp_destroy_pool(p);
+}
+
+/* A shared child of an ordinary pool is reset by mp_reset_children() the
+ * way its own reset would: its lanes' memory is forgotten too. */
+static void reset_children_of_a_shared_child(void **state) {
+  (void)state;
+  mp_pool_t *root = pool_on(NULL, 0, 0);
+  assert_non_null(root);
+  mp_options_t o;
+  mp_options_init(&o);
+  o.parent = root;
+  o.flags = MP_POOL_SHARED;
+  mp_pool_t *c = mp_create_pool_ex(&o);
+  assert_non_null(c);
+  for (int round = 0; round < 4; round++) {
+    unsigned char *obj[400];
+    int n = 40 + round * 120; /* each round past where the last one ended */
+    for (int i = 0; i < n; i++) {
+      obj[i] = mp_alloc(c, 48);
+      assert_non_null(obj[i]);
+      memset(obj[i], round * 100 + i, 48);
+    }
+    for (int i = 0; i < n; i++)
+      for (size_t b = 0; b < 48; b++)
+        assert_int_equal(obj[i][b], (unsigned char)(round * 100 + i));
+    assert_int_equal(mp_reset_children(root), 0);
+    assert_int_equal(mp_pool_parent(c), root);
+  }
+  mp_destroy_pool(root);
+}
+
 /* ---- mp_reset_children ---- */
 
 static char order[16];
@@ -510,6 +570,8 @@ int main(void) {
       cmocka_unit_test(adaptive_pool),
       cmocka_unit_test(buffer_pool),
       cmocka_unit_test(shared_pool),
+      cmocka_unit_test(shared_lanes_across_resets),
+      cmocka_unit_test(reset_children_of_a_shared_child),
       cmocka_unit_test(reset_children_keeps_the_tree),
       cmocka_unit_test(reset_children_with_meddling_cleanups),
       cmocka_unit_test(destroy_children_keeps_the_pool),
