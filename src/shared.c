@@ -395,38 +395,51 @@ static size_t node_room(const mp_pool_t *inner) {
   return top > w ? (size_t)(top - w) : 0;
 }
 
-/* The lane's chunk is out of room for rs bytes: under the lock, a new
- * chunk from the current node's free space, or -- when that has no room
- * for the request -- the request itself from the inner pool, as the
- * locked design made it (free lists first, then a new node, whose failure
- * calls the pool's hook as before); the lane's next refill carves from
- * the new node. */
+/* A whole chunk of c bytes from the inner pool (lock held), for a refill
+ * that found no room in the current node: a new node, most often.  A
+ * failure here is not the caller's (the request is tried alone next), so
+ * the pool's on_oom hook is not told of it and errno is kept.  Only in a
+ * pool without a budget: a budgeted one must not take bytes its request
+ * does not need. */
+static void *whole_chunk(mp_pool_t *inner, size_t c) {
+  if (inner->bud.first != NULL)
+    return NULL;
+  void (*hook)(mp_pool_t *, size_t, void *) = inner->bud.on_oom;
+  int e = errno;
+  inner->bud.on_oom = NULL;
+  void *p = mp__alloc(inner, c);
+  inner->bud.on_oom = hook;
+  errno = e;
+  return p;
+}
+
+/* The lane's chunk is out of room for rs bytes.  Under the lock, the lane
+ * takes a new chunk: the current node's free space (up to a chunk) when it
+ * holds the request, else a whole chunk, which opens a new node.  When no
+ * chunk can be had, the request alone is made of the inner pool, as the
+ * locked design makes it (free lists first, then a new node, whose failure
+ * calls the pool's hook as before). */
 static MP_NOINLINE void *refill(struct mp_shared *s, struct mp_lane *l,
                                 size_t rs, size_t size) {
   mp_pool_t *inner = enter(&s->face);
   size_t room = node_room(inner);
-  unsigned char *p = NULL;
-  if (room >= rs) {
-    size_t c = room < s->chunk ? room : s->chunk;
-    p = mp__alloc(inner, c);
-    if (p != NULL) {
-      uintptr_t q = rd(&l->ptr), e = rd(&l->end);
-      if (e - q >= MP_GRANULE)
-        lane_put(l, q, e - q);
-      if (s->count) {
-        s->chunk_req += c;
-        addz(&l->requested, size);
-      }
-      node_note(s, p);
-      wr(&l->ptr, (uintptr_t)p + rs);
-      wr(&l->end, (uintptr_t)p + c);
+  size_t c = room >= rs ? (room < s->chunk ? room : s->chunk) : s->chunk;
+  unsigned char *p = room >= rs ? mp__alloc(inner, c) : whole_chunk(inner, c);
+  if (p != NULL) {
+    uintptr_t q = rd(&l->ptr), e = rd(&l->end);
+    if (e - q >= MP_GRANULE)
+      lane_put(l, q, e - q);
+    if (s->count) {
+      s->chunk_req += c;
+      addz(&l->requested, size);
     }
-  }
-  if (p == NULL) {
+    wr(&l->ptr, (uintptr_t)p + rs);
+    wr(&l->end, (uintptr_t)p + c);
+  } else {
     p = mp__alloc(inner, size);
-    if (p != NULL)
-      node_note(s, p);
   }
+  if (p != NULL)
+    node_note(s, p);
   leave(&s->face);
   return p;
 }

@@ -8,7 +8,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
-#include "test_util.h"
+#include "oom_util.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -299,6 +299,43 @@ static void lanes_and_marks(void **state) {
   mp_destroy_pool(shared);
 }
 
+/* When a lane's chunk runs out and the current node has no room left, the
+ * lane asks for a whole new chunk before the request alone.  That chunk's
+ * failure is not the caller's: a call that then succeeds calls no
+ * out-of-memory hook, and one that fails calls it once (with ENOMEM). */
+static void lane_chunk_failure_is_silent(void **state) {
+  (void)state;
+  static test_alloc_t t;
+  ta_init(&t);
+  mp_pool_t *p = oom_pool(&t, 4096, MP_POOL_SHARED);
+  assert_non_null(mp_alloc(p, 48)); /* the thread's lane is made */
+  oom_log.calls = 0;
+  long fails = 0, seen = 0;
+  for (int round = 0; round < 8; round++) {
+    long calls = t.calls;
+    t.fail_at = calls; /* the next call of the backing allocator fails */
+    for (int i = 0; i < 400 && t.calls == calls; i++) {
+      long h0 = oom_log.calls, f0 = t.fails;
+      errno = 0;
+      void *q = mp_alloc(p, 48);
+      if (q == NULL) {
+        assert_int_equal(errno, ENOMEM);
+        assert_int_equal(oom_log.calls - h0, 1);
+        seen++;
+      } else {
+        memset(q, round, 48);
+        assert_int_equal(oom_log.calls - h0, 0);
+      }
+      fails += t.fails - f0;
+    }
+    t.fail_at = -1;
+  }
+  assert_true(fails > 0); /* the allocator did fail */
+  print_message("%ld backing failures, %ld seen by the caller\n", fails, seen);
+  mp_destroy_pool(p);
+  assert_int_equal(t.live_blocks, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(two_threads),
@@ -307,6 +344,7 @@ int main(void) {
       cmocka_unit_test(sixteen_threads),
       cmocka_unit_test(sixteen_threads_with_headers),
       cmocka_unit_test(lanes_and_marks),
+      cmocka_unit_test(lane_chunk_failure_is_silent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
