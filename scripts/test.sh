@@ -12,7 +12,7 @@
 # regression input of the corpus finds its bug again with its fix reverted
 # (scripts/refind-regressions.sh); then checks that no new loop
 # of source files calling each other appeared (scripts/check-layers.py, on
-# the source-by-source build), the shared library's exported symbols,
+# the source-by-source release and debug builds), the shared library's exported symbols,
 # builds the HTML API reference with Doxygen, which must report no warning
 # (scripts/gen-doc.sh), builds programs against an installed copy (scripts/consumer-test.sh) and
 # runs the benchmark briefly (scripts/run.sh --quick; figures not judged).
@@ -59,7 +59,7 @@ config hardened gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOOL_HARDENED=ON
 config clang-hardened-asan-ubsan clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_HARDENED=ON \
   -DMPOOL_SANITIZE=address,undefined
 config debug clang -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON -DMPOOL_SANITIZE=address,undefined
-config debug-plain gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON
+config debug-plain gcc -DCMAKE_BUILD_TYPE=Debug -DMPOOL_DEBUG=ON -DMPOOL_UNITY=OFF
 
 # Coverage-guided fuzzing of the whole API for two minutes (the corpus in
 # fuzz/corpus is also replayed by CTest in every configuration above):
@@ -91,6 +91,7 @@ fi
 
 echo "=== layers (scripts/check-layers.py: no new loop of files calling each other)"
 python3 scripts/check-layers.py "$out/gcc-shared" || failed+=("layers")
+python3 scripts/check-layers.py "$out/debug-plain" || failed+=("layers (debug)")
 
 echo "=== exported symbols"
 lib=$(ls "$out"/gcc-release/libmpool.so.*.*.* | head -n 1)

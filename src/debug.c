@@ -82,7 +82,7 @@ void mp__dbg_fail(const char *fn, const char *fmt, ...) {
 }
 
 /* "file:line", or a word when no site was recorded. */
-static const char *where(const struct mp_large *l, char *buf, size_t n) {
+const char *mp__dbg_where(const struct mp_large *l, char *buf, size_t n) {
   if (l->internal)
     return "inside mpool";
   if (l->file == NULL)
@@ -211,7 +211,7 @@ static void check_canary(const struct mp_large *l, const char *fn) {
   if (differs(p + l->size, end_of(l), CANARY) != NULL) {
     char buf[256];
     mp__dbg_fail(fn, "overflow past the end of %p (%zu bytes, allocated at %s)",
-                 (void *)p, l->size, where(l, buf, sizeof buf));
+                 (void *)p, l->size, mp__dbg_where(l, buf, sizeof buf));
   }
 }
 
@@ -236,7 +236,8 @@ void mp__dbg_check_size(const struct mp_large *l, size_t size, const char *fn) {
     mp__dbg_fail(fn,
                  "size %zu does not match %p (requested with %zu bytes, "
                  "allocated at %s)",
-                 size, (void *)(l + 1), l->size, where(l, buf, sizeof buf));
+                 size, (void *)(l + 1), l->size,
+                 mp__dbg_where(l, buf, sizeof buf));
   }
 }
 
@@ -275,8 +276,16 @@ static void unguard(struct mp_large *l, const char *fn) {
   l->bits &= (unsigned char)~MP_DBG_GUARDED;
 }
 
-static void evict(mp_pool_t *pool, struct mp_large *l, const char *fn) {
+/* The oldest quarantined block, taken out of quarantine and checked for
+ * writes made while it was there, if it is due to leave (`all`: any is):
+ * the caller gives it back (it stayed counted); NULL: none is due. */
+struct mp_large *mp__dbg_quarantine_pop(mp_pool_t *pool, const char *fn,
+                                        bool all) {
   struct mp_debug *d = &pool->dbg;
+  struct mp_large *l = d->q_head;
+  if (l == NULL || !(all || pool->epoch - l->seq >= MP_QUARANTINE_RESETS ||
+                     d->q_bytes > MP_QUARANTINE_BYTES))
+    return NULL;
   d->q_head = l->next;
   if (d->q_head == NULL)
     d->q_tail = NULL;
@@ -287,38 +296,24 @@ static void evict(mp_pool_t *pool, struct mp_large *l, const char *fn) {
     char buf[256];
     mp__dbg_fail(fn, "write after %s to %p (%zu bytes, allocated at %s)",
                  why_name(l->why), (void *)p, l->size,
-                 where(l, buf, sizeof buf));
+                 mp__dbg_where(l, buf, sizeof buf));
   }
-  mp__large_put(pool, l); /* the block stayed counted while quarantined */
+  return l;
 }
 
-void mp__dbg_quarantine_trim(mp_pool_t *pool, const char *fn) {
-  struct mp_debug *d = &pool->dbg;
-  while (d->q_head != NULL &&
-         (pool->epoch - d->q_head->seq >= MP_QUARANTINE_RESETS ||
-          d->q_bytes > MP_QUARANTINE_BYTES))
-    evict(pool, d->q_head, fn);
-}
-
-void mp__dbg_quarantine_free(mp_pool_t *pool) {
-  while (pool->dbg.q_head != NULL)
-    evict(pool, pool->dbg.q_head, "mp_destroy_pool");
-}
-
-/* Releases the block of l, which is still on the pool's list: checks its
- * red zone, then puts it in quarantine (or, at destroy, frees it). */
-void mp__dbg_release(mp_pool_t *pool, struct mp_large *l, int why,
-                     const char *fn) {
+/* Checks the red zone of l, a block being released (still on the pool's
+ * list), and counts a freed small object. */
+void mp__dbg_release_check(mp_pool_t *pool, struct mp_large *l, int why,
+                           const char *fn) {
   check_canary(l, fn);
-  unsigned char *p = (unsigned char *)(l + 1);
   if (l->small && why == MP_Q_FREE)
     pool->freed_bytes += MP_ALIGN_UP(l->size, MP_GRANULE);
-  mp__large_unlink(pool, l);
-  if (why == MP_Q_DESTROY) {
-    mp__large_put(pool, l);
-    return;
-  }
-  fill(p, end_of(l), QUARANTINE); /* still held, and counted */
+}
+
+/* Puts l, a released block taken off the pool's list, in quarantine:
+ * still held, and counted. */
+void mp__dbg_quarantine_add(mp_pool_t *pool, struct mp_large *l, int why) {
+  fill((unsigned char *)(l + 1), end_of(l), QUARANTINE);
   guard(pool, l);
   l->why = (unsigned char)why;
   l->seq = pool->epoch;
@@ -330,8 +325,6 @@ void mp__dbg_release(mp_pool_t *pool, struct mp_large *l, int why,
     pool->dbg.q_head = l;
   pool->dbg.q_tail = l;
   pool->dbg.q_bytes += l->block_size;
-  if (why == MP_Q_FREE || why == MP_Q_REWIND)
-    mp__dbg_quarantine_trim(pool, fn); /* reset trims once, at the end */
 }
 
 static const struct mp_large *quarantined(const mp_pool_t *pool, const void *p,
@@ -350,129 +343,10 @@ void mp__dbg_check_free(mp_pool_t *pool, const void *p, const char *fn) {
   if (l != NULL) {
     char buf[256];
     mp__dbg_fail(fn, "double free of %p (allocated at %s)", p,
-                 where(l, buf, sizeof buf));
+                 mp__dbg_where(l, buf, sizeof buf));
   }
   mp__dbg_fail(fn, "free of a pointer the pool does not own: %p (pool %p)", p,
                (const void *)pool);
-}
-
-/* ---- reports ---- */
-
-struct site_sum {
-  const char *file;
-  int line;
-  size_t count;
-  size_t bytes;
-};
-
-static int by_site(const void *a, const void *b) {
-  const struct site_sum *x = a, *y = b;
-  if (x->file != y->file) {
-    if (x->file == NULL || y->file == NULL)
-      return x->file == NULL ? 1 : -1;
-    int c = strcmp(x->file, y->file);
-    if (c != 0)
-      return c;
-  }
-  return (x->line > y->line) - (x->line < y->line);
-}
-
-/* Sums the live objects of pool (and with tree, its descendants) by call
- * site, leaving out the library's own records if `user`; returns a sorted
- * array of *n sites (malloc'd) or NULL with *n 0 (none, or no memory:
- * then *n is SIZE_MAX). */
-static struct site_sum *sum_sites(const mp_pool_t *pool, bool tree, bool user,
-                                  size_t *n) {
-  size_t total = 0;
-  int depth = 0;
-  const mp_pool_t *p;
-  for (p = pool; p != NULL; p = tree ? mp__walk_next(pool, p, &depth) : NULL)
-    for (const struct mp_large *l = p->large; l != NULL; l = l->next)
-      total += !(user && l->internal);
-  *n = 0;
-  if (total == 0)
-    return NULL;
-  struct site_sum *s = malloc(total * sizeof *s);
-  if (s == NULL) {
-    *n = SIZE_MAX;
-    return NULL;
-  }
-  size_t k = 0;
-  for (p = pool; p != NULL; p = tree ? mp__walk_next(pool, p, &depth) : NULL)
-    for (const struct mp_large *l = p->large; l != NULL; l = l->next)
-      if (!(user && l->internal))
-        s[k++] = (struct site_sum){l->internal ? "(mpool)" : l->file, l->line,
-                                   1, l->size};
-  qsort(s, k, sizeof *s, by_site);
-  size_t m = 0;
-  for (size_t i = 0; i < k; i++) {
-    if (m > 0 && by_site(&s[m - 1], &s[i]) == 0) {
-      s[m - 1].count++;
-      s[m - 1].bytes += s[i].bytes;
-    } else {
-      s[m++] = s[i];
-    }
-  }
-  *n = m;
-  return s;
-}
-
-static const char *site_name(const struct site_sum *s, char *buf, size_t n) {
-  if (s->file == NULL)
-    return "(unknown site)";
-  snprintf(buf, n, "%s:%d", s->file, s->line);
-  return buf;
-}
-
-int mp__dbg_report(const mp_pool_t *pool, FILE *out) {
-  size_t n;
-  struct site_sum *s = sum_sites(pool, true, false, &n);
-  if (n == SIZE_MAX) {
-    errno = ENOMEM;
-    return -1;
-  }
-  int r = 0;
-  errno = 0;
-  if (n > 0 && fprintf(out, "live objects by call site:\n") < 0)
-    r = -1;
-  for (size_t i = 0; i < n && r == 0; i++) {
-    char buf[256];
-    if (fprintf(out, "  %s: %zu live, %zu bytes\n",
-                site_name(&s[i], buf, sizeof buf), s[i].count, s[i].bytes) < 0)
-      r = -1;
-  }
-  free(s);
-  if (r != 0 && errno == 0)
-    errno = EIO;
-  return r;
-}
-
-void mp__dbg_leaks(const mp_pool_t *pool) {
-  if (!(pool->flags & MP_F_LEAKS))
-    return;
-  size_t n;
-  struct site_sum *s = sum_sites(pool, false, true, &n);
-  if (n == SIZE_MAX) {
-    fprintf(stderr, "mpool: leak report of pool %p: out of memory\n",
-            (const void *)pool);
-    return;
-  }
-  size_t count = 0, bytes = 0;
-  for (size_t i = 0; i < n; i++) {
-    char buf[256];
-    fprintf(stderr, "mpool: leak: pool %p: %s: %zu objects, %zu bytes\n",
-            (const void *)pool, site_name(&s[i], buf, sizeof buf), s[i].count,
-            s[i].bytes);
-    count += s[i].count;
-    bytes += s[i].bytes;
-  }
-  if (count > 0)
-    fprintf(stderr,
-            "mpool: leak: pool %p: %zu objects, %zu bytes live at "
-            "mp_destroy_pool\n",
-            (const void *)pool, count, bytes);
-  fflush(stderr);
-  free(s);
 }
 
 #else /* !MP_DEBUG */

@@ -65,37 +65,6 @@ static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
 
 /* ---- pools with size headers ---- */
 
-void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
-#ifdef MP_DEBUG
-  /* Every object is a block; mp_free() frees small ones in this pool. */
-  return mp__large_alloc_as(pool, size, align, size <= pool->max);
-#endif
-  /* The header takes the granule below the object: at `align` past the
-   * start of the memory, so that the object keeps its alignment. */
-  size_t off = align;
-  unsigned char *m;
-  /* mp__alloc_block() needs size + off + align <= max above the pool's
-   * alignment: else the padding before an aligned start may not fit in a
-   * fresh node, whose header size depends on the build. */
-  size_t pad = align > pool->align ? align : 0;
-  if (size <= pool->max && off <= pool->max - size &&
-      pad <= pool->max - size - off)
-    m = mp__alloc_block(pool, size + off, align);
-  else
-    return mp__large_alloc(pool, size, align);
-  if (m == NULL)
-    return NULL;
-  struct mp_hdr *h = (struct mp_hdr *)(m + off) - 1;
-  mp_track_undefined(h, sizeof *h);
-  h->size = size;
-  h->offset = off;
-  mp_track_alloc(pool, m + off, size);
-#ifdef MP_HARDENED
-  mp__canary_put(pool, mp__node_at(pool, m), m + off, size);
-#endif
-  return m + off;
-}
-
 /* The header of p, or NULL if it cannot be one of this node's. */
 static struct mp_hdr *header_of(const mp_pool_t *pool, const struct mp_node *n,
                                 void *p) {
@@ -388,4 +357,44 @@ static void *resize_object(mp_pool_t *pool, void *p, size_t old,
   if (!small_ok(pool, n, p, old))
     return mp__fail(EINVAL);
   return realloc_small(pool, n, p, old, new_size);
+}
+
+/* mp_free(): a large block goes back at once; a small object in a pool
+ * with size headers goes to the free lists, one without lives until reset
+ * or destroy. */
+MP_ENTRY int mp__free(mp_pool_t *pool, void *p) {
+  MP_OWN(pool, "mp_free");
+  if (p == NULL)
+    return 0;
+  MP_HARD_FN(pool, "mp_free");
+  struct mp_large *l;
+  struct mp_node *n;
+  bool owned = mp__owner(pool, p, &l, &n);
+  if (l != NULL) {
+#ifdef MP_HARDENED
+    mp__hard_check_large(pool, l, "mp_free");
+#endif
+#ifdef MP_DEBUG
+    if (l->small && !(pool->flags & MP_F_HEADERS))
+      return 0; /* a small object: it lives until reset or destroy */
+#endif
+    mp__large_release(pool, l, MP_Q_FREE, "mp_free");
+    return 0;
+  }
+#ifdef MP_DEBUG
+  mp__dbg_check_free(pool, p, "mp_free"); /* aborts */
+#endif
+  if (owned) { /* a small object: it lives until reset or destroy */
+    if (!(pool->flags & MP_F_HEADERS))
+      return 0;
+#ifdef MP_HARDENED
+    mp__hard_check_free(pool, n, p, 0, "mp_free");
+#endif
+    return mp__free_hdr(pool, n, p);
+  }
+#ifdef MP_HARDENED
+  mp__hard_fail("mp_free", "free of a pointer the pool does not own:", p, pool);
+#endif
+  errno = EINVAL;
+  return -1;
 }

@@ -177,14 +177,30 @@ void mp__large_release(mp_pool_t *pool, struct mp_large *l, int why,
   mp__canary_take(pool, NULL, l + 1, l->size, fn);
 #endif
 #ifdef MP_DEBUG
-  mp__dbg_release(pool, l, why, fn);
+  mp__dbg_release_check(pool, l, why, fn);
+#endif
+  mp__large_unlink(pool, l);
+#ifdef MP_DEBUG
+  if (why != MP_Q_DESTROY) {
+    mp__dbg_quarantine_add(pool, l, why);
+    if (why == MP_Q_FREE || why == MP_Q_REWIND)
+      mp__large_quarantine_trim(pool, fn, false); /* reset: once, at the end */
+    return;
+  }
 #else
   (void)why;
   (void)fn;
-  mp__large_unlink(pool, l);
-  mp__large_put(pool, l);
 #endif
+  mp__large_put(pool, l);
 }
+
+#ifdef MP_DEBUG
+void mp__large_quarantine_trim(mp_pool_t *pool, const char *fn, bool all) {
+  struct mp_large *l;
+  while ((l = mp__dbg_quarantine_pop(pool, fn, all)) != NULL)
+    mp__large_put(pool, l); /* it stayed counted while quarantined */
+}
+#endif
 
 void mp__large_release_all(mp_pool_t *pool, int why, const char *fn) {
   while (pool->large != NULL)
@@ -206,41 +222,4 @@ void mp__large_release_after(mp_pool_t *pool, uint64_t seq) {
   /* Newest first: the blocks made after seq are at the head. */
   while (pool->large != NULL && pool->large->seq > seq)
     mp__large_release(pool, pool->large, MP_Q_REWIND, "mp_rewind");
-}
-
-MP_ENTRY int mp__free(mp_pool_t *pool, void *p) {
-  MP_OWN(pool, "mp_free");
-  if (p == NULL)
-    return 0;
-  MP_HARD_FN(pool, "mp_free");
-  struct mp_large *l;
-  struct mp_node *n;
-  bool owned = mp__owner(pool, p, &l, &n);
-  if (l != NULL) {
-#ifdef MP_HARDENED
-    mp__hard_check_large(pool, l, "mp_free");
-#endif
-#ifdef MP_DEBUG
-    if (l->small && !(pool->flags & MP_F_HEADERS))
-      return 0; /* a small object: it lives until reset or destroy */
-#endif
-    mp__large_release(pool, l, MP_Q_FREE, "mp_free");
-    return 0;
-  }
-#ifdef MP_DEBUG
-  mp__dbg_check_free(pool, p, "mp_free"); /* aborts */
-#endif
-  if (owned) { /* a small object: it lives until reset or destroy */
-    if (!(pool->flags & MP_F_HEADERS))
-      return 0;
-#ifdef MP_HARDENED
-    mp__hard_check_free(pool, n, p, 0, "mp_free");
-#endif
-    return mp__free_hdr(pool, n, p);
-  }
-#ifdef MP_HARDENED
-  mp__hard_fail("mp_free", "free of a pointer the pool does not own:", p, pool);
-#endif
-  errno = EINVAL;
-  return -1;
 }

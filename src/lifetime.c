@@ -20,15 +20,6 @@
 
 #include <string.h>
 
-struct mp_cleanup_s {
-  struct mp_cleanup_s *next;
-  struct mp_cleanup_s *prev;
-  mp_cleanup_fn fn; /* NULL while the record is spare */
-  void *data;
-  mp_pool_t *pool;
-  uint64_t seq; /* when it was registered (life.events), for marks */
-};
-
 /* ------------------------------------------------------------------------
  * Cleanups
  * ---------------------------------------------------------------------- */
@@ -105,7 +96,7 @@ int mp__cleanup_run(mp_pool_t *pool, mp_cleanup_t *c) {
 }
 
 /* Runs the newest cleanup of a pool that has one. */
-static void run_newest(mp_pool_t *pool) {
+void mp__cleanup_run_newest(mp_pool_t *pool) {
   struct mp_cleanup_s *c = pool->life.cleanups;
   mp_cleanup_fn fn = c->fn;
   void *data = c->data;
@@ -147,7 +138,8 @@ void mp__life_link(mp_pool_t *pool, mp_pool_t *parent) {
   parent->life.children = pool;
 }
 
-static void unlink_child(mp_pool_t *pool) {
+/* Takes a child off its parent's list (a root: nothing). */
+void mp__life_unlink(mp_pool_t *pool) {
   struct mp_life *life = &pool->life;
   if (life->parent == NULL)
     return;
@@ -160,114 +152,17 @@ static void unlink_child(mp_pool_t *pool) {
   life->parent = life->prev = life->next = NULL;
 }
 
-/* ------------------------------------------------------------------------
- * Teardown
- * ---------------------------------------------------------------------- */
-
-/* Destroys every descendant of root, children before parents, and runs
- * root's cleanups, until root has neither children nor cleanups. */
-static void teardown(mp_pool_t *root) {
-  mp_pool_t *p = root;
-  root->life.busy = true;
-  for (;;) {
-    struct mp_life *life = &p->life;
-    if (life->children != NULL) {
-      p = life->children;
-      p->life.busy = true;
-    } else if (life->cleanups != NULL) {
-      run_newest(p);
-    } else if (p == root) {
-      return;
-    } else {
-      mp_pool_t *up = life->parent;
-      unlink_child(p);
-      MP_HARD_FN(p, root->fn); /* its canaries are checked for root's call */
-      mp__pool_free(p);
-      p = up;
-    }
+/* The next pool after p in a pre-order walk of root's subtree, or NULL;
+ * *depth follows the walk. */
+const mp_pool_t *mp__walk_next(const mp_pool_t *root, const mp_pool_t *p,
+                               int *depth) {
+  if (p->life.children != NULL) {
+    ++*depth;
+    return p->life.children;
   }
-}
-
-int mp__life_reset(mp_pool_t *pool) {
-  struct mp_life *life = &pool->life;
-  if (life->busy)
-    return -1;
-  if (life->children != NULL || life->cleanups != NULL)
-    teardown(pool);
-  /* The spare records and marks live in the memory the reset is about to
-   * rewind. */
-  life->spare = NULL;
-  mp__marks_drop(pool);
-  life->busy = false;
-  return 0;
-}
-
-/* Undoes what happened on pool after event `seq`: destroys the children
- * created since, then runs the cleanups registered since, newest first. */
-void mp__life_rewind(mp_pool_t *pool, uint64_t seq) {
-  struct mp_life *life = &pool->life;
-  life->busy = true;
-  for (;;) { /* a cleanup may add more after seq: loop until none is left */
-    mp_pool_t *c = life->children;
-    if (c != NULL && c->life.seq > seq) {
-      teardown(c);
-      unlink_child(c);
-      MP_HARD_FN(c, "mp_rewind");
-      mp__pool_free(c);
-    } else if (life->cleanups != NULL && life->cleanups->seq > seq) {
-      run_newest(pool);
-    } else {
-      break;
-    }
+  while (p != root && p->life.next == NULL) {
+    p = p->life.parent;
+    --*depth;
   }
-  /* Spare records may live in the memory the rewind gives back. */
-  life->spare = NULL;
-  life->busy = false;
-}
-
-int mp__life_destroy(mp_pool_t *pool) {
-  struct mp_life *life = &pool->life;
-  if (life->busy)
-    return -1;
-  if (life->children != NULL || life->cleanups != NULL)
-    teardown(pool);
-  else
-    life->busy = true; /* as teardown() leaves it: the pool is going */
-  unlink_child(pool);
-  return 0;
-}
-
-/* Runs the cleanups of a pool a reset-children walk holds busy, newest
- * first, and forgets its marks and spare records; its children stay
- * (cleanups registered on it meanwhile run in the same pass). */
-void mp__life_clear(mp_pool_t *pool) {
-  while (pool->life.cleanups != NULL)
-    run_newest(pool);
-  pool->life.spare = NULL;
-  mp__marks_drop(pool);
-}
-
-/* Destroys every child of pool with its subtree, as a teardown does, and
- * leaves pool's own cleanups, marks and memory alone.  A child being torn
- * down already (the call comes from one of its cleanups) is skipped.
- * -1 for a pool that is itself being torn down. */
-int mp__life_drop_children(mp_pool_t *pool, const char *fn) {
-  struct mp_life *life = &pool->life;
-  if (life->busy)
-    return -1;
-  life->busy = true;
-  (void)fn;
-  for (mp_pool_t *c = life->children; c != NULL;) {
-    if (c->life.busy) {
-      c = c->life.next;
-      continue;
-    }
-    teardown(c);
-    unlink_child(c);
-    MP_HARD_FN(c, fn);
-    mp__pool_free(c);
-    c = life->children; /* a cleanup may have changed the list */
-  }
-  life->busy = false;
-  return 0;
+  return p == root ? NULL : p->life.next;
 }

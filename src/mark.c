@@ -23,15 +23,6 @@
  */
 #include "mp_internal.h"
 
-struct mp_mark_s {
-  struct mp_mark_s *prev; /* the mark taken before this one */
-  struct mp_node *node;
-  unsigned char *ptr;
-  unsigned char *top;
-  uint64_t events;
-  size_t left; /* pool->adapt.left: bytes used in the nodes left before */
-};
-
 /* Wipes what was allocated in nodes after mark m: the mark's node from
  * its position on, and the nodes entered since. */
 static void wipe_after(mp_pool_t *pool, const struct mp_mark_s *m) {
@@ -70,22 +61,6 @@ const void *mp__track_pool(const mp_pool_t *pool, const void *p) {
   return pool;
 }
 #endif
-
-/* Drops the marks from the newest down to `last` (all of them when NULL)
- * for the memory tools. */
-static void untrack_marks(mp_pool_t *pool, const struct mp_mark_s *last) {
-  for (struct mp_mark_s *m = pool->life.marks; m != NULL; m = m->prev) {
-    mp_track_unmark(pool, m);
-    if (m == last)
-      break;
-  }
-}
-
-void mp__marks_drop(mp_pool_t *pool) {
-  if (MP_TRACK_ON)
-    untrack_marks(pool, NULL);
-  pool->life.marks = NULL;
-}
 
 /* Makes what a rewind to m gives back in nodes inaccessible. */
 static void poison_after(mp_pool_t *pool, const struct mp_mark_s *m) {
@@ -143,7 +118,7 @@ int mp__rewind(mp_pool_t *pool, mp_mark_t *mark) {
   /* Ends the node objects made after m, before the release of the large
    * blocks, which in debug builds hold the later marks' records. */
   if (MP_TRACK_ON)
-    untrack_marks(pool, m);
+    mp__marks_untrack(pool, m);
 #ifdef MP_HARDENED
   /* The canaries of everything made after the mark: bump objects above
    * its position in its node, and all in the nodes entered since. */

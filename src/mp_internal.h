@@ -227,6 +227,26 @@ struct mp_index {
   uintptr_t inline_slots[MP_INDEX_INLINE];
 };
 
+/* A cleanup record (lifetime.c), in the pool's own memory. */
+struct mp_cleanup_s {
+  struct mp_cleanup_s *next;
+  struct mp_cleanup_s *prev;
+  mp_cleanup_fn fn; /* NULL while the record is spare */
+  void *data;
+  mp_pool_t *pool;
+  uint64_t seq; /* when it was registered (life.events), for marks */
+};
+
+/* A mark (mark.c): where bump allocation stood, in the pool's memory. */
+struct mp_mark_s {
+  struct mp_mark_s *prev; /* the mark taken before this one */
+  struct mp_node *node;
+  unsigned char *ptr;
+  unsigned char *top;
+  uint64_t events;
+  size_t left; /* pool->adapt.left: bytes used in the nodes left before */
+};
+
 /* Lifetime (lifetime.c): cleanups and the pool hierarchy. */
 struct mp_life {
   struct mp_cleanup_s *cleanups; /* registered, newest first */
@@ -509,20 +529,44 @@ void mp__reuse_check_all(const mp_pool_t *pool, const char *fn);
 #define MP_HARD_FN(pool, name) ((void)0)
 #endif
 
-/* node.c */
-void *mp__alloc_slow(mp_pool_t *pool, size_t size);
-void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align);
-void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align);
+/* node.c: a pool's nodes and the bump window over the current one. */
 void mp__set_window(mp_pool_t *pool);
 void mp__node_enter(mp_pool_t *pool, struct mp_node *n);
 void mp__node_init(mp_pool_t *pool, struct mp_node *n, unsigned char *start);
 void mp__node_release(mp_pool_t *pool, struct mp_node *n);
 void *mp__node_get(const mp_pool_t *pool);
 void mp__node_put(const mp_pool_t *pool, struct mp_node *n);
+int mp__node_next(mp_pool_t *pool);
 void *mp__take_top(mp_pool_t *pool, size_t size);
 
-/* free.c */
+/* Opens the window at ptr in a pool that has one, where top is the
+ * granule-aligned end of the free space and ptr <= top: mp__set_window()
+ * without its checks, for callers that know they pass. */
+static inline void mp__open_window(mp_pool_t *pool, unsigned char *ptr,
+                                   uintptr_t top) {
+  size_t room = top - (uintptr_t)ptr;
+  if (room > pool->window)
+    room = pool->window;
+  /* The inline path adds a compile-time size of up to MP__CONST_MAX to
+   * ptr before it compares: no window within that of the top. */
+  if (top > UINTPTR_MAX - MP__CONST_MAX)
+    room = 0;
+  /* While the hot cache holds chunks, small requests take the slow path,
+   * which serves them from the cache first (reuse.c). */
+  if (pool->reuse != NULL && pool->reuse->hot_bytes != 0)
+    room = 0;
+  pool->w.ptr = ptr;
+  pool->w.end = ptr + room;
+}
+
+/* alloc.c: the allocation paths (bump, free lists, large blocks, size
+ * headers). */
+void *mp__alloc_slow(mp_pool_t *pool, size_t size);
+void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align);
+void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align);
 void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align);
+
+/* free.c */
 int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p);
 
 /* reuse.c */
@@ -691,10 +735,15 @@ void *mp__dbg_block_get(mp_pool_t *pool, size_t size, size_t align);
 void mp__dbg_block_put(mp_pool_t *pool, void *b, size_t size, size_t align);
 void mp__dbg_on_alloc(struct mp_large *l, bool small);
 void mp__dbg_shrink(mp_pool_t *pool, struct mp_large *l, size_t new_size);
-void mp__dbg_release(mp_pool_t *pool, struct mp_large *l, int why,
-                     const char *fn);
-void mp__dbg_quarantine_trim(mp_pool_t *pool, const char *fn);
-void mp__dbg_quarantine_free(mp_pool_t *pool);
+void mp__dbg_release_check(mp_pool_t *pool, struct mp_large *l, int why,
+                           const char *fn);
+void mp__dbg_quarantine_add(mp_pool_t *pool, struct mp_large *l, int why);
+struct mp_large *mp__dbg_quarantine_pop(mp_pool_t *pool, const char *fn,
+                                        bool all);
+/* large.c: gives back the quarantined blocks due to leave (all: every one). */
+void mp__large_quarantine_trim(mp_pool_t *pool, const char *fn, bool all);
+/* "file:line" of l's allocation, or a word when no site was recorded. */
+const char *mp__dbg_where(const struct mp_large *l, char *buf, size_t n);
 /* Aborts: p is not the start of a live object (a double free, or not the
  * pool's at all). */
 #if defined(__GNUC__) || defined(__clang__)
@@ -703,6 +752,7 @@ __attribute__((noreturn, cold))
 void mp__dbg_check_free(mp_pool_t *pool, const void *p, const char *fn);
 bool mp__dbg_small_holding(const mp_pool_t *pool, const void *p);
 void mp__dbg_check_size(const struct mp_large *l, size_t size, const char *fn);
+/* debug_report.c */
 void mp__dbg_leaks(const mp_pool_t *pool);
 int mp__dbg_report(const mp_pool_t *pool, FILE *out);
 void mp__dbg_internal(void);
@@ -713,12 +763,12 @@ void mp__dbg_internal(void);
 #define MP_OWN(pool, fn) ((void)(pool), (void)(fn))
 #endif
 
-/* pool.c: releases a pool's memory (no cleanups, no children). */
+/* teardown.c: releases a pool's memory (no cleanups, no children). */
 void mp__pool_free(mp_pool_t *pool);
 /* pool.c: the memory half of a reset, once the cleanups have run (fn: the
  * public call, for messages). */
 void mp__reset_memory(mp_pool_t *pool, const char *fn);
-/* pool.c: sets node_size and everything derived from it (node_hdr,
+/* node.c: sets node_size and everything derived from it (node_hdr,
  * map_words, max, window, node_cls) from pool->align, pool->flags and
  * pool->adapt.user_max: at creation and when an adaptive reset changes the
  * node size. */
@@ -754,11 +804,15 @@ void mp__wipe_hidden(void *p, size_t n);
 void mp__wipe_nodes(mp_pool_t *pool);
 #define MP_WIPING(pool) mp_unlikely(((pool)->flags & MP_F_WIPE) != 0)
 
-/* lifetime.c.  settle() and link() make a child at creation; reset() and
- * destroy() tear down children and cleanups, and return -1 (do nothing
- * more) for a pool that is already being torn down. */
+/* lifetime.c.  settle() and link() make a child at creation, unlink()
+ * takes it off its parent. */
 int mp__life_settle(const mp_options_t *opt, mp_pool_t *s);
 void mp__life_link(mp_pool_t *pool, mp_pool_t *parent);
+void mp__life_unlink(mp_pool_t *pool);
+void mp__cleanup_run_newest(mp_pool_t *pool);
+/* teardown.c: reset() and destroy() tear down children and cleanups, and
+ * return -1 (do nothing more) for a pool that is already being torn
+ * down. */
 int mp__life_reset(mp_pool_t *pool);
 int mp__life_destroy(mp_pool_t *pool);
 void mp__life_rewind(mp_pool_t *pool, uint64_t seq);
@@ -768,8 +822,11 @@ void mp__life_clear(mp_pool_t *pool);
 void mp__reset_descendant(mp_pool_t *pool);
 int mp__life_drop_children(mp_pool_t *pool, const char *fn);
 
-/* mark.c: forgets every outstanding mark (a reset or destroy). */
+/* teardown.c: forgets every outstanding mark (a reset or destroy);
+ * untrack() ends the memory tools' view of the marks from the newest down
+ * to `last` (NULL: all). */
 void mp__marks_drop(mp_pool_t *pool);
+void mp__marks_untrack(mp_pool_t *pool, const struct mp_mark_s *last);
 
 /* The pool layer's entry points: the public calls of api.c for a pool that
  * is not a shared handle (pool non-NULL, arguments api.c checks already
@@ -963,7 +1020,7 @@ int mp__sh_with(mp_pool_t *face, int (*fn)(mp_pool_t *inner, void *arg),
                 void *arg);
 mp_pool_t *mp__sh_inner(const mp_pool_t *face);
 
-/* stats.c: the pool after p in a pre-order walk of root's subtree, or
+/* lifetime.c: the pool after p in a pre-order walk of root's subtree, or
  * NULL; *depth follows the walk. */
 const mp_pool_t *mp__walk_next(const mp_pool_t *root, const mp_pool_t *p,
                                int *depth);

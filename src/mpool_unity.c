@@ -27,12 +27,14 @@
 #define MP_UNITY_BUILD 1
 
 #include "adapt.c"
+#include "alloc.c"
 #include "api.c"
 #include "budget.c"
 #include "buffer.c"
 #include "cache.c"
 #include "carve.c"
 #include "debug.c"
+#include "debug_report.c"
 #include "format.c"
 #include "free.c"
 #include "harden.c"
@@ -54,6 +56,7 @@
 #include "shared.c"
 #include "stats.c"
 #include "strings.c"
+#include "teardown.c"
 #include "tree.c"
 #include "vprintf.c"
 #include "wipe.c"

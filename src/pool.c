@@ -10,33 +10,13 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Words in each of a node's two bitmaps (one bit per granule). */
-static size_t map_words(size_t node_size) {
-  size_t granules = node_size / MP_GRANULE;
-  return (granules + 63) / 64;
-}
-
-/* The node header with its bitmaps, rounded up to a granule. */
-static size_t node_header(size_t node_size) {
-  return MP_ALIGN_UP(sizeof(struct mp_node) +
-                         MP_NMAPS * map_words(node_size) * sizeof(uint64_t),
-                     MP_GRANULE);
-}
-
-/* Room in a node for objects: what is left after the node header. */
-static size_t node_capacity(size_t node_size) {
-  return node_size - node_header(node_size);
-}
-
-size_t mp__node_capacity(size_t node_size) { return node_capacity(node_size); }
-
 void mp_options_init(mp_options_t *opt) {
   if (opt == NULL)
     return;
   memset(opt, 0, sizeof *opt);
   opt->node_size = MP_DEFAULT_NODE_SIZE;
   opt->alignment = alignof(max_align_t);
-  opt->large_threshold = node_capacity(MP_DEFAULT_NODE_SIZE) / 4;
+  opt->large_threshold = mp__node_capacity(MP_DEFAULT_NODE_SIZE) / 4;
   opt->allocator = NULL;
   opt->parent = NULL;
 }
@@ -49,22 +29,6 @@ static size_t round_pow2(size_t x) {
   (MP_POOL_SIZE_HEADERS | MP_POOL_COUNT_REQUESTS | MP_POOL_BUFFER_OVERFLOW |   \
    MP_POOL_ADAPTIVE | MP_POOL_WIPE | MP_POOL_REPORT_LEAKS |                    \
    MP_POOL_EXACT_NODES)
-
-void mp__geometry(mp_pool_t *pool, size_t node) {
-  size_t cap = node_capacity(node);
-  size_t align = pool->align;
-  size_t max = pool->adapt.user_max ? pool->adapt.user_max : cap / 4;
-  if (max < 2 * align)
-    max = 2 * align;
-  if (max > cap - align)
-    max = cap - align; /* any small request fits in a fresh node */
-  pool->node_size = node;
-  pool->node_hdr = node_header(node);
-  pool->map_words = map_words(node);
-  pool->max = max;
-  pool->window = MP_ALIGN_DOWN(max, MP_GRANULE);
-  pool->node_cls = mp__block_class(pool, node, node);
-}
 
 /* Turns caller options into a pool's settings but the node geometry
  * (mp__geometry(), once the block source is known); 0, or -1 with errno. */
@@ -99,7 +63,7 @@ static int settle(const mp_options_t *opt, mp_pool_t *s) {
   /* An adaptive pool's threshold follows its node size unless the caller
    * chose one: mp_options_init()'s value counts as not chosen. */
   if ((opt->flags & MP_POOL_ADAPTIVE) &&
-      opt->large_threshold == node_capacity(MP_DEFAULT_NODE_SIZE) / 4)
+      opt->large_threshold == mp__node_capacity(MP_DEFAULT_NODE_SIZE) / 4)
     s->adapt.user_max = 0;
   s->node_size = node;
   s->align = align;
@@ -383,7 +347,7 @@ void mp__reset_memory(mp_pool_t *pool, const char *fn) {
   pool->epoch++;
   mp__large_release_all(pool, MP_Q_RESET, fn);
 #ifdef MP_DEBUG
-  mp__dbg_quarantine_trim(pool, fn);
+  mp__large_quarantine_trim(pool, fn, false);
 #endif
   mp__reuse_reset(pool);
   pool->requested = 0;
@@ -409,107 +373,6 @@ void mp__destroy(mp_pool_t *pool) {
     return;
   MP_HARD_FN(pool, "mp_destroy_pool");
   mp__pool_free(pool);
-}
-
-/* Whether a pool going away holds nothing but its nodes and large blocks,
- * all for the block cache: no shared state, marks, free lists, index
- * table, budget here or above, wiping or adaptive struct block, in a
- * build that tracks, checks or debugs nothing. */
-static bool plain(const mp_pool_t *pool) {
-  return !MP_TRACK_ON && !MP_HARD && !MP_DBG &&
-         (pool->flags & (MP_F_CACHED | MP_F_INNER | MP_F_ADAPT | MP_F_WIPE)) ==
-             MP_F_CACHED &&
-         pool->node_cls >= 0 && pool->life.marks == NULL &&
-         pool->reuse == NULL && pool->bud.first == NULL &&
-         pool->index.slots == pool->index.inline_slots && !MP_HOOKING();
-}
-
-/* Gives back the nodes after `first`, with what s says of them, the last
- * first: the block cache hands blocks out again last given back first,
- * so the next pool takes them in the order this one did and touches the
- * pages this one touched (in another order, a node's pages this pool left
- * untouched are faulted in).  Nodes that overflow the cache give their
- * pages back in runs. */
-static MP_NOINLINE void put_rest(const mp_pool_t *s, struct mp_node *first) {
-  struct mp_node *n = first->next;
-  while (n->next != NULL)
-    n = n->next;
-  bool many = n->prev != first;
-  if (many)
-    mp__sys_batch(true);
-  while (n != first) {
-    struct mp_node *prev = n->prev;
-    mp__node_put(s, n);
-    n = prev;
-  }
-  if (many)
-    mp__sys_batch(false);
-}
-
-/* Gives back the nodes from `first` on; `first`, where the pool itself
- * may live, goes last. */
-static void put_nodes(const mp_pool_t *s, struct mp_node *first) {
-  if (first->next != NULL)
-    put_rest(s, first);
-  mp__node_put(s, first);
-}
-
-/* mp__pool_free() of any pool. */
-static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
-  if (MP_HOOKING())
-    mp__hook_freeing(pool);
-  if (pool->flags & MP_F_INNER)
-    pool->on_free(pool);
-  mp__marks_drop(pool); /* their records may be released below */
-#ifdef MP_HARDENED
-  mp__canary_sweep_all(pool, pool->fn);
-  mp__reuse_check_all(pool, pool->fn);
-  const char *fn = pool->fn; /* a parent's reset or destroy, or this */
-#else
-  const char *fn = "mp_destroy_pool";
-#endif
-#ifdef MP_DEBUG
-  mp__dbg_leaks(pool);
-#endif
-  bool passed = mp__cache_pass_front(pool->counters.reserved);
-  mp__large_release_all(pool, MP_Q_DESTROY, fn);
-#ifdef MP_DEBUG
-  mp__dbg_quarantine_free(pool);
-#endif
-  mp__tree_leave(pool); /* after the large blocks: the hook hears of them */
-  mp_track_destroy(pool);
-  mp__reuse_destroy(pool);
-  mp__index_free(pool);
-  mp__budget_unlink(pool);
-  if (MP_WIPING(pool))
-    mp__wipe_nodes(pool);
-  /* The pool may live in its first node: copy what is needed to free it. */
-  mp_pool_t s; /* what mp__node_put() and mp__block_size() read */
-  s.backing = pool->backing;
-  s.flags = pool->flags;
-  s.node_cls = pool->node_cls;
-  s.node_size = pool->node_size;
-  s.first = pool->first;
-  if (MP_WIPING(&s))
-    mp__wipe(pool, sizeof *pool);
-  if (s.flags & MP_F_ADAPT)
-    mp__block_put(&s.backing, s.flags, pool, mp__struct_block(&s), MP_GRANULE);
-  put_nodes(&s, s.first);
-  mp__cache_pass_end(passed);
-}
-
-void mp__pool_free(mp_pool_t *pool) {
-  if (!plain(pool)) {
-    pool_free_any(pool);
-    return;
-  }
-  mp__tree_leave(pool);
-  /* What pool_free_any() comes to for such a pool: its blocks go back to
-   * the cache, and nothing else is left to undo. */
-  bool passed = mp__cache_pass_front(pool->counters.reserved);
-  mp__large_drop_all(pool);
-  put_nodes(pool, pool->first);
-  mp__cache_pass_end(passed);
 }
 
 int mpool_version(void) { return MPOOL_VERSION; }

@@ -80,21 +80,6 @@ static void add(mp_stats_t *a, const mp_stats_t *b) {
   a->bytes_align_waste += b->bytes_align_waste;
 }
 
-/* The next pool after p in a pre-order walk of root's subtree, or NULL;
- * *depth follows the walk. */
-const mp_pool_t *mp__walk_next(const mp_pool_t *root, const mp_pool_t *p,
-                               int *depth) {
-  if (p->life.children != NULL) {
-    ++*depth;
-    return p->life.children;
-  }
-  while (p != root && p->life.next == NULL) {
-    p = p->life.parent;
-    --*depth;
-  }
-  return p == root ? NULL : p->life.next;
-}
-
 int mp__stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
   mp_stats_t all;
   memset(&all, 0, sizeof all);
