@@ -972,3 +972,7 @@ int mp__sh_with(mp_pool_t *face, int (*fn)(mp_pool_t *inner, void *arg),
 }
 
 mp_pool_t *mp__sh_inner(const mp_pool_t *face) { return of(face)->inner; }
+
+void mp__sh_lanes_stats(const mp_pool_t *inner, mp_stats_t *st) {
+  lanes_into(inner->shared, st);
+}

@@ -324,6 +324,70 @@ static void walk_while_threads_create(void **state) {
     assert_int_equal(pthread_join(th[i], NULL), 0);
 }
 
+/* A shared pool's walk info counts its lanes as mp_stats() does: chunks
+ * the threads took are used in the inner pool only as far as the threads
+ * used them, and their freed objects are free.  (Builds without lanes --
+ * sanitizers, hardened, debug -- agree trivially.) */
+#define LANE_OBJS 300
+
+static void *lane_work(void *arg) {
+  mp_pool_t *p = arg;
+  void *obj[LANE_OBJS];
+  for (int i = 0; i < LANE_OBJS; i++) {
+    obj[i] = mp_alloc(p, 16 + (size_t)(i % 7) * 8);
+    assert_non_null(obj[i]);
+  }
+  for (int i = 0; i < LANE_OBJS; i += 2) /* free half */
+    assert_int_equal(mp_free_sized(p, obj[i], 16 + (size_t)(i % 7) * 8), 0);
+  return NULL;
+}
+
+typedef struct {
+  int n;
+  mp_pool_info_t info;
+} one_t;
+
+static int take_one(const mp_pool_info_t *in, void *arg) {
+  one_t *o = arg;
+  if (o->n++ == 0)
+    o->info = *in;
+  return 0;
+}
+
+static void walk_shared_counts_as_stats(void **state) {
+  (void)state;
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SHARED;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  assert_non_null(p);
+  pthread_t th[2];
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_create(&th[i], NULL, lane_work, p), 0);
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_join(th[i], NULL), 0);
+  assert_non_null(mp_alloc(p, 40)); /* the main thread's lane too */
+  mp_stats_t st = {.size = sizeof st};
+  assert_int_equal(mp_stats(p, &st, 0), 0);
+  one_t w = {0};
+  assert_int_equal(mp_walk(p, take_one, &w), 0);
+  assert_int_equal(w.n, 1);
+  assert_ptr_equal(w.info.pool, p);
+  assert_int_equal(w.info.bytes_reserved, st.bytes_reserved);
+  assert_int_equal(w.info.bytes_used, st.bytes_used);
+  assert_int_equal(w.info.bytes_free, st.bytes_reserved - st.bytes_used);
+  assert_int_equal(w.info.blocks, st.nodes + st.large_blocks);
+  assert_int_equal(w.info.peak_reserved, st.peak_reserved);
+  /* The text says the same. */
+  char buf[512], want[128];
+  size_t len;
+  assert_int_equal(mp_tree_format(p, buf, sizeof buf, &len, 0), 0);
+  snprintf(want, sizeof want, ", used %zu, free %zu,", st.bytes_used,
+           st.bytes_reserved - st.bytes_used);
+  assert_non_null(strstr(buf, want));
+  mp_destroy_pool(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(names_any_length_and_null),
@@ -334,6 +398,7 @@ int main(void) {
       cmocka_unit_test(text_and_truncation),
       cmocka_unit_test(json_valid),
       cmocka_unit_test(walk_while_threads_create),
+      cmocka_unit_test(walk_shared_counts_as_stats),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
