@@ -23,9 +23,18 @@ mp_pool_t *mp_create_pool(size_t size) { return mp__create_sized(size); }
 mp_pool_t *mp_create_pool_ex(const mp_options_t *opt) {
   if (opt == NULL)
     return mp__create_sized(0);
-  if (MP_SHARED_OPT(opt))
-    return mp__sh_create(opt);
-  return mp__create(opt);
+  if (!MP_SHARED_OPT(opt))
+    return mp__create(opt);
+  if (!(opt->flags & MP_POOL_SHARED))
+    return mp__sh_create(opt); /* an ordinary child of a shared pool */
+  /* The inner pool is told once its handle exists (see mp__hook_hold). */
+  bool held = mp__hook_hold;
+  mp__hook_hold = true;
+  mp_pool_t *pool = mp__sh_create(opt);
+  mp__hook_hold = held;
+  if (pool != NULL && MP_HOOKING())
+    mp__hook_created(mp__sh_inner(pool));
+  return pool;
 }
 
 mp_pool_t *mp_create_child(mp_pool_t *parent, size_t node_size) {

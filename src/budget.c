@@ -83,8 +83,12 @@ mp_pool_t *mp__budget_crossed(mp_pool_t *first, size_t n) {
 }
 
 void mp__oom(mp_pool_t *pool, size_t size) {
-  if (pool->bud.on_oom != NULL)
+  if (pool->bud.on_oom != NULL) {
+    bool held = mp__hook_hold; /* the hook's own pools are told */
+    mp__hook_hold = false;
     pool->bud.on_oom(pool, size, pool->bud.oom_ud);
+    mp__hook_hold = held;
+  }
   errno = ENOMEM;
 }
 
@@ -98,8 +102,12 @@ void *mp__oom_create(mp_pool_t *parent, mp_pool_t *over, size_t size,
                      void (*hook)(mp_pool_t *, size_t, void *), void *ud) {
   if (over != NULL)
     mp__oom(over, size);
-  else if (parent != NULL && hook != NULL)
+  else if (parent != NULL && hook != NULL) {
+    bool held = mp__hook_hold; /* the hook's own pools are told */
+    mp__hook_hold = false;
     hook(parent, size, ud);
+    mp__hook_hold = held;
+  }
   errno = ENOMEM;
   return NULL;
 }

@@ -66,8 +66,12 @@ void mp__hk_reset(mp_pool_t *pool) {
   mp__hook_event(pool, MP_EVENT_RESET, NULL, 0, NULL, 0);
 }
 
-/* Opens or closes the pool's window for its object events. */
+/* Opens or closes the pool's window for its object events.  A pool made
+ * under a process-wide hook with MP_HOOK_OBJECTS keeps them whatever its
+ * own hook asks for: the process-wide hook hears them for good. */
 static void set_objects(mp_pool_t *pool, bool on) {
+  if (pool->flags & MP_F_HOOKALL)
+    return;
   if (on) {
     pool->flags |= MP_F_HOOKED;
     if (!(pool->flags & MP_F_NOWINDOW))

@@ -12,6 +12,7 @@
 #include "mp_internal.h"
 
 atomic_uint mp__hooks_on;
+_Thread_local bool mp__hook_hold MP_TLS_MODEL;
 
 static atomic_uint g_seq;
 static _Atomic(mp_event_fn) g_fn;
@@ -77,8 +78,9 @@ void mp__hook_created(mp_pool_t *pool) {
   void *arg;
   unsigned flags;
   mp_event_fn fn = global_hook(&arg, &flags);
-  if (fn != NULL && (flags & MP_HOOK_OBJECTS) && !(pool->flags & MP_F_SHARED)) {
-    pool->flags |= MP_F_HOOKED;
+  if (fn != NULL && (flags & MP_HOOK_OBJECTS) &&
+      !(pool->flags & (MP_F_SHARED | MP_F_INNER))) {
+    pool->flags |= MP_F_HOOKED | MP_F_HOOKALL;
     if (!(pool->flags & MP_F_NOWINDOW)) {
       pool->flags |= MP_F_NOWINDOW | MP_F_HOOKWIN;
       pool->w.end = pool->w.ptr; /* as mp__set_window() closes it */

@@ -128,6 +128,8 @@ enum {
   MP_F_LEAKS = 1u << 8,    /* debug builds: report leaks at destroy */
   MP_F_HOOKED = 1u << 9,   /* object events: api.c routes to hooked.c */
   MP_F_HOOKWIN = 1u << 10, /* MP_F_NOWINDOW set for the object events */
+  MP_F_HOOKALL = 1u << 11, /* made under a process-wide MP_HOOK_OBJECTS:
+                            * object events for good (hooks.c) */
 };
 
 /* In a pool with size headers, each small object is preceded by this. */
@@ -978,6 +980,12 @@ struct mp_ext *mp__tree_ext(mp_pool_t *pool);
  * process-wide one and every pool's); while it is 0 the pool layer's
  * block paths pay one load and one predicted branch. */
 extern atomic_uint mp__hooks_on;
+/* Set while this thread makes a shared pool (api.c): the inner pool's
+ * creation, and its freeing if the handle cannot be made, are not told
+ * then, but once the handle exists, so that every event names the handle
+ * and no hook hears of the inner pool.  Cleared around out-of-memory
+ * hooks (budget.c), which may make and free pools of their own. */
+extern _Thread_local bool mp__hook_hold MP_TLS_MODEL;
 #define MP_HOOKING()                                                           \
   mp_unlikely(atomic_load_explicit(&mp__hooks_on, memory_order_relaxed) != 0)
 void mp__hook_event(mp_pool_t *pool, int kind, void *p, size_t size, void *old,

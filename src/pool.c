@@ -162,7 +162,7 @@ static MP_INLINE mp_pool_t *set_up(mp_pool_t *pool, struct mp_node *n,
   mp__life_link(pool, parent);
   if (parent == NULL)
     mp__tree_add(pool);
-  if (MP_HOOKING())
+  if (MP_HOOKING() && !mp__hook_hold)
     mp__hook_created(pool);
   return pool;
 }

@@ -186,7 +186,7 @@ static void put_nodes(const mp_pool_t *s, struct mp_node *first) {
 
 /* mp__pool_free() of any pool. */
 static MP_NOINLINE void pool_free_any(mp_pool_t *pool) {
-  if (MP_HOOKING())
+  if (MP_HOOKING() && !mp__hook_hold)
     mp__hook_freeing(pool);
   if (pool->flags & MP_F_INNER)
     pool->on_free(pool);

@@ -183,6 +183,77 @@ static void shared_pool_blocks(void **state) {
   assert_true(c.n[MP_EVENT_BLOCK_RELEASE] >= 2);
 }
 
+/* A shared pool's creation is told as its handle's: the block events of
+ * its first node name the handle (not the pool behind it, which no caller
+ * knows), so a process-wide hook sees every block it took given back. */
+typedef struct {
+  int n, others;
+  const mp_pool_t *want;
+  long long block_bytes;
+} pools_t;
+
+static void on_any(const mp_event_t *ev, void *arg) {
+  pools_t *c = arg;
+  c->n++;
+  if (c->want == NULL)
+    c->want = ev->pool; /* the first event names the new pool */
+  else if (ev->pool != c->want)
+    c->others++;
+  if (ev->kind == MP_EVENT_BLOCK_ACQUIRE)
+    c->block_bytes += (long long)ev->size;
+  if (ev->kind == MP_EVENT_BLOCK_RELEASE)
+    c->block_bytes -= (long long)ev->size;
+}
+
+static void shared_creation_named_by_handle(void **state) {
+  (void)state;
+  for (int adaptive = 0; adaptive < 2; adaptive++) {
+    pools_t c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(mpool_set_hook(on_any, &c, MP_HOOK_OBJECTS), 0);
+    mp_options_t o;
+    mp_options_init(&o);
+    o.flags = MP_POOL_SHARED | (adaptive ? MP_POOL_ADAPTIVE : 0);
+    mp_pool_t *p = mp_create_pool_ex(&o);
+    assert_non_null(p);
+    assert_true(c.n >= 1);
+    assert_ptr_equal(c.want, p);
+    assert_non_null(mp_alloc(p, 100000)); /* a large block */
+    mp_destroy_pool(p);
+    assert_int_equal(mpool_set_hook(NULL, NULL, 0), 0);
+    assert_int_equal(c.others, 0);
+    assert_int_equal(c.block_bytes, 0); /* all it took, given back */
+  }
+}
+
+/* A pool made under a process-wide hook with MP_HOOK_OBJECTS tells that
+ * hook its object events for good, whatever hook of its own it is given
+ * or loses later. */
+static void process_objects_survive_pool_hook(void **state) {
+  (void)state;
+  counts_t all, mine;
+  memset(&all, 0, sizeof all);
+  memset(&mine, 0, sizeof mine);
+  assert_int_equal(mpool_set_hook(on_event, &all, MP_HOOK_OBJECTS), 0);
+  mp_pool_t *p = mp_create_pool(0);
+  assert_non_null(p);
+  all.pool = mine.pool = p;
+  assert_int_equal(mp_pool_set_hook(p, on_event, &mine, 0), 0); /* blocks */
+  assert_non_null(mp_alloc(p, 10));
+  assert_int_equal(all.n[MP_EVENT_ALLOC], 1);
+  assert_int_equal(mine.n[MP_EVENT_ALLOC], 0);
+  assert_int_equal(mp_pool_set_hook(p, on_event, &mine, MP_HOOK_OBJECTS), 0);
+  assert_int_equal(mp_pool_set_hook(p, NULL, NULL, 0), 0); /* cleared */
+  void *q = mp_alloc(p, 20);
+  assert_non_null(q);
+  assert_int_equal(mp_free(p, q), 0);
+  assert_int_equal(all.n[MP_EVENT_ALLOC], 2);
+  assert_int_equal(all.n[MP_EVENT_FREE], 1);
+  mp_destroy_pool(p);
+  assert_int_equal(all.n[MP_EVENT_DESTROY], 1);
+  assert_int_equal(mpool_set_hook(NULL, NULL, 0), 0);
+}
+
 static void bad_inputs(void **state) {
   (void)state;
   errno = 0;
@@ -205,6 +276,8 @@ int main(void) {
       cmocka_unit_test(block_events_only),
       cmocka_unit_test(process_hook),
       cmocka_unit_test(unset_hooks),
+      cmocka_unit_test(shared_creation_named_by_handle),
+      cmocka_unit_test(process_objects_survive_pool_hook),
       cmocka_unit_test(bad_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
