@@ -26,6 +26,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_MARKS 8
 #define MAX_STALE 8
 #define BUF_BYTES ((size_t)72 << 10)
+#define NAME_LEN 40     /* longest name or identifier the fuzzer sets */
+#define MAX_EVENTS 2048 /* events one operation may log */
+#define MAX_BLK 16      /* pools whose block events are balanced */
+#define TREE_BYTES ((size_t)16 << 10) /* more than any tree's text */
 
 #define CHECK(cond)                                                            \
   do {                                                                         \
@@ -168,6 +173,11 @@ typedef struct {
   size_t op_size, op_align;
   mark_t marks[MAX_MARKS]; /* outstanding, oldest first */
   int nmarks;
+  int shared;                /* MP_POOL_SHARED */
+  int hook_on, hook_objects; /* its own hook (mp_pool_set_hook()) */
+  int born_hooked;         /* created under a MP_HOOK_OBJECTS mpool_set_hook */
+  int has_name, has_ident; /* mp_pool_set_name(): the model's copies */
+  char name[NAME_LEN + 1], ident[NAME_LEN + 1];
 } slot_t;
 
 /* A cleanup's data lives in its pool: the cleanup checks it is intact. */
@@ -203,6 +213,223 @@ static void on_oom(mp_pool_t *pool, size_t size, void *ud) {
   mp_stats_t st = {.size = sizeof st};
   CHECK(mp_stats(pool, &st, 0) == 0);
   oom_calls++;
+}
+
+/* ---- Allocation events (mp_pool_set_hook(), mpool_set_hook()) --------- */
+
+/* Every event a hook hears during one operation, in order: src 0 is a
+ * pool's own hook, 1 the process-wide one. */
+typedef struct {
+  int src, kind;
+  const mp_pool_t *pool;
+  void *ptr, *old;
+  size_t size, old_size;
+} event_t;
+
+static event_t evs[MAX_EVENTS];
+static int nev, ev_lost;
+static int hook_tag[2];     /* the hooks' arguments: which hook heard it */
+static int g_on, g_objects; /* the process-wide hook, as the model set it */
+static int in_naming, in_hooking, creating; /* what the operation does */
+
+/* What the operation's object events must be (set by the operations that
+ * know): n[src] events of one kind, or none; and the DESTROY and RESET
+ * events each hook must hear. */
+static struct {
+  int set, n[2], kind;
+  const mp_pool_t *pool;
+  void *ptr, *old;
+  size_t size, old_size;
+} ex;
+static int ex_destroy[2], ex_reset[2];
+
+/* Block events the process-wide hook told, per pool: acquired less
+ * released.  `complete` when the first one it heard was the pool's
+ * creation (the hook was on since): then all of them must balance by the
+ * time the pool is gone. */
+typedef struct {
+  const mp_pool_t *pool;
+  long long net;
+  int complete;
+} blk_t;
+
+static blk_t blk[MAX_BLK];
+static int nblk, blk_lost;
+
+static int slot_of(const mp_pool_t *p) {
+  for (int s = 0; s < MAX_SLOTS; s++)
+    if (slots[s].pool != NULL && slots[s].pool == p)
+      return s;
+  return -1;
+}
+
+static void blk_note(const mp_event_t *ev) {
+  int i = 0;
+  while (i < nblk && blk[i].pool != ev->pool)
+    i++;
+  if (i == nblk) {
+    if (nblk == MAX_BLK) {
+      blk_lost = 1;
+      return;
+    }
+    blk[nblk++] = (blk_t){ev->pool, 0, creating && slot_of(ev->pool) < 0};
+  }
+  if (ev->kind == MP_EVENT_BLOCK_ACQUIRE)
+    blk[i].net += (long long)ev->size;
+  else
+    blk[i].net -= (long long)ev->size;
+}
+
+/* Both hooks: check what can be checked while the event's strings live,
+ * and log it. */
+static void on_event(const mp_event_t *ev, void *arg) {
+  int src = arg == &hook_tag[1];
+  CHECK(arg == &hook_tag[0] || src);
+  CHECK(ev->kind >= MP_EVENT_BLOCK_ACQUIRE && ev->kind <= MP_EVENT_DESTROY);
+  CHECK(ev->pool != NULL);
+  int s = slot_of(ev->pool);
+  if (s >= 0 && !in_naming) { /* named as the model named it */
+    if (slots[s].has_name)
+      CHECK(ev->name != NULL && strcmp(ev->name, slots[s].name) == 0);
+    else
+      CHECK(ev->name == NULL);
+  }
+  if (s >= 0 && src == 0 && !in_hooking)
+    CHECK(slots[s].hook_on);
+  if (ev->kind <= MP_EVENT_BLOCK_RELEASE) {
+    CHECK(ev->ptr != NULL && ev->size > 0);
+    if (src == 1)
+      blk_note(ev);
+  }
+  if (nev == MAX_EVENTS) {
+    ev_lost = 1;
+    return;
+  }
+  evs[nev++] = (event_t){src,         ev->kind, ev->pool,    ev->ptr,
+                         ev->old_ptr, ev->size, ev->old_size};
+}
+
+/* Whether slot s's own hook, and the process-wide hook, hear its object
+ * events: the pool's hook when set with MP_HOOK_OBJECTS; the process-wide
+ * one when it has MP_HOOK_OBJECTS and the pool's calls reach the library
+ * (created under such a hook, or a pool hook with objects).  Shared pools
+ * tell block events only. */
+static int hears(int s, int src) {
+  const slot_t *sl = &slots[s];
+  if (src == 0)
+    return sl->hook_on && sl->hook_objects;
+  return g_on && g_objects && !sl->shared &&
+         (sl->born_hooked || sl->hook_objects);
+}
+
+static void expect_obj(int s, int kind, void *ptr, size_t size, void *old,
+                       size_t old_size) {
+  ex.set = 1;
+  ex.kind = kind;
+  ex.pool = slots[s].pool;
+  ex.ptr = ptr;
+  ex.size = size;
+  ex.old = old;
+  ex.old_size = old_size;
+  for (int i = 0; i < 2; i++)
+    ex.n[i] = hears(s, i);
+}
+
+static void expect_none(void) {
+  ex.set = 1;
+  ex.n[0] = ex.n[1] = 0;
+}
+
+/* Slot s and its descendants are about to be destroyed: a pool's own
+ * hook with MP_HOOK_OBJECTS hears its DESTROY, and a process-wide hook
+ * with MP_HOOK_OBJECTS hears every pool's (a destroy reaches the library
+ * whatever the pool's calls do, shared pools' too). */
+static void expect_destroy(int s) {
+  for (int c = 0; c < MAX_SLOTS; c++)
+    if (slots[c].pool != NULL && slots[c].parent == s)
+      expect_destroy(c);
+  ex_destroy[0] += hears(s, 0);
+  ex_destroy[1] += g_on && g_objects;
+}
+
+static void expect_destroy_children(int s) {
+  for (int c = 0; c < MAX_SLOTS; c++)
+    if (slots[c].pool != NULL && slots[c].parent == s)
+      expect_destroy(c);
+}
+
+static void expect_reset(int s) {
+  for (int i = 0; i < 2; i++)
+    ex_reset[i] += hears(s, i);
+}
+
+static void events_begin(void) {
+  nev = ev_lost = 0;
+  memset(&ex, 0, sizeof ex);
+  memset(ex_destroy, 0, sizeof ex_destroy);
+  memset(ex_reset, 0, sizeof ex_reset);
+}
+
+/* After every operation: the object events are those the operation's
+ * calls make (operations that set no expectation may make ALLOC events
+ * only: object pools and marks take objects of their own); the DESTROY
+ * and RESET events those of the pools it destroyed and reset; and every
+ * pool gone whose block events the process-wide hook heard from its
+ * creation on gave back all it took. */
+static void check_events(void) {
+  if (!ev_lost) {
+    int nobj[2] = {0, 0}, ndes[2] = {0, 0}, nres[2] = {0, 0};
+    for (int i = 0; i < nev; i++) {
+      const event_t *e = &evs[i];
+      if (e->kind == MP_EVENT_DESTROY) {
+        ndes[e->src]++;
+      } else if (e->kind == MP_EVENT_RESET) {
+        nres[e->src]++;
+      } else if (e->kind >= MP_EVENT_ALLOC) {
+        nobj[e->src]++;
+        if (ex.set) {
+          CHECK(e->kind == ex.kind && e->pool == ex.pool);
+          CHECK(e->ptr == ex.ptr && e->size == ex.size);
+          CHECK(e->old == ex.old && e->old_size == ex.old_size);
+        } else {
+          CHECK(e->kind == MP_EVENT_ALLOC);
+        }
+      }
+    }
+    for (int i = 0; i < 2; i++) {
+      if (ex.set)
+        CHECK(nobj[i] == ex.n[i]);
+      if (ndes[i] != ex_destroy[i] || nres[i] != ex_reset[i])
+        fprintf(stderr,
+                "fuzz_ops: hook %d heard %d destroys, %d resets; "
+                "%d and %d expected\n",
+                i, ndes[i], nres[i], ex_destroy[i], ex_reset[i]);
+      CHECK(ndes[i] == ex_destroy[i]);
+      CHECK(nres[i] == ex_reset[i]);
+    }
+  }
+  for (int i = 0; i < nblk; i++) {
+    if (blk_lost || !blk[i].complete)
+      continue;
+    CHECK(blk[i].net >= 0);
+    if (slot_of(blk[i].pool) < 0) { /* gone: everything given back */
+      if (blk[i].net != 0)
+        fprintf(stderr, "fuzz_ops: pool %p: %lld block bytes not released\n",
+                (const void *)blk[i].pool, blk[i].net);
+      CHECK(blk[i].net == 0);
+    }
+  }
+  int k = 0; /* forget the pools that are gone */
+  for (int i = 0; i < nblk; i++)
+    if (slot_of(blk[i].pool) >= 0)
+      blk[k++] = blk[i];
+  nblk = k;
+}
+
+/* A new pool in slot s: under a process-wide hook with objects, its
+ * calls reach the library for good (shared pools excepted). */
+static void slot_born(int s) {
+  slots[s].born_hooked = g_on && g_objects && !slots[s].shared;
 }
 
 static void drop_mark(mp_mark_t *m) { stale[nstale++ % MAX_STALE] = m; }
@@ -329,6 +556,8 @@ static int cmp_obj(const void *a, const void *b) {
   return x->p < y->p ? -1 : x->p > y->p;
 }
 
+static void check_names(int s);
+
 static void check_all(void) {
   obj_t *live[MAX_OBJS];
   int n = 0;
@@ -356,6 +585,9 @@ static void check_all(void) {
   }
   for (int i = 0; i < ncls; i++)
     CHECK(ran[i] == cls[i].expect);
+  for (int s = 0; s < MAX_SLOTS; s++)
+    if (slots[s].pool != NULL)
+      check_names(s);
   /* The pools on the counting allocator account for all it holds. */
   size_t reserved = 0;
   for (int s = 0; s < MAX_SLOTS; s++) {
@@ -443,7 +675,9 @@ static void create_root(reader_t *r, unsigned extra) {
   o.on_oom = on_oom;
   o.oom_ud = &oom_calls;
   errno = 0;
+  creating = 1;
   mp_pool_t *p = mp_create_pool_ex(&o);
+  creating = 0;
   if (p == NULL) {
     CHECK(o.allocator != NULL && errno == ENOMEM);
     return;
@@ -451,6 +685,7 @@ static void create_root(reader_t *r, unsigned extra) {
   slots[s] =
       (slot_t){.pool = p,
                .parent = -1,
+               .shared = (extra & MP_POOL_SHARED) != 0,
                .headers = (f & 16) != 0,
                .uses_ta = o.allocator != NULL,
                .tick = ++tick,
@@ -458,6 +693,7 @@ static void create_root(reader_t *r, unsigned extra) {
   if (slots[s].align < 16)
     slots[s].align = 16;
   CHECK(mp_pool_parent(p) == NULL);
+  slot_born(s);
 }
 
 static void op_create(reader_t *r) { create_root(r, 0); }
@@ -476,6 +712,7 @@ static void op_child(reader_t *r) {
   int headers = 0;
   size_t align = 16, budget = 0;
   errno = 0;
+  creating = 1;
   if (f & 1) {
     c = mp_create_child(slots[ps].pool, (f & 2) ? 1024 : 0);
   } else {
@@ -497,6 +734,7 @@ static void op_child(reader_t *r) {
     align = (f & 4) ? 64 : 16;
     c = mp_create_pool_ex(&o);
   }
+  creating = 0;
   if (c == NULL) {
     /* Once: the hook of an ancestor whose budget the child would cross,
      * or else the child's own (its parent's), named by the parent. */
@@ -516,6 +754,7 @@ static void op_child(reader_t *r) {
                       .buf_size = slots[ps].buf_size,
                       .tick = ++tick,
                       .align = align};
+  slot_born(s);
 }
 
 /* A root pool with a byte budget, on a caller buffer, or both. */
@@ -552,7 +791,9 @@ static void op_create_limited(reader_t *r) {
    * sums the bytes pools reserve, buffer nodes included. */
   o.allocator = (f & 64) && kind == 0 ? &ta.a : NULL;
   errno = 0;
+  creating = 1;
   mp_pool_t *p = mp_create_pool_ex(&o);
+  creating = 0;
   if (p == NULL) {
     if (errno == EINVAL) /* a buffer too small for one node */
       CHECK(o.buffer != NULL &&
@@ -575,6 +816,7 @@ static void op_create_limited(reader_t *r) {
     slots[s].buf_size = o.buffer_size;
   }
   CHECK(mp_pool_parent(p) == NULL);
+  slot_born(s);
 }
 
 static void op_alloc(reader_t *r, unsigned code) {
@@ -610,8 +852,10 @@ static void op_alloc(reader_t *r, unsigned code) {
   }
   if (q == NULL) {
     check_fail(s, errno);
+    expect_none();
     return;
   }
+  expect_obj(s, MP_EVENT_ALLOC, q, n, NULL, 0);
   if (k == K_CALLOC)
     for (size_t i = 0; i < n; i++)
       CHECK(((unsigned char *)q)[i] == 0);
@@ -656,8 +900,10 @@ static void op_string(reader_t *r) {
   }
   if (q == NULL) {
     check_fail(s, errno);
+    expect_none();
     return;
   }
+  expect_obj(s, MP_EVENT_ALLOC, q, len + 1, NULL, 0);
   CHECK(strlen(q) == len);
   obj_t *o = new_obj(s, K_STR, q, len + 1, 1);
   fill(o);
@@ -669,6 +915,7 @@ static void op_free(reader_t *r) {
     return;
   verify(o);
   CHECK(mp_free(slots[o->slot].pool, o->p) == 0);
+  expect_obj(o->slot, MP_EVENT_FREE, o->p, 0, NULL, 0);
   drop_obj(o);
 }
 
@@ -678,6 +925,7 @@ static void op_free_sized(reader_t *r) {
     return;
   verify(o);
   CHECK(mp_free_sized(slots[o->slot].pool, o->p, o->size) == 0);
+  expect_obj(o->slot, MP_EVENT_FREE, o->p, o->size, NULL, 0);
   drop_obj(o);
 }
 
@@ -695,6 +943,7 @@ static void op_realloc(reader_t *r, int unsized) {
   unsigned char *q = unsized ? mp_realloc_unsized(p, o->p, n)
                              : mp_realloc(p, o->p, o->size, n);
   if (q == NULL) {
+    expect_none();
     if (unsized && !slots[s].headers && errno == EINVAL)
       return;           /* a small object of a pool without headers */
     CHECK(n > o->size); /* shrinking never fails */
@@ -703,6 +952,7 @@ static void op_realloc(reader_t *r, int unsized) {
     return;
   }
   verify_bytes(q, n < o->size ? n : o->size, o->seed, o);
+  expect_obj(s, MP_EVENT_RESIZE, q, n, o->p, unsized ? 0 : o->size);
   live_bytes += n;
   live_bytes -= o->size;
   o->p = q;
@@ -768,8 +1018,10 @@ static void op_cleanup(reader_t *r) {
   cdata_t *d = mp_alloc(p, sizeof *d);
   if (d == NULL) {
     check_fail(s, errno);
+    expect_none();
     return;
   }
+  expect_obj(s, MP_EVENT_ALLOC, d, sizeof *d, NULL, 0); /* the record: none */
   d->id = ncls;
   for (size_t i = 0; i < sizeof d->tag; i++)
     d->tag[i] = (unsigned char)(d->id + i);
@@ -859,6 +1111,9 @@ static void op_reset(reader_t *r, unsigned how) {
     return;
   mp_pool_t *p = slots[s].pool;
   if (how < 10) {
+    expect_destroy_children(s);
+    if (!slots[s].shared)
+      expect_reset(s);
     forget_children(s);
     forget_pool_memory(s);
     mp_reset_pool(p);
@@ -867,6 +1122,9 @@ static void op_reset(reader_t *r, unsigned how) {
                            : how == 11 ? MP_RESET_RETAIN
                                        : MP_RESET_RETAIN_LIMIT;
     size_t limit = how == 12 ? (size_t)rd16(r) * 64 : 0;
+    expect_destroy_children(s);
+    if (!slots[s].shared)
+      expect_reset(s);
     forget_children(s);
     forget_pool_memory(s);
     CHECK(mp_reset_pool_mode(p, mode, limit) == 0);
@@ -875,6 +1133,7 @@ static void op_reset(reader_t *r, unsigned how) {
     forget_descendant_memory(s);
     CHECK(mp_reset_children(p) == 0);
   } else if (how == 14) {
+    expect_destroy_children(s);
     forget_children(s);
     CHECK(mp_destroy_children(p) == 0);
   } else {
@@ -892,6 +1151,7 @@ static void op_destroy(reader_t *r) {
   if (s < 0)
     return;
   mp_pool_t *p = slots[s].pool;
+  expect_destroy(s);
   forget_subtree(s);
   mp_destroy_pool(p);
 }
@@ -925,8 +1185,10 @@ static void op_rewind(reader_t *r) {
   int k = (int)(f % (unsigned)sl->nmarks);
   unsigned long t = sl->marks[k].tick;
   for (int c = 0; c < MAX_SLOTS; c++)
-    if (slots[c].pool != NULL && slots[c].parent == s && slots[c].tick > t)
+    if (slots[c].pool != NULL && slots[c].parent == s && slots[c].tick > t) {
+      expect_destroy(c);
       forget_subtree(c);
+    }
   for (int i = 0; i < MAX_OBJS; i++)
     if (objs[i].slot == s && (objs[i].tick > t || objs[i].kind == K_OBJ))
       drop_obj(&objs[i]); /* objects of an object pool: see below */
@@ -972,6 +1234,378 @@ static void op_bad_rewind(reader_t *r) {
   CHECK(errno == EINVAL);
 }
 
+/* ---- Names, the pool tree and hooks ------------------------------------ */
+
+/* A name of len bytes from an alphabet with the bytes JSON escapes, UTF-8
+ * and spaces; seed picks where in it the name starts. */
+static void gen_name(char *out, unsigned len, unsigned seed) {
+  static const char abc[] = "req\"\\\n\t\x01/ \xc3\xa9[]{}:,0x7f\x7f_GET";
+  for (unsigned i = 0; i < len; i++)
+    out[i] = abc[(seed + i * 7u) % (sizeof abc - 1)];
+  out[len] = '\0';
+}
+
+/* mp_pool_set_name() with a name and an identifier each NULL, empty or up
+ * to NAME_LEN bytes; then the getters must say what the model says
+ * (check_all() asks again after every operation: resets keep names). */
+static void op_name(reader_t *r) {
+  int s = pick_slot(r);
+  unsigned f = rd8(r), g = rd8(r), h = rd8(r);
+  if (s < 0)
+    return;
+  char name[NAME_LEN + 1], ident[NAME_LEN + 1];
+  gen_name(name, g % (NAME_LEN + 1), g >> 3);
+  gen_name(ident, h % (NAME_LEN + 1), h >> 2);
+  const char *n = (f & 3) ? name : NULL, *id = (f & 12) ? ident : NULL;
+  errno = 0;
+  in_naming = 1;
+  int rc = mp_pool_set_name(slots[s].pool, n, id);
+  in_naming = 0;
+  expect_none(); /* the names block is no object */
+  if (rc != 0) { /* the old names stay */
+    check_fail(s, errno);
+    return;
+  }
+  memset(name, '#', sizeof name - 1); /* copied, not kept */
+  memset(ident, '#', sizeof ident - 1);
+  slot_t *sl = &slots[s];
+  sl->has_name = n != NULL;
+  sl->has_ident = id != NULL;
+  gen_name(sl->name, n ? g % (NAME_LEN + 1) : 0, g >> 3);
+  gen_name(sl->ident, id ? h % (NAME_LEN + 1) : 0, h >> 2);
+}
+
+static void check_names(int s) {
+  const slot_t *sl = &slots[s];
+  const char *n = mp_pool_name(sl->pool), *id = mp_pool_ident(sl->pool);
+  CHECK(sl->has_name ? n != NULL && strcmp(n, sl->name) == 0 : n == NULL);
+  CHECK(sl->has_ident ? id != NULL && strcmp(id, sl->ident) == 0 : id == NULL);
+}
+
+/* The pools a walk from root (a slot, or -1 for the process) must visit,
+ * in order: a pool before its children, children newest first, root pools
+ * oldest first. */
+static int order[MAX_SLOTS], order_depth[MAX_SLOTS], norder;
+
+static void model_walk(int s, int depth) {
+  order[norder] = s;
+  order_depth[norder++] = depth;
+  for (;;) { /* the children not yet listed, newest first */
+    int next = -1;
+    for (int c = 0; c < MAX_SLOTS; c++) {
+      if (slots[c].pool == NULL || slots[c].parent != s)
+        continue;
+      int listed = 0;
+      for (int i = 0; i < norder; i++)
+        listed |= order[i] == c;
+      if (!listed && (next < 0 || slots[c].tick > slots[next].tick))
+        next = c;
+    }
+    if (next < 0)
+      return;
+    model_walk(next, depth + 1);
+  }
+}
+
+static void model_order(int root) {
+  norder = 0;
+  if (root >= 0) {
+    model_walk(root, 0);
+    return;
+  }
+  for (;;) { /* root pools oldest first */
+    int next = -1;
+    for (int c = 0; c < MAX_SLOTS; c++) {
+      if (slots[c].pool == NULL || slots[c].parent >= 0)
+        continue;
+      int listed = 0;
+      for (int i = 0; i < norder; i++)
+        listed |= order[i] == c;
+      if (!listed && (next < 0 || slots[c].tick < slots[next].tick))
+        next = c;
+    }
+    if (next < 0)
+      return;
+    model_walk(next, 0);
+  }
+}
+
+/* What the walk's callback saw. */
+static struct {
+  int n, stop_after;
+  int slot[MAX_SLOTS], depth[MAX_SLOTS];
+  mp_pool_info_t info[MAX_SLOTS];
+} wk;
+
+static int walk_fn(const mp_pool_info_t *in, void *arg) {
+  CHECK(arg == &wk);
+  CHECK(wk.n < MAX_SLOTS); /* no pool the model does not know */
+  int s = slot_of(in->pool);
+  CHECK(s >= 0);
+  const slot_t *sl = &slots[s];
+  CHECK(in->parent == (sl->parent < 0 ? NULL : slots[sl->parent].pool));
+  CHECK(sl->has_name ? in->name != NULL && strcmp(in->name, sl->name) == 0
+                     : in->name == NULL);
+  CHECK(sl->has_ident ? in->ident != NULL && strcmp(in->ident, sl->ident) == 0
+                      : in->ident == NULL);
+  wk.slot[wk.n] = s;
+  wk.depth[wk.n] = in->depth;
+  wk.info[wk.n] = *in;
+  wk.info[wk.n].name = wk.info[wk.n].ident = NULL; /* valid in the call only */
+  wk.n++;
+  return wk.n == wk.stop_after ? 7 : 0;
+}
+
+/* The text or JSON mp_tree_format() must write for the walk in wk. */
+static char want[TREE_BYTES], got[TREE_BYTES + 64];
+static size_t nwant;
+
+static void put(const char *s, size_t n) {
+  CHECK(nwant + n < sizeof want);
+  memcpy(want + nwant, s, n);
+  nwant += n;
+  want[nwant] = '\0';
+}
+
+static void putf(const char *fmt, size_t v) {
+  char b[48];
+  int n = snprintf(b, sizeof b, fmt, v);
+  CHECK(n > 0 && (size_t)n < sizeof b);
+  put(b, (size_t)n);
+}
+
+static void put_addr(const mp_pool_t *p) {
+  char b[48];
+  int n = snprintf(b, sizeof b, "\"0x%" PRIxPTR "\"", (uintptr_t)p);
+  CHECK(n > 0 && (size_t)n < sizeof b);
+  put(b, (size_t)n);
+}
+
+static void put_jstr(int has, const char *s) {
+  if (!has) {
+    put("null", 4);
+    return;
+  }
+  put("\"", 1);
+  for (; *s != '\0'; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      char e[2] = {'\\', (char)c};
+      put(e, 2);
+    } else if (c < 0x20) {
+      putf("\\u%04zx", c);
+    } else {
+      put(s, 1);
+    }
+  }
+  put("\"", 1);
+}
+
+static void build_want(int json) {
+  nwant = 0;
+  want[0] = '\0';
+  if (json)
+    put("[", 1);
+  for (int i = 0; i < wk.n; i++) {
+    const mp_pool_info_t *in = &wk.info[i];
+    const slot_t *sl = &slots[wk.slot[i]];
+    if (json) {
+      const char *lead = i == 0 ? "\n  {\"pool\": " : ",\n  {\"pool\": ";
+      put(lead, strlen(lead));
+      put_addr(in->pool);
+      put(", \"parent\": ", 12);
+      if (in->parent != NULL)
+        put_addr(in->parent);
+      else
+        put("null", 4);
+      put(", \"name\": ", 10);
+      put_jstr(sl->has_name, sl->name);
+      put(", \"ident\": ", 11);
+      put_jstr(sl->has_ident, sl->ident);
+      putf(", \"depth\": %zu", (size_t)in->depth);
+      putf(", \"bytes_reserved\": %zu", in->bytes_reserved);
+      putf(", \"bytes_used\": %zu", in->bytes_used);
+      putf(", \"bytes_free\": %zu", in->bytes_free);
+      putf(", \"blocks\": %zu", in->blocks);
+      putf(", \"peak_reserved\": %zu}", in->peak_reserved);
+    } else {
+      for (int d = 0; d < in->depth; d++)
+        put("  ", 2);
+      if (sl->has_name)
+        put(sl->name, strlen(sl->name));
+      else
+        put("(unnamed)", 9);
+      if (sl->has_ident) {
+        put(" [", 2);
+        put(sl->ident, strlen(sl->ident));
+        put("]", 1);
+      }
+      putf(": reserved %zu", in->bytes_reserved);
+      putf(", used %zu", in->bytes_used);
+      putf(", free %zu", in->bytes_free);
+      putf(", blocks %zu", in->blocks);
+      putf(", peak %zu\n", in->peak_reserved);
+    }
+  }
+  if (json)
+    put(wk.n == 0 ? "]\n" : "\n]\n", wk.n == 0 ? 2 : 3);
+}
+
+/* mp_walk() from a pool or over the process (the fuzzer's pools are all
+ * there are), sometimes stopped early: it visits the pools the model has
+ * there, in the model's order, with their parents, names, depths and the
+ * byte counts mp_stats() gives each.  Then mp_tree_format() (text or
+ * JSON) into a buffer of every size from none to ample, and mp_tree_print()
+ * to a memory stream: the text is what the walk says, cut and
+ * NUL-terminated as snprintf() cuts, with its full length returned. */
+static void op_walk(reader_t *r) {
+  unsigned f = rd8(r), g = rd8(r);
+  int root = -1;
+  if (f & 1) {
+    root = pick_slot(r);
+    if (root < 0)
+      return;
+  }
+  const mp_pool_t *rp = root >= 0 ? slots[root].pool : NULL;
+  model_order(root);
+  memset(&wk, 0, sizeof wk);
+  wk.stop_after = (f & 2) ? 1 + (int)(g % MAX_SLOTS) : 0;
+  int rc = mp_walk(rp, walk_fn, &wk);
+  int want_n = norder;
+  if (wk.stop_after != 0 && wk.stop_after <= norder) {
+    CHECK(rc == 7);
+    want_n = wk.stop_after;
+  } else {
+    CHECK(rc == 0);
+  }
+  CHECK(wk.n == want_n);
+  for (int i = 0; i < wk.n; i++) {
+    CHECK(wk.slot[i] == order[i] && wk.depth[i] == order_depth[i]);
+    mp_stats_t st = {.size = sizeof st};
+    CHECK(mp_stats(slots[wk.slot[i]].pool, &st, 0) == 0);
+    const mp_pool_info_t *in = &wk.info[i];
+    if (in->bytes_used != st.bytes_used ||
+        in->bytes_reserved != st.bytes_reserved)
+      fprintf(stderr,
+              "fuzz_ops: walk of pool %d: reserved %zu used %zu, "
+              "mp_stats: reserved %zu used %zu\n",
+              wk.slot[i], in->bytes_reserved, in->bytes_used, st.bytes_reserved,
+              st.bytes_used);
+    CHECK(in->bytes_reserved == st.bytes_reserved);
+    CHECK(in->bytes_used == st.bytes_used);
+    CHECK(in->bytes_free == (st.bytes_reserved > st.bytes_used
+                                 ? st.bytes_reserved - st.bytes_used
+                                 : 0));
+    CHECK(in->blocks == st.nodes + st.large_blocks);
+    CHECK(in->peak_reserved == st.peak_reserved);
+  }
+  if (!(f & 4))
+    return;
+  /* The whole walk again, as text or JSON. */
+  int json = (f & 8) != 0;
+  wk.n = 0;
+  wk.stop_after = 0;
+  CHECK(mp_walk(rp, walk_fn, &wk) == 0);
+  build_want(json);
+  int flags = json ? MP_TREE_JSON : 0;
+  size_t len = 0;
+  CHECK(mp_tree_format(rp, got, TREE_BYTES, &len, flags) == 0);
+  CHECK(len == nwant && memcmp(got, want, nwant + 1) == 0);
+  /* A buffer of cap bytes, bytes past it untouched. */
+  size_t cap;
+  switch (f >> 6) {
+  case 0:
+    cap = 0;
+    break;
+  case 1:
+    cap = 1 + g % 3;
+    break;
+  case 2:
+    cap = nwant > 0 ? (size_t)g % (nwant + 2) : 1;
+    break;
+  default:
+    cap = nwant + (g & 1); /* one short of the NUL, or exactly enough */
+    break;
+  }
+  memset(got, 0x5a, cap + 64);
+  char *buf = cap == 0 && (f & 16) ? NULL : got;
+  len = 0;
+  CHECK(mp_tree_format(rp, buf, cap, &len, flags) == 0);
+  CHECK(len == nwant);
+  if (cap > 0) {
+    size_t k = nwant < cap ? nwant : cap - 1;
+    CHECK(memcmp(got, want, k) == 0 && got[k] == '\0');
+  }
+  for (size_t i = cap; i < cap + 64; i++)
+    CHECK(got[i] == 0x5a);
+  /* Refused: no length, a buffer missing, unknown flags. */
+  errno = 0;
+  CHECK(mp_tree_format(rp, got, 8, NULL, flags) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(mp_tree_format(rp, NULL, 8, &len, flags) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(mp_tree_format(rp, got, 8, &len, 2) == -1 && errno == EINVAL);
+  if (f & 32) { /* the same to a FILE */
+    char *ms = NULL;
+    size_t msize = 0;
+    FILE *out = open_memstream(&ms, &msize);
+    if (out == NULL)
+      return;
+    CHECK(mp_tree_print(rp, out, flags) == 0);
+    CHECK(fclose(out) == 0);
+    CHECK(msize == nwant && memcmp(ms, want, nwant) == 0);
+    free(ms);
+  }
+}
+
+/* mp_pool_set_hook() on a pool, or mpool_set_hook(), with or without
+ * MP_HOOK_OBJECTS, set or cleared, sometimes with bad flags (refused,
+ * nothing changed).  check_events() then holds every later operation to
+ * what the hooks must hear. */
+static void op_hook(reader_t *r) {
+  unsigned f = rd8(r);
+  unsigned flags = (f & 2) ? MP_HOOK_OBJECTS : 0;
+  int bad = (f & 0x18) == 0x18;
+  if (bad)
+    flags |= 2;
+  mp_event_fn fn = (f & 4) ? NULL : on_event;
+  expect_none(); /* a names block for the hook is no object */
+  if (f & 1) {
+    errno = 0;
+    int rc = mpool_set_hook(fn, &hook_tag[1], flags);
+    if (bad) {
+      CHECK(rc == -1 && errno == EINVAL);
+      return;
+    }
+    CHECK(rc == 0);
+    if (fn == NULL || !g_on) { /* a new run of block events */
+      nblk = 0;
+      blk_lost = 0;
+    }
+    g_on = fn != NULL;
+    g_objects = fn != NULL && (flags & MP_HOOK_OBJECTS);
+    return;
+  }
+  int s = pick_slot(r);
+  if (s < 0)
+    return;
+  slot_t *sl = &slots[s];
+  errno = 0;
+  in_hooking = 1;
+  int rc = mp_pool_set_hook(sl->pool, fn, &hook_tag[0], flags);
+  in_hooking = 0;
+  if (bad || (sl->shared && (flags & MP_HOOK_OBJECTS))) {
+    CHECK(rc == -1 && errno == EINVAL);
+    return;
+  }
+  if (rc != 0) { /* the first hook or name takes a block */
+    check_fail(s, errno);
+    return;
+  }
+  sl->hook_on = fn != NULL;
+  sl->hook_objects = fn != NULL && (flags & MP_HOOK_OBJECTS);
+}
+
 static void op_fail(reader_t *r) {
   unsigned f = rd8(r);
   ta.fail_at = (f & 128) ? -1 : ta.calls + (long)(f & 15);
@@ -1012,10 +1646,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tick = 0;
   nstale = 0;
   oom_calls = 0;
+  CHECK(mpool_set_hook(NULL, NULL, 0) == 0); /* a crashed input's, if any */
+  g_on = g_objects = 0;
+  nblk = blk_lost = 0;
 
   for (cur_op = 0; cur_op < MAX_OPS && r.p < r.end; cur_op++) {
     unsigned code = rd8(&r);
     oom_before = oom_calls;
+    events_begin();
+#ifdef FUZZ_TRACE /* -DFUZZ_TRACE: each operation's code on stderr */
+    fprintf(stderr, "fuzz_ops: op %d: code %u (%u, %u)\n", cur_op, code,
+            code % 16, code >> 4);
+#endif
     switch (code % 16) {
     case 0:
       op_create(&r);
@@ -1079,6 +1721,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       case 7:
         op_create_shared(&r);
         break;
+      case 4:
+        op_name(&r);
+        break;
+      case 5:
+        op_walk(&r);
+        break;
+      case 6:
+        op_hook(&r);
+        break;
       default:
         op_alloc(&r, code >> 4);
         break;
@@ -1086,16 +1737,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       break;
     }
     check_all();
+    check_events();
   }
   total_ops += (unsigned long long)cur_op;
+  events_begin();
   for (int s = 0; s < MAX_SLOTS; s++) {
     if (slots[s].pool != NULL && slots[s].parent < 0) {
       mp_pool_t *p = slots[s].pool;
+      expect_destroy(s);
       forget_subtree(s);
       mp_destroy_pool(p);
     }
   }
   check_all();
+  check_events();
+  CHECK(mpool_set_hook(NULL, NULL, 0) == 0);
+  g_on = g_objects = 0;
+  nblk = blk_lost = 0;
   CHECK(ta.live_blocks == 0 && ta.live_bytes == 0);
   return 0;
 }
