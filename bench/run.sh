@@ -17,7 +17,8 @@
 # repository), MPOOL_BENCH_BUILD_DIR (default: build-bench), CC,
 # MPOOL_BENCH_TRACE (allocation trace for the trace workload; without it
 # the trace cells are n/a; scripts/run.sh records one),
-# MPOOL_SCALE_THREADS (thread counts for mpool-scale, default "1 2 4").
+# MPOOL_SCALE_THREADS (thread counts for mpool-scale, default "1 2 4"),
+# MPOOL_SHARED_SCALE_THREADS (for mpool-shared-scale, default "1 2 4 8 16").
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --reps) args+=(--reps "$2"); shift ;;
     --out) out="$2"; shift ;;
-    --help|-h) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; args+=("$@"); break ;;
     *) echo "run.sh: unknown option $1 (pass driver options after --)" >&2; exit 2 ;;
   esac
@@ -130,6 +131,29 @@ if [ -x "$scale" ]; then
   "$scale" "${scale_args[@]}" ${MPOOL_SCALE_THREADS:-1 2 4} | tee "$out/scale.txt"
 else
   echo "run.sh: mpool-scale was not built; no scaling table" >&2
+fi
+
+# One shared pool for all threads (bench/shared_scale.c): the lanes against
+# a pool per thread and the locked design, thread counts from
+# MPOOL_SHARED_SCALE_THREADS (=1 2 4 8 16); a full run adds the callgrind
+# counts per step (bench/shared-scale-counts.sh).
+shsc="$bindir/mpool-shared-scale"
+if [ -x "$shsc" ]; then
+  echo
+  shsc_args=()
+  [ "$quick" = 1 ] && shsc_args+=(--quick)
+  {
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit: $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    # shellcheck disable=SC2086 # the thread counts are words
+    "$shsc" "${shsc_args[@]}" ${MPOOL_SHARED_SCALE_THREADS:-1 2 4 8 16}
+    if [ "$quick" = 0 ] && command -v valgrind >/dev/null 2>&1; then
+      echo
+      MPOOL_SOURCE_DIR="$src" MPOOL_BENCH_BUILD_DIR="$build" \
+        bash "$root/bench/shared-scale-counts.sh"
+    fi
+  } | tee "$out/shared-scale.txt"
+else
+  echo "run.sh: mpool-shared-scale was not built; no shared-pool table" >&2
 fi
 
 # Real-time pools: mp_rt against malloc and mpool's reuse path on a random
