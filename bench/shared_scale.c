@@ -28,9 +28,10 @@
  *               after every APR_CLEAR allocations (of all threads)
  *   malloc      glibc malloc and free
  *
- * --rows picks rows (comma-separated); --raw prints the chosen rows' steps
- * per second as bare numbers, one line a row, which is how this program
- * reads the locked row from mpb-shared-scale-locked, and how
+ * A run that fails (an allocation, the pool, a thread) makes its cell n/a
+ * and the exit status 1.  --rows picks rows (comma-separated); --raw prints the
+ * chosen rows' steps per second as bare numbers, one line a row, which is how
+ * this program reads the locked row from mpb-shared-scale-locked, and how
  * bench/shared-scale-counts.sh runs one row under callgrind (--ops 0 gives
  * the setup alone, to subtract).
  *
@@ -301,6 +302,7 @@ static double measure(const struct row *row, int threads) {
  * ---------------------------------------------------------------------- */
 
 #ifndef MPB_SHARED_SCALE_LOCKED
+/* 0, -1 on failure, -2 when the program is not there (the row is n/a). */
 static int spawned(const int *counts, int n, int reps, double *out) {
   char self[4096], cmd[8192];
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -314,7 +316,7 @@ static int spawned(const int *counts, int n, int reps, double *out) {
   char helper[4200];
   snprintf(helper, sizeof helper, "%s/mpb-shared-scale-locked", self);
   if (access(helper, X_OK) != 0)
-    return -1;
+    return -2;
   int at = snprintf(cmd, sizeof cmd,
                     "'%s' --raw --rows locked --ops %zu "
                     "--reps %d",
@@ -377,34 +379,39 @@ static void pick_rows(const char *list, int *want) {
   }
 }
 
-/* One run of a row at `threads` threads: steps per second, or negative. */
+/* One run of a row at `threads` threads: steps per second, -1 on failure,
+ * -2 when the row is not available in this build. */
 static double once(const struct row *row, int threads) {
 #ifndef MPB_SHARED_SCALE_LOCKED
   if (row->spawn) {
     double x;
-    return spawned(&threads, 1, 1, &x) == 0 ? x : -1;
+    int r = spawned(&threads, 1, 1, &x);
+    return r != 0 ? r : x < 0 ? -1 : x;
   }
 #endif
-  return row->steps != NULL ? measure(row, threads) : -1;
+  return row->steps != NULL ? measure(row, threads) : -2;
 }
 
 /* v[r][i]: the best of reps runs of row r (if wanted) at counts[i], -1 if
  * not wanted, not available or failed.  The rows take turns within each
  * repetition, so that a machine busy with other work for a while costs
- * them alike. */
-static void measure_all(const int *want, const int *counts, int n, int reps,
-                        double v[][MAX_COUNTS]) {
+ * them alike.  Returns the number of failed cells. */
+static int measure_all(const int *want, const int *counts, int n, int reps,
+                       double v[][MAX_COUNTS]) {
   for (size_t r = 0; r < NROWS; r++)
     for (int i = 0; i < n; i++)
       v[r][i] = want[r] ? 0 : -1;
+  int failed = 0;
   for (int i = 0; i < n; i++)
     for (int k = 0; k < reps; k++)
       for (size_t r = 0; r < NROWS; r++) {
         if (v[r][i] < 0)
           continue;
         double x = once(&rows[r], counts[i]);
+        failed += x == -1;
         v[r][i] = x < 0 ? -1 : x > v[r][i] ? x : v[r][i];
       }
+  return failed;
 }
 
 static void print_row(const char *name, const double *v, int n) {
@@ -462,8 +469,9 @@ int main(int argc, char **argv) {
   }
 
   static double v[NROWS][MAX_COUNTS];
+  int failed;
   if (raw) {
-    measure_all(want, counts, n, reps, v);
+    failed = measure_all(want, counts, n, reps, v);
     for (size_t r = 0; r < NROWS; r++) {
       if (!want[r])
         continue;
@@ -471,7 +479,7 @@ int main(int argc, char **argv) {
         printf(i ? " %.0f" : "%.0f", v[r][i]);
       printf("\n");
     }
-    return 0;
+    return failed ? 1 : 0;
   }
 
   printf("mpool-shared-scale: free+alloc steps per second over all threads, "
@@ -484,7 +492,7 @@ int main(int argc, char **argv) {
     printf(" %8d", counts[i]);
   printf("\n");
   fflush(stdout);
-  measure_all(want, counts, n, reps, v);
+  failed = measure_all(want, counts, n, reps, v);
   for (size_t r = 0; r < NROWS; r++)
     if (want[r])
       print_row(rows[r].name, v[r], n);
@@ -507,5 +515,7 @@ int main(int argc, char **argv) {
            "its pool\nafter every %u allocations of all threads.\n",
            APR_CLEAR);
 #endif
-  return 0;
+  if (failed)
+    fprintf(stderr, "mpool-shared-scale: %d runs failed (n/a above)\n", failed);
+  return failed ? 1 : 0;
 }
