@@ -84,8 +84,14 @@ for row in lanes per-thread locked; do
     fi
   fi
   for t in $threads; do
-    read -r ir1 ge1 < <(totals "$prog" "$row" "$t" "$ops")
-    read -r ir0 ge0 < <(totals "$prog" "$row" "$t" 0)
+    with="$(totals "$prog" "$row" "$t" "$ops")"
+    without="$(totals "$prog" "$row" "$t" 0)"
+    read -r ir1 ge1 <<<"$with"
+    read -r ir0 ge0 <<<"$without"
+    if [ -z "$ir1" ] || [ -z "$ir0" ]; then
+      echo "shared-scale-counts.sh: no callgrind totals for $row at $t threads" >&2
+      exit 1
+    fi
     awk -v r="$row" -v t="$t" -v n="$ops" -v i1="$ir1" -v i0="$ir0" \
       -v g1="$ge1" -v g0="$ge0" 'BEGIN {
         d = t * n
