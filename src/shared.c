@@ -605,6 +605,12 @@ static void release_handle(mp_pool_t *inner) {
  * (the inner pool is then destroyed), or EINVAL when the pool's own
  * buffer, fresh and not overflowing (`fresh`), has no room left for it. */
 static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
+  /* A root is on the pool tree from its creation: off it while it is
+   * wrapped, which changes what walks read of it (its reserved bytes, its
+   * flags and handle), and back once a shared pool's handle is whole. */
+  bool listed = inner->tree.listed;
+  if (listed)
+    mp__tree_unlist(inner);
   /* The handle counts as the inner pool's (bytes_reserved, budgets). */
   bool counted = mp__reserve(inner, MP_SHARED_BYTES);
   struct mp_shared *s =
@@ -662,6 +668,8 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   inner->on_free = release_handle;
   inner->on_reset = reset_inner;
   inner->flags |= MP_F_INNER;
+  if (listed)
+    mp__tree_add(inner);
   return &s->face;
 }
 
@@ -729,6 +737,8 @@ bool mp__sh_destroy(mp_pool_t *pool) {
   if (handle) {
     (void)enter(pool);
     check_alone(s, "mp_destroy_pool");
+    if (target->tree.listed && !target->life.busy)
+      mp__tree_unlist(target); /* before it changes: walks wait */
     bool was = s->dying;
     s->dying = true;
     lanes_off(s); /* cleanups the destroy runs take the lock */
