@@ -1,10 +1,10 @@
 #!/usr/bin/env sh
-# Fails if any C or C++ source of the project is not as clang-format
+# Fails if any C or C++ source or header of the project is not as clang-format
 # (.clang-format, Debian 12's clang-format 14) would write it.  With --fix,
 # rewrites them instead.  Third-party sources are not ours to format.
 set -eu
 cd "$(dirname "$0")/.."
-files=$(git ls-files '*.c' '*.h' '*.cpp' | grep -v '^third_party/' || true)
+files=$(git ls-files '*.c' '*.h' '*.cpp' '*.hpp' | grep -v '^third_party/' || true)
 if [ "${1:-}" = "--fix" ]; then
   # shellcheck disable=SC2086
   clang-format -i $files

@@ -14,6 +14,7 @@
 #include <memory_resource>
 #include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -254,6 +255,227 @@ bool test_other_unit() {
   return ok;
 }
 
+// Names, identifiers and walks of a pool's subtree and of every pool.
+bool test_names_and_tree() {
+  bool ok = true;
+  mpool::pool root;
+  CHECK(root.name() == nullptr && root.ident() == nullptr);
+  CHECK(root.set_name("server", "toy") == 0);
+  CHECK(std::strcmp(root.name(), "server") == 0);
+  CHECK(std::strcmp(root.ident(), "toy") == 0);
+  mp_pool_t *child = mp_create_child(root.get(), 0);
+  CHECK(child != nullptr && mp_pool_set_name(child, "request", "GET /") == 0);
+  CHECK(root.set_name(nullptr) == 0 && root.name() == nullptr &&
+        root.ident() == nullptr);
+  CHECK(root.set_name("server") == 0 && root.ident() == nullptr);
+
+  // A lambda returning nothing visits the whole subtree, depth first.
+  std::vector<std::string> seen;
+  std::vector<int> depths;
+  CHECK(root.walk([&](const mp_pool_info_t &in) {
+    seen.emplace_back(in.name != nullptr ? in.name : "(unnamed)");
+    depths.push_back(in.depth);
+  }) == 0);
+  CHECK(seen.size() == 2 && seen[0] == "server" && seen[1] == "request");
+  CHECK(depths.size() == 2 && depths[0] == 0 && depths[1] == 1);
+  // One returning an int stops the walk with its value.
+  int visits = 0;
+  CHECK(root.walk([&](const mp_pool_info_t &) {
+    return ++visits == 1 ? 7 : 0;
+  }) == 7);
+  CHECK(visits == 1);
+  // A walk of every pool sees this subtree among them.
+  bool found = false;
+  CHECK(mpool::walk([&](const mp_pool_info_t &in) {
+          found = found || in.pool == child;
+          return 0;
+        }) == 0);
+  CHECK(found);
+  // An exception stops the walk and comes out once the tree is unlocked:
+  // creating a pool afterwards (which takes the lock) does not hang.
+  bool threw = false;
+  try {
+    (void)root.walk([](const mp_pool_info_t &) -> int {
+      throw std::runtime_error("stop");
+    });
+  } catch (const std::runtime_error &e) {
+    threw = std::strcmp(e.what(), "stop") == 0;
+  }
+  CHECK(threw);
+  mpool::pool after;
+  CHECK(after);
+
+  // Text and JSON, into a string and to a FILE.
+  std::string text = root.tree_format();
+  CHECK(text.rfind("server: reserved ", 0) == 0);
+  CHECK(text.find("\n  request [GET /]: reserved ") != std::string::npos);
+  CHECK(!text.empty() && text.back() == '\n');
+  std::string json = root.tree_format(MP_TREE_JSON);
+  CHECK(json.rfind("[", 0) == 0 && json.size() > 3 &&
+        json.compare(json.size() - 2, 2, "]\n") == 0);
+  CHECK(json.find("\"name\": \"request\", \"ident\": \"GET /\"") !=
+        std::string::npos);
+  std::string all = mpool::tree_format();
+  CHECK(all.find(text) != std::string::npos); // the subtree, as it is
+  // Longer than the first guess of the string's size: it grows to fit.
+  std::vector<mp_pool_t *> kids;
+  for (int i = 0; i < 20; i++) {
+    kids.push_back(mp_create_child(child, 0));
+    CHECK(kids.back() != nullptr &&
+          mp_pool_set_name(kids.back(), "parser", "a longer identifier") == 0);
+  }
+  std::string big = root.tree_format();
+  CHECK(big.size() > 256 && big.size() == std::strlen(big.c_str()));
+  std::size_t parsers = 0;
+  for (std::size_t at = 0; (at = big.find("parser [", at)) != std::string::npos;
+       at++)
+    parsers++;
+  CHECK(parsers == 20);
+  bool bad_flags = false;
+  try {
+    (void)root.tree_format(8);
+  } catch (const std::invalid_argument &) {
+    bad_flags = true;
+  }
+  CHECK(bad_flags);
+  std::FILE *f = std::tmpfile();
+  CHECK(f != nullptr);
+  if (f != nullptr) {
+    CHECK(root.tree_print(f) == 0 && mpool::tree_print(f, MP_TREE_JSON) == 0);
+    CHECK(std::ftell(f) > static_cast<long>(big.size()));
+    std::fclose(f);
+  }
+  errno = 0;
+  CHECK(root.tree_print(nullptr) == -1 && errno == EINVAL);
+
+  // An empty handle: no names, nothing walked, EINVAL where C says so.
+  mpool::pool empty = mpool::pool::adopt(nullptr);
+  CHECK(empty.name() == nullptr && empty.ident() == nullptr);
+  CHECK(empty.walk([](const mp_pool_info_t &) { return 1; }) == 0);
+  CHECK(empty.tree_format().empty());
+  errno = 0;
+  CHECK(empty.tree_print(stdout) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(empty.set_name("x") == -1 && errno == EINVAL);
+  return ok;
+}
+
+// Reset modes, and resetting or destroying the children alone.
+bool test_reset_modes() {
+  bool ok = true;
+  mpool::pool p(4096);
+  auto reserved = [&p] {
+    mp_stats_t st;
+    std::memset(&st, 0, sizeof st);
+    st.size = sizeof st;
+    return mp_stats(p.get(), &st, 0) == 0 ? st.bytes_reserved : 0;
+  };
+  const std::size_t fresh = reserved();
+  for (int i = 0; i < 64; i++)
+    CHECK(p.alloc(1000) != nullptr);
+  const std::size_t grown = reserved();
+  CHECK(grown > fresh);
+  CHECK(p.reset(MP_RESET_RETAIN) == 0 && reserved() == grown);
+  for (int i = 0; i < 64; i++)
+    CHECK(p.alloc(1000) != nullptr);
+  CHECK(p.reset(MP_RESET_FREE_ALL) == 0 && reserved() == fresh);
+  for (int i = 0; i < 64; i++)
+    CHECK(p.alloc(1000) != nullptr);
+  CHECK(p.reset(MP_RESET_RETAIN_LIMIT, grown / 2) == 0);
+  CHECK(reserved() <= grown / 2 && reserved() >= fresh);
+  errno = 0;
+  CHECK(p.reset(MP_RESET_RETAIN, 100) == -1 && errno == EINVAL);
+  errno = 0;
+  // 3: unknown, yet in the range of the enum (99 would not be, in C++).
+  CHECK(p.reset(static_cast<mp_reset_mode_t>(3)) == -1 && errno == EINVAL);
+
+  mp_pool_t *a = mp_create_child(p.get(), 0);
+  mp_pool_t *b = mp_create_child(p.get(), 0);
+  CHECK(a != nullptr && b != nullptr);
+  void *own = p.alloc(100);
+  CHECK(own != nullptr && mp_alloc(a, 5000) != nullptr);
+  CHECK(p.reset_children() == 0);
+  int pools = 0;
+  CHECK(p.walk([&](const mp_pool_info_t &in) {
+    pools++;
+    if (in.pool == a)
+      CHECK(in.bytes_used == 0);
+  }) == 0);
+  CHECK(pools == 3);
+  CHECK(p.destroy_children() == 0);
+  pools = 0;
+  CHECK(p.walk([&](const mp_pool_info_t &) { pools++; }) == 0);
+  CHECK(pools == 1);
+  CHECK(p.free(own) == 0); // the pool's own object outlived both calls
+
+  mpool::pool empty = mpool::pool::adopt(nullptr);
+  errno = 0;
+  CHECK(empty.reset(MP_RESET_FREE_ALL) == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(empty.reset_children() == -1 && errno == EINVAL);
+  errno = 0;
+  CHECK(empty.destroy_children() == -1 && errno == EINVAL);
+  return ok;
+}
+
+struct events {
+  int allocs = 0, frees = 0, destroys = 0;
+  std::string last_name;
+};
+
+void count_event(const mp_event_t *ev, void *arg) {
+  auto *e = static_cast<events *>(arg);
+  if (ev->kind == MP_EVENT_ALLOC)
+    e->allocs++;
+  else if (ev->kind == MP_EVENT_FREE)
+    e->frees++;
+  else if (ev->kind == MP_EVENT_DESTROY)
+    e->destroys++;
+  if (ev->kind >= MP_EVENT_ALLOC)
+    e->last_name = ev->name != nullptr ? ev->name : "";
+}
+
+// A pool's hook, and the process-wide one (through a resource too).
+bool test_hooks() {
+  bool ok = true;
+  events mine;
+  {
+    mpool::pool p;
+    CHECK(p.set_name("hooked") == 0);
+    CHECK(p.set_hook(count_event, &mine, MP_HOOK_OBJECTS) == 0);
+    void *a = p.alloc(40);
+    CHECK(a != nullptr && p.nalloc(3) != nullptr);
+    p.free(a, 40);
+    CHECK(mine.allocs == 2 && mine.frees == 1 && mine.last_name == "hooked");
+    CHECK(p.set_hook(nullptr, nullptr) == 0);
+    CHECK(p.alloc(8) != nullptr && mine.allocs == 2);
+    errno = 0;
+    CHECK(p.set_hook(count_event, &mine, 0x80) == -1 && errno == EINVAL);
+  }
+  events all;
+  CHECK(mpool::set_global_hook(count_event, &all, MP_HOOK_OBJECTS) == 0);
+  {
+    mpool::pool q; // created after the hook: its objects are told
+    CHECK(q.set_name("global") == 0);
+    mpool::resource r{q};
+    std::pmr::vector<int> v{&r};
+    v.assign(100, 1);
+    CHECK(all.allocs >= 1 && all.last_name == "global");
+  }
+  CHECK(all.destroys >= 1);
+  CHECK(mpool::set_global_hook(nullptr, nullptr) == 0);
+  int before = all.allocs;
+  {
+    mpool::pool z;
+    CHECK(z.alloc(16) != nullptr);
+  }
+  CHECK(all.allocs == before);
+  errno = 0;
+  CHECK(mpool::set_global_hook(count_event, &all, 0x80) == -1 &&
+        errno == EINVAL);
+  return ok;
+}
+
 void run(const char *name, bool (*fn)()) {
   bool ok = false;
   try {
@@ -274,6 +496,9 @@ int main() {
   run("pmr_containers", test_pmr_containers);
   run("threads", test_threads);
   run("other_unit", test_other_unit);
+  run("names_and_tree", test_names_and_tree);
+  run("reset_modes", test_reset_modes);
+  run("hooks", test_hooks);
   mpool_cache_flush();
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
