@@ -30,7 +30,7 @@
 #define MAX_DEPTH 16
 #define MIN_WALKS 500     /* walks each test makes, */
 #define MIN_ROUNDS 500    /* and rounds each worker makes, */
-#define TIME_LIMIT_MS 500 /* unless this is past (slow tools): then fewer */
+#define TIME_LIMIT_MS 250 /* unless this is past (slow tools): then fewer */
 
 /* Checks off the main thread, or inside a walk's callback (which holds the
  * tree's lock, so cmocka must not jump out of it): counted, asserted on
