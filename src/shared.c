@@ -114,22 +114,27 @@ struct mp_lane {
 };
 
 struct mp_shared {
-  mp_pool_t face;   /* the handle: must be first */
-  mp_pool_t *inner; /* NULL once the inner pool is gone */
-  pthread_mutex_t lock;
-  atomic_uint users;    /* debug builds: threads inside or waiting for a call */
-  unsigned depth;       /* nested calls of the lock's owner (under the lock) */
-  bool dying;           /* mp_destroy_pool() of the handle is under way */
-  bool lanes_ok;        /* the pool's kind allows lanes */
-  bool count;           /* MP_F_COUNT */
-  _Atomic(uint64_t) id; /* see the head comment; 0: no lanes now */
-  size_t small;         /* largest request lanes serve; 0: none */
-  size_t chunk;         /* bytes of a chunk */
-  struct mp_lane *lanes;     /* every lane (locked) */
+  /* Read by every call, written only while the pool is alone (creation,
+   * reset, mark, rewind): apart from the lock's line. */
+  mp_pool_t face;            /* the handle: must be first */
+  mp_pool_t *inner;          /* NULL once the inner pool is gone */
+  bool dying;                /* mp_destroy_pool() of the handle is under way */
+  bool lanes_ok;             /* the pool's kind allows lanes */
+  bool count;                /* MP_F_COUNT */
+  _Atomic(uint64_t) id;      /* see the head comment; 0: no lanes now */
+  size_t small;              /* largest request lanes serve; 0: none */
+  size_t chunk;              /* bytes of a chunk */
   _Atomic(uintptr_t) *nodes; /* node table, or NULL (set under the lock) */
-  size_t nnodes;             /* slots in use (locked) */
-  size_t chunk_req;          /* MP_F_COUNT: chunk bytes inner counted */
-  size_t flushed;            /* bytes lanes gave back (inner counts them) */
+  uintptr_t first_key;       /* the inner pool's first node */
+  uintptr_t first_start;     /* and its first byte after the pool struct */
+  /* Written under the lock. */
+  _Alignas(64) pthread_mutex_t lock;
+  atomic_uint users; /* debug builds: threads inside or waiting for a call */
+  unsigned depth;    /* nested calls of the lock's owner (under the lock) */
+  struct mp_lane *lanes; /* every lane (locked) */
+  size_t nnodes;         /* slots in use (locked) */
+  size_t chunk_req;      /* MP_F_COUNT: chunk bytes inner counted */
+  size_t flushed;        /* bytes lanes gave back (inner counts them) */
 };
 
 #define MP_SHARED_BYTES MP_ALIGN_UP(sizeof(struct mp_shared), MP_GRANULE)
@@ -254,8 +259,7 @@ static void lanes_on(struct mp_shared *s) {
 static void node_note(struct mp_shared *s, const void *p) {
   const mp_pool_t *inner = s->inner;
   uintptr_t key = (uintptr_t)mp__node_at(inner, p);
-  if (s->nodes == NULL || key == (uintptr_t)inner->first ||
-      s->nnodes >= MP_SH_NODES / 2)
+  if (s->nodes == NULL || s->nnodes >= MP_SH_NODES / 2)
     return;
   size_t i = mp__index_slot(key, MP_SH_NODES);
   for (;;) {
@@ -275,7 +279,8 @@ static void node_note(struct mp_shared *s, const void *p) {
 static bool node_known(const struct mp_shared *s, const void *p, size_t rs) {
   size_t ns = s->face.node_size;
   uintptr_t a = (uintptr_t)p, key = MP_ALIGN_DOWN(a, ns);
-  if (a % MP_GRANULE != 0 || a - key < s->face.node_hdr || rs > key + ns - a)
+  uintptr_t lo = key == s->first_key ? s->first_start : key + s->face.node_hdr;
+  if (a % MP_GRANULE != 0 || a < lo || rs > key + ns - a)
     return false;
   size_t i = mp__index_slot(key, MP_SH_NODES);
   for (;;) {
@@ -662,6 +667,8 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   s->lanes = NULL;
   s->nodes = NULL;
   s->nnodes = s->chunk_req = s->flushed = 0;
+  s->first_key = (uintptr_t)inner->first;
+  s->first_start = (uintptr_t)inner->first->start;
   atomic_init(&s->id, 0);
   lanes_on(s);
   inner->shared = s;
