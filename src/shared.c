@@ -15,7 +15,9 @@
  * a lane (found through a thread-local cache keyed by the pool and its
  * id): a chunk of node memory it bump-allocates from, taken from the inner
  * pool under the lock when it runs out, and free lists by granule count
- * (the one place memory leaves and enters a lane without the lock).  Any
+ * (the one place memory leaves and enters a lane without the lock), with a
+ * bitmap of the non-empty ones: a request whose list is empty splits the
+ * smallest larger free object before it bumps.  Any
  * thread may reuse any freed object -- all of it is the inner pool's -- so
  * mp_free_sized() puts an object on the calling thread's own lane,
  * whichever thread made it, and a lane holding more than MP_SH_KEEP bytes
@@ -95,6 +97,7 @@
 #define MP_SH_KEEP ((size_t)64 << 10) /* freed bytes a lane keeps */
 #endif
 #define MP_SH_CLASSES (MP_SH_SMALL / MP_GRANULE)
+#define MP_SH_WORDS ((MP_SH_CLASSES + 63) / 64) /* of the lists' bitmap */
 #define MP_SH_NODES 1024 /* slots of the node table (a power of two) */
 #define MP_SH_TLS 4      /* thread-local entries (a power of two) */
 
@@ -110,6 +113,7 @@ struct mp_lane {
   atomic_size_t requested;       /* MP_F_COUNT: bytes asked for since reset */
   uint64_t owner;                /* the owning thread's tag, 0: none (locked) */
   struct mp_lane *next;          /* the pool's lanes (locked) */
+  uint64_t full[MP_SH_WORDS];    /* bit k: head[k] is not empty */
   uintptr_t head[MP_SH_CLASSES]; /* free objects of k + 1 granules */
 };
 
@@ -220,6 +224,7 @@ static void lane_clear(struct mp_lane *l, bool all) {
   atomic_store_explicit(&l->idle, 0, memory_order_relaxed);
   atomic_store_explicit(&l->requested, 0, memory_order_relaxed);
   memset(l->head, 0, sizeof l->head);
+  memset(l->full, 0, sizeof l->full);
   l->owner = 0;
   if (all) {
     atomic_init(&l->freed, 0);
@@ -362,12 +367,42 @@ static inline struct mp_lane *mine(struct mp_shared *s) {
   return id != 0 ? lane_slow(s) : NULL;
 }
 
-/* Puts rs bytes at a (granules, at most s->small) on the lane's lists. */
-static void lane_put(struct mp_lane *l, uintptr_t a, size_t rs) {
+/* Pushes the rs bytes at a (granules, at most s->small) on their list. */
+static void lane_push(struct mp_lane *l, uintptr_t a, size_t rs) {
   size_t k = rs / MP_GRANULE - 1;
   *(uintptr_t *)a = l->head[k];
   l->head[k] = a;
+  l->full[k / 64] |= (uint64_t)1 << (k % 64);
   addz(&l->idle, rs);
+}
+
+/* Pops the first object of list k, which is not empty. */
+static uintptr_t lane_pop(struct mp_lane *l, size_t k) {
+  uintptr_t f = l->head[k];
+  l->head[k] = *(uintptr_t *)f;
+  if (l->head[k] == 0)
+    l->full[k / 64] &= ~((uint64_t)1 << (k % 64));
+  atomic_store_explicit(&l->idle, rdz(&l->idle) - (k + 1) * MP_GRANULE,
+                        memory_order_relaxed);
+  return f;
+}
+
+/* The first non-empty list above k, or MP_SH_CLASSES: none. */
+static size_t lane_above(const struct mp_lane *l, size_t k) {
+  size_t j = k + 1;
+  for (size_t w = j / 64; w < MP_SH_WORDS; w++) {
+    uint64_t bits = l->full[w];
+    if (w == j / 64)
+      bits &= ~(uint64_t)0 << (j % 64);
+    if (bits != 0)
+      return w * 64 + mp__lowest_bit(bits);
+  }
+  return MP_SH_CLASSES; /* bits past the last list are never set */
+}
+
+/* Puts rs bytes at a, freed, on the lane's lists. */
+static void lane_put(struct mp_lane *l, uintptr_t a, size_t rs) {
+  lane_push(l, a, rs);
   addz(&l->freed, rs);
 }
 
@@ -383,6 +418,7 @@ static void drain(struct mp_shared *s, struct mp_lane *l, bool rest) {
     }
     l->head[k] = 0;
   }
+  memset(l->full, 0, sizeof l->full);
   atomic_store_explicit(&l->idle, 0, memory_order_relaxed);
   uintptr_t q = rd(&l->ptr), e = rd(&l->end);
   if (rest && e > q && mp__free_sized(inner, (void *)q, e - q) == 0)
@@ -449,13 +485,26 @@ static MP_NOINLINE void *refill(struct mp_shared *s, struct mp_lane *l,
   return p;
 }
 
+/* A freed object of the first non-empty list above k's, split: its
+ * first rs bytes, the rest pushed on its own list; 0: none.  Sizes spread
+ * over many lists rarely find their exact one, and a lane that bumped
+ * instead would pile freed objects up until it drains them under the
+ * lock. */
+static MP_NOINLINE uintptr_t lane_split(struct mp_lane *l, size_t k,
+                                        size_t rs) {
+  size_t j = lane_above(l, k);
+  if (j == MP_SH_CLASSES)
+    return 0;
+  uintptr_t f = lane_pop(l, j);
+  lane_push(l, f + rs, (j - k) * MP_GRANULE);
+  return f;
+}
+
 static void *lane_alloc(struct mp_shared *s, struct mp_lane *l, size_t size) {
   size_t rs = gsize(size);
   size_t k = rs / MP_GRANULE - 1;
-  uintptr_t f = l->head[k];
+  uintptr_t f = l->head[k] != 0 ? lane_pop(l, k) : lane_split(l, k, rs);
   if (f != 0) {
-    l->head[k] = *(uintptr_t *)f;
-    atomic_store_explicit(&l->idle, rdz(&l->idle) - rs, memory_order_relaxed);
     addz(&l->reused, rs);
   } else {
     f = rd(&l->ptr);
