@@ -69,10 +69,10 @@ static bool adapt_resize(mp_pool_t *pool, size_t size) {
   return true; /* mp_reset_pool() enters the node */
 }
 
-/* Keeps the first `keep` nodes (at least one) and gives back the rest. */
-static void adapt_trim(mp_pool_t *pool, size_t keep) {
+/* Keeps the first `kept` nodes (at least one) and gives back the rest. */
+static void adapt_trim(mp_pool_t *pool, size_t kept) {
   struct mp_node *n = pool->first;
-  for (size_t i = 1; i < keep && n->next != NULL; i++)
+  for (size_t i = 1; i < kept && n->next != NULL; i++)
     n = n->next;
   while (n->next != NULL)
     mp__node_release(pool, n->next);

@@ -32,15 +32,15 @@ static int next_node_reusing(mp_pool_t *pool) {
   return 0;
 }
 
-/* The node's bump space for a small request of rs bytes (rounded to a
+/* The node's bump space for a small request of rounded bytes (rounded to a
  * granule) that the window refused, in a pool with a window; or NULL
  * when the node has no room. */
-static inline void *bump(mp_pool_t *pool, size_t rs) {
+static inline void *bump(mp_pool_t *pool, size_t rounded) {
   unsigned char *p = pool->w.ptr;
   uintptr_t top = MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE);
-  if (rs > top - (uintptr_t)p)
+  if (rounded > top - (uintptr_t)p)
     return NULL;
-  mp__open_window(pool, p + rs, top);
+  mp__open_window(pool, p + rounded, top);
   return p;
 }
 
@@ -77,22 +77,22 @@ MP_ENTRY void *mp__alloc(mp_pool_t *pool, size_t size) {
  * power of two, >= MP_GRANULE, and size + align <= max when align >
  * pool->align), with the red zone after it; not yet tracked as an object. */
 void *mp__alloc_block(mp_pool_t *pool, size_t size, size_t align) {
-  size_t rs = MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ;
+  size_t rounded = MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ;
   for (;;) {
     uintptr_t ptr = (uintptr_t)pool->w.ptr;
     uintptr_t p = MP_ALIGN_UP(ptr, align);
     uintptr_t top = (uintptr_t)pool->top;
-    if (p <= top && rs <= top - p) {
+    if (p <= top && rounded <= top - p) {
       if (p > ptr) { /* alignment padding */
         pool->align_waste += p - ptr;
         if (pool->reuse != NULL)
           mp__reuse_add(pool, pool->current, ptr, p);
       }
-      pool->w.ptr = (unsigned char *)p + rs;
+      pool->w.ptr = (unsigned char *)p + rounded;
       mp__set_window(pool);
       return (void *)p;
     }
-    void *q = mp__reuse_take(pool, rs, align);
+    void *q = mp__reuse_take(pool, rounded, align);
     if (q != NULL)
       return q;
     /* Before the pool grows, the hot cache merges into the lists (free
@@ -165,13 +165,13 @@ MP_NOINLINE void *mp__alloc_slow(mp_pool_t *pool, size_t size) {
  * runs out every few KiB while the node still has room -- then the rest
  * of the slow path. */
 static MP_NOINLINE void *window_missed(mp_pool_t *pool, size_t size) {
-  size_t rs = MP_ALIGN_UP(size, MP_GRANULE);
+  size_t rounded = MP_ALIGN_UP(size, MP_GRANULE);
   if (pool->reuse != NULL) {
-    void *q = mp__reuse_pop(pool, rs);
+    void *q = mp__reuse_pop(pool, rounded);
     if (q != NULL)
       return q;
   }
-  void *p = bump(pool, rs);
+  void *p = bump(pool, rounded);
   return p != NULL ? p : alloc_by_kind(pool, size);
 }
 

@@ -7,7 +7,7 @@
  * fails if any of them would go over.  Children may live on other threads
  * than their ancestors, so the counters are atomic (a compare-and-swap
  * loop per budgeted pool on the way up).  Pools with no budget above them
- * have no chain (bud.first is NULL) and pay one predictable branch.
+ * have no chain (budget.first is NULL) and pay one predictable branch.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -15,21 +15,21 @@
 
 /* Gives n back to the budgets from `first` up to, not including, `stop`. */
 static void give_until(mp_pool_t *first, const mp_pool_t *stop, size_t n) {
-  for (mp_pool_t *q = first; q != stop; q = q->bud.up)
-    atomic_fetch_sub_explicit(&q->bud.charged, n, memory_order_relaxed);
+  for (mp_pool_t *q = first; q != stop; q = q->budget.up)
+    atomic_fetch_sub_explicit(&q->budget.charged, n, memory_order_relaxed);
 }
 
 bool mp__budget_take(mp_pool_t *first, size_t n) {
-  for (mp_pool_t *q = first; q != NULL; q = q->bud.up) {
-    size_t limit = q->bud.limit;
-    size_t cur = atomic_load_explicit(&q->bud.charged, memory_order_relaxed);
+  for (mp_pool_t *q = first; q != NULL; q = q->budget.up) {
+    size_t limit = q->budget.limit;
+    size_t cur = atomic_load_explicit(&q->budget.charged, memory_order_relaxed);
     do {
       if (n > limit || cur > limit - n) {
         give_until(first, q, n);
         return false;
       }
     } while (!atomic_compare_exchange_weak_explicit(
-        &q->bud.charged, &cur, cur + n, memory_order_relaxed,
+        &q->budget.charged, &cur, cur + n, memory_order_relaxed,
         memory_order_relaxed));
   }
   return true;
@@ -39,34 +39,35 @@ void mp__budget_give(mp_pool_t *first, size_t n) { give_until(first, NULL, n); }
 
 void mp__budget_settle(const mp_options_t *opt, mp_pool_t *s) {
   mp_pool_t *parent = opt->parent;
-  s->bud.limit = opt->budget;
-  s->bud.on_oom = opt->on_oom;
-  s->bud.oom_ud = opt->oom_ud;
+  s->budget.limit = opt->budget;
+  s->budget.on_oom = opt->on_oom;
+  s->budget.oom_ud = opt->oom_ud;
   if (opt->on_oom == NULL && parent != NULL) {
-    s->bud.on_oom = parent->bud.on_oom;
-    s->bud.oom_ud = parent->bud.oom_ud;
+    s->budget.on_oom = parent->budget.on_oom;
+    s->budget.oom_ud = parent->budget.oom_ud;
   }
   /* The chain above the new pool; mp__budget_link() puts the pool itself
    * at its head when it has a budget of its own. */
-  s->bud.first = parent != NULL ? parent->bud.first : NULL;
-  s->bud.up = NULL;
-  atomic_init(&s->bud.charged, 0);
+  s->budget.first = parent != NULL ? parent->budget.first : NULL;
+  s->budget.up = NULL;
+  atomic_init(&s->budget.charged, 0);
   s->align_waste = 0;
 }
 
 void mp__budget_link(mp_pool_t *pool) {
-  if (pool->bud.limit == 0)
+  if (pool->budget.limit == 0)
     return;
-  pool->bud.up = pool->bud.first;
-  pool->bud.first = pool;
-  atomic_store_explicit(&pool->bud.charged, pool->counters.reserved,
+  pool->budget.up = pool->budget.first;
+  pool->budget.first = pool;
+  atomic_store_explicit(&pool->budget.charged, pool->counters.reserved,
                         memory_order_relaxed);
 }
 
 /* A pool going away gives what it still holds back to the budgets above
  * it (its own counter goes with it). */
 void mp__budget_unlink(mp_pool_t *pool) {
-  mp_pool_t *above = pool->bud.limit != 0 ? pool->bud.up : pool->bud.first;
+  mp_pool_t *above =
+      pool->budget.limit != 0 ? pool->budget.up : pool->budget.first;
   if (above != NULL && pool->counters.reserved != 0)
     mp__budget_give(above, pool->counters.reserved);
 }
@@ -74,19 +75,19 @@ void mp__budget_unlink(mp_pool_t *pool) {
 /* The first pool of the budget chain from `first` up that has no room for
  * n more bytes (the nearest one if others took its room meanwhile). */
 mp_pool_t *mp__budget_crossed(mp_pool_t *first, size_t n) {
-  for (mp_pool_t *q = first; q != NULL; q = q->bud.up) {
-    size_t cur = atomic_load_explicit(&q->bud.charged, memory_order_relaxed);
-    if (n > q->bud.limit || cur > q->bud.limit - n)
+  for (mp_pool_t *q = first; q != NULL; q = q->budget.up) {
+    size_t cur = atomic_load_explicit(&q->budget.charged, memory_order_relaxed);
+    if (n > q->budget.limit || cur > q->budget.limit - n)
       return q;
   }
   return first;
 }
 
 void mp__oom(mp_pool_t *pool, size_t size) {
-  if (pool->bud.on_oom != NULL) {
+  if (pool->budget.on_oom != NULL) {
     bool held = mp__hook_hold; /* the hook's own pools are told */
     mp__hook_hold = false;
-    pool->bud.on_oom(pool, size, pool->bud.oom_ud);
+    pool->budget.on_oom(pool, size, pool->budget.oom_ud);
     mp__hook_hold = held;
   }
   errno = ENOMEM;

@@ -101,11 +101,11 @@ void mp__cache_put_slow(int cls, void *b) {
     return;
   }
   mp__lock();
-  bool keep = back.bytes + size <= back_limit;
-  if (keep)
+  bool fits = back.bytes + size <= back_limit;
+  if (fits)
     mp__blocks_push(&back, cls, b);
   mp__unlock();
-  if (!keep)
+  if (!fits)
     mp__sys_free(b, size, class_align(cls));
 }
 

@@ -17,8 +17,6 @@
 
 #include <string.h>
 
-#define G ((uintptr_t)MP_GRANULE)
-
 /* Checks that [p, p + size) can be a small object of node n. */
 static bool small_ok(const mp_pool_t *pool, const struct mp_node *n,
                      const void *p, size_t size) {
@@ -45,17 +43,18 @@ static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
   }
   uintptr_t a = (uintptr_t)p, e = a + size, b;
   if (MP_WIPING(pool)) /* with the rounding of an object it owns */
-    mp__wipe_hidden(p, (a % G == 0 ? MP_ALIGN_UP(e, G) : e) - a);
+    mp__wipe_hidden(p,
+                    (a % MP_GRANULE == 0 ? MP_ALIGN_UP(e, MP_GRANULE) : e) - a);
   mp_track_free(pool, p, size);
   if (n == pool->current && p == (void *)pool->top) {
     mp__reuse_top(pool, n, e); /* the most recent mp_nalloc() */
     return 0;
   }
-  if (a % G == 0) {
-    b = MP_ALIGN_UP(e, G) + MP_RZ;
+  if (a % MP_GRANULE == 0) {
+    b = MP_ALIGN_UP(e, MP_GRANULE) + MP_RZ;
   } else {
-    a = MP_ALIGN_UP(a, G);
-    b = MP_ALIGN_DOWN(e, G);
+    a = MP_ALIGN_UP(a, MP_GRANULE);
+    b = MP_ALIGN_DOWN(e, MP_GRANULE);
     if (a >= b)
       return 0;
   }
@@ -69,10 +68,10 @@ static int free_small(mp_pool_t *pool, struct mp_node *n, void *p,
 static struct mp_hdr *header_of(const mp_pool_t *pool, const struct mp_node *n,
                                 void *p) {
   uintptr_t a = (uintptr_t)p;
-  if (a % G != 0 || a < (uintptr_t)n->start + G)
+  if (a % MP_GRANULE != 0 || a < (uintptr_t)n->start + MP_GRANULE)
     return NULL;
   struct mp_hdr *h = (struct mp_hdr *)p - 1;
-  if (!MP_IS_POW2(h->offset) || h->offset < G ||
+  if (!MP_IS_POW2(h->offset) || h->offset < MP_GRANULE ||
       h->offset > a - (uintptr_t)n->start ||
       !small_ok(pool, n, (unsigned char *)p - h->offset, h->size + h->offset))
     return NULL;
@@ -86,9 +85,10 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p) {
     return -1;
   }
   uintptr_t a = (uintptr_t)p - h->offset;
-  uintptr_t b = MP_ALIGN_UP((uintptr_t)p + h->size, G) + MP_RZ;
+  uintptr_t b = MP_ALIGN_UP((uintptr_t)p + h->size, MP_GRANULE) + MP_RZ;
   if (MP_WIPING(pool))
-    mp__wipe_hidden(p, MP_ALIGN_UP((uintptr_t)p + h->size, G) - (uintptr_t)p);
+    mp__wipe_hidden(p, MP_ALIGN_UP((uintptr_t)p + h->size, MP_GRANULE) -
+                           (uintptr_t)p);
   mp_track_free(pool, p, h->size);
   mp_track_noaccess(h, sizeof *h);
   mp__reuse_range(pool, n, a, b);
@@ -184,12 +184,12 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
    * succeeds: the out-of-memory hook, which hears of failed calls only,
    * is muted meanwhile. */
   bool shrink = new_size <= l->size;
-  void (*hook)(mp_pool_t *, size_t, void *) = pool->bud.on_oom;
+  void (*hook)(mp_pool_t *, size_t, void *) = pool->budget.on_oom;
   if (shrink)
-    pool->bud.on_oom = NULL;
+    pool->budget.on_oom = NULL;
   void *q = new_size > pool->max ? mp__large_alloc(pool, new_size, l->align)
                                  : move(pool, p, 0, new_size, false);
-  pool->bud.on_oom = hook;
+  pool->budget.on_oom = hook;
   if (q == NULL && shrink) {
     wipe_tail(pool, p, l->size, new_size);
     mp_track_resize(pool, p, l->size, new_size);
@@ -231,8 +231,8 @@ static void *realloc_debug(mp_pool_t *pool, struct mp_large *l, void *p,
 static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
                             size_t old, size_t new_size) {
   uintptr_t a = (uintptr_t)p;
-  uintptr_t ob = MP_ALIGN_UP(a + old, G) + MP_RZ;
-  uintptr_t nb = MP_ALIGN_UP(a + new_size, G) + MP_RZ;
+  uintptr_t ob = MP_ALIGN_UP(a + old, MP_GRANULE) + MP_RZ;
+  uintptr_t nb = MP_ALIGN_UP(a + new_size, MP_GRANULE) + MP_RZ;
   if (new_size > pool->max)
     return false;
   wipe_tail(pool, p, old, new_size); /* a shrink always succeeds */
@@ -249,7 +249,7 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
    * (which may also move the bump pointer), and the object tries again. */
   for (;;) {
     if (n == pool->current && ob == (uintptr_t)pool->w.ptr &&
-        nb <= MP_ALIGN_DOWN((uintptr_t)pool->top, G)) {
+        nb <= MP_ALIGN_DOWN((uintptr_t)pool->top, MP_GRANULE)) {
       pool->w.ptr = (unsigned char *)nb;
       mp__set_window(pool);
       return true;
@@ -263,8 +263,8 @@ static bool resize_in_place(mp_pool_t *pool, struct mp_node *n, void *p,
 
 static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
                            size_t old, size_t new_size) {
-  bool packed =
-      (uintptr_t)p % G != 0 || (n == pool->current && p == (void *)pool->top);
+  bool packed = (uintptr_t)p % MP_GRANULE != 0 ||
+                (n == pool->current && p == (void *)pool->top);
 #ifdef MP_HARDENED
   /* With red zones nothing is packed: the canary moves with the end. */
   mp__canary_take(pool, n, p, old, pool->fn);

@@ -71,7 +71,7 @@ void *mp__large_alloc(mp_pool_t *pool, size_t size, size_t align) {
    * above it and no index yet, and a block of the class at this thread's
    * cache front.  Nothing can fail, so the order of the steps below
    * (count, take, link) needs none of the general path's undoing. */
-  if ((pool->flags & MP_F_CACHED) && pool->bud.first == NULL &&
+  if ((pool->flags & MP_F_CACHED) && pool->budget.first == NULL &&
       !pool->index.built) {
     size_t hdr = MP_ALIGN_UP(sizeof(struct mp_large), align);
     size_t need = hdr + MP_ALIGN_UP(size, MP_GRANULE) + MP_RZ;

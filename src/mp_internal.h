@@ -341,7 +341,7 @@ struct mp_pool_s {
   size_t window;    /* widest fast window: max rounded down to a granule */
   unsigned flags;
   mp_allocator_t backing;
-  struct mp_budget bud;
+  struct mp_budget budget;
   size_t align_waste;     /* padding skipped to align node objects */
   struct mp_reuse *reuse; /* free lists; NULL until the first free */
   size_t freed_bytes;     /* bytes given back by mp_free_sized & co */
@@ -572,8 +572,8 @@ void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align);
 int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p);
 
 /* reuse.c */
-void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align);
-void *mp__reuse_pop(mp_pool_t *pool, size_t rs);
+void *mp__reuse_take(mp_pool_t *pool, size_t rounded, size_t align);
+void *mp__reuse_pop(mp_pool_t *pool, size_t rounded);
 bool mp__reuse_flush(mp_pool_t *pool);
 bool mp__reuse_uncache(mp_pool_t *pool, struct mp_node *n, uintptr_t ob);
 bool mp__reuse_cache(mp_pool_t *pool, struct mp_node *n, void *p, size_t size);
@@ -882,27 +882,28 @@ int mp__report(const mp_pool_t *pool, FILE *out);
       ((opt)->flags & MP_POOL_SHARED) != 0 ||                                  \
       ((opt)->parent != NULL && ((opt)->parent->flags & MP_F_SHARED) != 0))
 mp_pool_t *mp__sh_create(const mp_options_t *opt);
-bool mp__sh_reset(mp_pool_t *face);
-int mp__sh_reset_op(mp_pool_t *face, int what, mp_reset_mode_t mode,
+bool mp__sh_reset(mp_pool_t *handle);
+int mp__sh_reset_op(mp_pool_t *handle, int what, mp_reset_mode_t mode,
                     size_t limit);
 bool mp__sh_destroy(mp_pool_t *pool);
-void *mp__sh_alloc(mp_pool_t *face, size_t size);
-void *mp__sh_nalloc(mp_pool_t *face, size_t size);
-void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment);
-int mp__sh_free(mp_pool_t *face, void *p);
-int mp__sh_owns(const mp_pool_t *face, const void *p);
-int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size);
-void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size, size_t new_size,
-                     bool sized);
-char *mp__sh_vprintf(mp_pool_t *face, const char *fmt, va_list ap);
-mp_mark_t *mp__sh_mark(mp_pool_t *face);
-int mp__sh_rewind(mp_pool_t *face, mp_mark_t *mark);
-mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *face, mp_cleanup_fn fn, void *data);
-int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run);
+void *mp__sh_alloc(mp_pool_t *handle, size_t size);
+void *mp__sh_nalloc(mp_pool_t *handle, size_t size);
+void *mp__sh_memalign(mp_pool_t *handle, size_t size, size_t alignment);
+int mp__sh_free(mp_pool_t *handle, void *p);
+int mp__sh_owns(const mp_pool_t *handle, const void *p);
+int mp__sh_free_sized(mp_pool_t *handle, void *p, size_t size);
+void *mp__sh_realloc(mp_pool_t *handle, void *p, size_t old_size,
+                     size_t new_size, bool sized);
+char *mp__sh_vprintf(mp_pool_t *handle, const char *fmt, va_list ap);
+mp_mark_t *mp__sh_mark(mp_pool_t *handle);
+int mp__sh_rewind(mp_pool_t *handle, mp_mark_t *mark);
+mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *handle, mp_cleanup_fn fn,
+                                 void *data);
+int mp__sh_cleanup_remove(mp_pool_t *handle, mp_cleanup_t *c, bool run_it);
 mp_pool_t *mp__sh_parent(const mp_pool_t *pool);
-int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags);
-int mp__sh_report(const mp_pool_t *face, FILE *out);
-int mp__sh_check(const mp_pool_t *face, const void *p);
+int mp__sh_stats(const mp_pool_t *handle, mp_stats_t *st, int flags);
+int mp__sh_report(const mp_pool_t *handle, FILE *out);
+int mp__sh_check(const mp_pool_t *handle, const void *p);
 
 /* budget.c */
 bool mp__budget_take(mp_pool_t *first, size_t n);
@@ -923,8 +924,8 @@ size_t mp__buf_node_size(size_t buffer_size);
  * every budget above the pool -- before the block is taken, so that no
  * budget is ever crossed.  false (errno ENOMEM): over a budget. */
 static inline bool mp__reserve(mp_pool_t *pool, size_t n) {
-  if (mp_unlikely(pool->bud.first != NULL) &&
-      !mp__budget_take(pool->bud.first, n)) {
+  if (mp_unlikely(pool->budget.first != NULL) &&
+      !mp__budget_take(pool->budget.first, n)) {
     errno = ENOMEM;
     return false;
   }
@@ -937,8 +938,8 @@ static inline bool mp__reserve(mp_pool_t *pool, size_t n) {
 /* Bytes given back to the block source (or not taken after all). */
 static inline void mp__unreserve(mp_pool_t *pool, size_t n) {
   pool->counters.reserved -= n;
-  if (mp_unlikely(pool->bud.first != NULL))
-    mp__budget_give(pool->bud.first, n);
+  if (mp_unlikely(pool->budget.first != NULL))
+    mp__budget_give(pool->budget.first, n);
 }
 
 /* Who owns p in this pool: a live large block's pointer (*l set), or a
@@ -1024,9 +1025,9 @@ void mp__hk_reset(mp_pool_t *pool);
 /* shared.c: fn(inner pool, arg) under a shared pool's lock; and the inner
  * pool itself, for reading what does not change (the names block pointer
  * is read under mp__tree_lock()). */
-int mp__sh_with(mp_pool_t *face, int (*fn)(mp_pool_t *inner, void *arg),
+int mp__sh_with(mp_pool_t *handle, int (*fn)(mp_pool_t *inner, void *arg),
                 void *arg);
-mp_pool_t *mp__sh_inner(const mp_pool_t *face);
+mp_pool_t *mp__sh_inner(const mp_pool_t *handle);
 /* shared.c: the lanes' corrections mp_stats() of a shared pool makes to
  * its inner pool's statistics (chunks count as used in the inner pool,
  * their unused rest and the lanes' free objects do not), applied to *st,

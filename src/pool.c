@@ -119,9 +119,9 @@ _Static_assert(offsetof(mp_pool_t, large) < offsetof(mp_pool_t, node_cls) &&
 
 /* Sets up a new pool's struct at pool, with n its first node, from
  * settled options s (under parent, with the caller's option flags for
- * debug builds); apart: the struct is in a block of its own. */
+ * debug builds); struct_alone: the struct is in a block of its own. */
 static MP_INLINE mp_pool_t *set_up(mp_pool_t *pool, struct mp_node *n,
-                                   const mp_pool_t *s, bool apart,
+                                   const mp_pool_t *s, bool struct_alone,
                                    mp_pool_t *parent, unsigned opt_flags) {
   (void)opt_flags;
   /* Everything but the index as a new pool starts (the struct is mostly
@@ -143,9 +143,9 @@ static MP_INLINE mp_pool_t *set_up(mp_pool_t *pool, struct mp_node *n,
   /* Before the budget's atomic store, so that the compiler still knows
    * there are no free lists (whose bitmaps mp__node_init() would clear). */
   mp__node_init(pool, n,
-                apart ? (unsigned char *)n + s->node_hdr
-                      : (unsigned char *)pool +
-                            MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
+                struct_alone ? (unsigned char *)n + s->node_hdr
+                             : (unsigned char *)pool +
+                                   MP_ALIGN_UP(sizeof *pool, MP_GRANULE));
   mp__budget_link(pool);
   mp__index_init(&pool->index);
   pool->first = n;
@@ -174,35 +174,37 @@ static MP_NOINLINE mp_pool_t *build_any(const mp_pool_t *s, mp_pool_t *parent,
    * reset may give back every node and change the node size.  The first
    * node (and that block) count against the pool's budget and its
    * ancestors'. */
-  bool apart = (s->flags & MP_F_ADAPT) != 0;
+  bool struct_alone = (s->flags & MP_F_ADAPT) != 0;
   size_t first = s->counters.reserved; /* the node, and that block */
-  mp_pool_t *above = s->bud.first;
+  mp_pool_t *above = s->budget.first;
   /* A first node over the pool's own budget, or over an ancestor's: see
    * mp__oom_create() for whose hook hears of it. */
-  if (s->bud.limit != 0 && s->bud.limit < first)
-    return mp__oom_create(parent, NULL, first, s->bud.on_oom, s->bud.oom_ud);
+  if (s->budget.limit != 0 && s->budget.limit < first)
+    return mp__oom_create(parent, NULL, first, s->budget.on_oom,
+                          s->budget.oom_ud);
   if (above != NULL && !mp__budget_take(above, first))
     return mp__oom_create(parent, mp__budget_crossed(above, first), first,
-                          s->bud.on_oom, s->bud.oom_ud);
+                          s->budget.on_oom, s->budget.oom_ud);
   mp_pool_t *pool = NULL;
   struct mp_node *n = NULL;
-  if (apart &&
+  if (struct_alone &&
       (pool = mp__block_get(s, mp__struct_block(s), MP_GRANULE)) == NULL)
     goto fail;
   if ((n = mp__node_get(s)) == NULL) {
-    if (apart)
+    if (struct_alone)
       mp__block_put(&s->backing, s->flags, pool, mp__struct_block(s),
                     MP_GRANULE);
     goto fail;
   }
-  if (!apart)
+  if (!struct_alone)
     pool = (mp_pool_t *)((unsigned char *)n + s->node_hdr);
-  return set_up(pool, n, s, apart, parent, opt_flags);
+  return set_up(pool, n, s, struct_alone, parent, opt_flags);
 
 fail:
   if (above != NULL)
     mp__budget_give(above, first);
-  return mp__oom_create(parent, NULL, first, s->bud.on_oom, s->bud.oom_ud);
+  return mp__oom_create(parent, NULL, first, s->budget.on_oom,
+                        s->budget.oom_ud);
 }
 
 /* Builds a pool from settled options s (under parent, with the caller's
@@ -213,7 +215,8 @@ fail:
 static mp_pool_t *build(const mp_pool_t *s, mp_pool_t *parent,
                         unsigned opt_flags) {
   if (!MP_TRACK_ON && !MP_HARD && !MP_DBG && s->node_cls >= 0 &&
-      !(s->flags & MP_F_ADAPT) && s->bud.first == NULL && s->bud.limit == 0) {
+      !(s->flags & MP_F_ADAPT) && s->budget.first == NULL &&
+      s->budget.limit == 0) {
     struct mp_node *n = mp__blocks_pop(&mp__front, s->node_cls);
     if (n != NULL)
       return set_up((mp_pool_t *)((unsigned char *)n + s->node_hdr), n, s,

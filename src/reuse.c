@@ -447,10 +447,10 @@ static MP_INLINE bool alone(const mp_pool_t *pool, struct mp_node *n,
          !(n == pool->current && b == (uintptr_t)pool->w.ptr);
 }
 
-/* The newest cached chunk of rs bytes, taken out of the cache, or NULL. */
-static MP_INLINE void *hot_pop(mp_pool_t *pool, size_t rs) {
+/* The newest cached chunk of rounded bytes, taken out of the cache, or NULL. */
+static MP_INLINE void *hot_pop(mp_pool_t *pool, size_t rounded) {
   struct mp_reuse *r = pool->reuse;
-  size_t k = rs / G;
+  size_t k = rounded / G;
   if (k > MP_HOT_CLASSES || r->nhot[k - 1] == 0)
     return NULL;
   uintptr_t a = r->hot[k - 1];
@@ -458,8 +458,8 @@ static MP_INLINE void *hot_pop(mp_pool_t *pool, size_t rs) {
   bit_put(smap(pool, n), gidx(n, a), false);
   r->hot[k - 1] = word_get((void *)a);
   r->nhot[k - 1]--;
-  r->hot_bytes -= rs;
-  pool->reused_bytes += rs;
+  r->hot_bytes -= rounded;
+  pool->reused_bytes += rounded;
   return (void *)a;
 }
 
@@ -560,42 +560,42 @@ static struct mp_reuse *control(mp_pool_t *pool) {
   return r;
 }
 
-/* The common case of reuse, for mp__alloc_slow(): a chunk of exactly rs
+/* The common case of reuse, for mp__alloc_slow(): a chunk of exactly rounded
  * bytes (whole granules, at most MP_EXACT_CLASSES of them) at the head of
  * its list -- an exact class holds one size, and every chunk is granule
  * aligned -- or NULL. */
-static MP_NOINLINE void *list_pop(mp_pool_t *pool, size_t rs);
+static MP_NOINLINE void *list_pop(mp_pool_t *pool, size_t rounded);
 
-void *mp__reuse_pop(mp_pool_t *pool, size_t rs) {
+void *mp__reuse_pop(mp_pool_t *pool, size_t rounded) {
   struct mp_reuse *r = pool->reuse;
-  size_t k = rs / G;
+  size_t k = rounded / G;
   if (r == NULL || k > MP_EXACT_CLASSES || pool->life.marks != NULL)
     return NULL;
-  void *hot = hot_pop(pool, rs);
-  return hot != NULL ? hot : list_pop(pool, rs);
+  void *hot = hot_pop(pool, rounded);
+  return hot != NULL ? hot : list_pop(pool, rounded);
 }
 
-/* mp__reuse_pop() when the cache had no chunk of rs bytes. */
-static MP_NOINLINE void *list_pop(mp_pool_t *pool, size_t rs) {
-  struct mp_chunk *ch = pool->reuse->head[rs / G - 1];
+/* mp__reuse_pop() when the cache had no chunk of rounded bytes. */
+static MP_NOINLINE void *list_pop(mp_pool_t *pool, size_t rounded) {
+  struct mp_chunk *ch = pool->reuse->head[rounded / G - 1];
   if (ch == NULL)
     return NULL;
   uintptr_t a = (uintptr_t)ch;
-  take(pool, (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size), a, rs);
+  take(pool, (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size), a, rounded);
 #ifdef MP_HARDENED
-  check_zero(pool, pool->fn, a, rs, a, a + rs);
+  check_zero(pool, pool->fn, a, rounded, a, a + rounded);
 #endif
-  pool->reused_bytes += rs;
+  pool->reused_bytes += rounded;
   return ch;
 }
 
-void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
+void *mp__reuse_take(mp_pool_t *pool, size_t rounded, size_t align) {
   struct mp_reuse *r = pool->reuse;
   /* While a mark is outstanding, new objects come from bump space only, so
    * that rewinding to the mark releases all of them. */
   if (r == NULL || pool->life.marks != NULL)
     return NULL;
-  size_t need = (rs + (align > G ? align - G : 0)) / G;
+  size_t need = (rounded + (align > G ? align - G : 0)) / G;
   unsigned c = class_of(need);
   if (c >= MP_EXACT_CLASSES && class_low(c) != need)
     c++;
@@ -611,13 +611,13 @@ void *mp__reuse_take(mp_pool_t *pool, size_t rs, size_t align) {
     take(pool, n, a, size);
     uintptr_t p = MP_ALIGN_UP(a, align);
 #ifdef MP_HARDENED
-    check_zero(pool, pool->fn, a, size, p, p + rs);
+    check_zero(pool, pool->fn, a, size, p, p + rounded);
 #endif
     if (p > a)
       add_chunk(pool, n, a, p);
-    if (p + rs < a + size)
-      add_chunk(pool, n, p + rs, a + size);
-    pool->reused_bytes += rs;
+    if (p + rounded < a + size)
+      add_chunk(pool, n, p + rounded, a + size);
+    pool->reused_bytes += rounded;
     return (void *)p;
   }
   return NULL;

@@ -120,7 +120,7 @@ struct mp_lane {
 struct mp_shared {
   /* Read by every call, written only while the pool is alone (creation,
    * reset, mark, rewind): apart from the lock's line. */
-  mp_pool_t face;            /* the handle: must be first */
+  mp_pool_t handle;          /* the handle: must be first */
   mp_pool_t *inner;          /* NULL once the inner pool is gone */
   bool dying;                /* mp_destroy_pool() of the handle is under way */
   bool lanes_ok;             /* the pool's kind allows lanes */
@@ -145,13 +145,13 @@ struct mp_shared {
 #define MP_LANE_BYTES MP_ALIGN_UP(sizeof(struct mp_lane), MP_GRANULE)
 #define MP_NODES_BYTES (MP_SH_NODES * sizeof(_Atomic(uintptr_t)))
 
-static struct mp_shared *of(const mp_pool_t *face) {
-  return (struct mp_shared *)(uintptr_t)face;
+static struct mp_shared *of(const mp_pool_t *handle) {
+  return (struct mp_shared *)(uintptr_t)handle;
 }
 
 /* Takes the lock; returns the inner pool. */
-static mp_pool_t *enter(const mp_pool_t *face) {
-  struct mp_shared *s = of(face);
+static mp_pool_t *enter(const mp_pool_t *handle) {
+  struct mp_shared *s = of(handle);
   if (MP_SHARED_CHECKS)
     atomic_fetch_add_explicit(&s->users, 1, memory_order_relaxed);
   pthread_mutex_lock(&s->lock);
@@ -160,8 +160,8 @@ static mp_pool_t *enter(const mp_pool_t *face) {
 }
 
 /* Drops the lock, keeping the errno of the call made under it. */
-static void leave(const mp_pool_t *face) {
-  struct mp_shared *s = of(face);
+static void leave(const mp_pool_t *handle) {
+  struct mp_shared *s = of(handle);
   int e = errno;
   s->depth--;
   pthread_mutex_unlock(&s->lock);
@@ -178,7 +178,7 @@ static void check_alone(const struct mp_shared *s, const char *what) {
   unsigned users = atomic_load_explicit(&s->users, memory_order_relaxed);
   if (users > s->depth) {
     fprintf(stderr, "mpool: %s: shared pool %p is in use by another thread\n",
-            what, (const void *)&s->face);
+            what, (const void *)&s->handle);
     abort();
   }
 #else
@@ -279,13 +279,15 @@ static void node_note(struct mp_shared *s, const void *p) {
   s->nnodes++;
 }
 
-/* Whether [p, p + rs) can be an object of a node in the table.  Called
+/* Whether [p, p + rounded) can be an object of a node in the table.  Called
  * with a lane in hand, so the table exists. */
-static bool node_known(const struct mp_shared *s, const void *p, size_t rs) {
-  size_t ns = s->face.node_size;
+static bool node_known(const struct mp_shared *s, const void *p,
+                       size_t rounded) {
+  size_t ns = s->handle.node_size;
   uintptr_t a = (uintptr_t)p, key = MP_ALIGN_DOWN(a, ns);
-  uintptr_t lo = key == s->first_key ? s->first_start : key + s->face.node_hdr;
-  if (a % MP_GRANULE != 0 || a < lo || rs > key + ns - a)
+  uintptr_t lo =
+      key == s->first_key ? s->first_start : key + s->handle.node_hdr;
+  if (a % MP_GRANULE != 0 || a < lo || rounded > key + ns - a)
     return false;
   size_t i = mp__index_slot(key, MP_SH_NODES);
   for (;;) {
@@ -335,7 +337,7 @@ static MP_NOINLINE struct mp_lane *lane_slow(struct mp_shared *s) {
   if (tl_tag == 0)
     tl_tag = atomic_fetch_add_explicit(&next_tag, 1, memory_order_relaxed);
   int e = errno;
-  (void)enter(&s->face);
+  (void)enter(&s->handle);
   uint64_t id = atomic_load_explicit(&s->id, memory_order_relaxed);
   struct mp_lane *l = NULL;
   if (id != 0) {
@@ -353,7 +355,7 @@ static MP_NOINLINE struct mp_lane *lane_slow(struct mp_shared *s) {
       t->lane = l;
     }
   }
-  leave(&s->face);
+  leave(&s->handle);
   errno = e;
   return l;
 }
@@ -367,13 +369,13 @@ static inline struct mp_lane *mine(struct mp_shared *s) {
   return id != 0 ? lane_slow(s) : NULL;
 }
 
-/* Pushes the rs bytes at a (granules, at most s->small) on their list. */
-static void lane_push(struct mp_lane *l, uintptr_t a, size_t rs) {
-  size_t k = rs / MP_GRANULE - 1;
+/* Pushes the rounded bytes at a (granules, at most s->small) on their list. */
+static void lane_push(struct mp_lane *l, uintptr_t a, size_t rounded) {
+  size_t k = rounded / MP_GRANULE - 1;
   *(uintptr_t *)a = l->head[k];
   l->head[k] = a;
   l->full[k / 64] |= (uint64_t)1 << (k % 64);
-  addz(&l->idle, rs);
+  addz(&l->idle, rounded);
 }
 
 /* Pops the first object of list k, which is not empty. */
@@ -400,10 +402,10 @@ static size_t lane_above(const struct mp_lane *l, size_t k) {
   return MP_SH_CLASSES; /* bits past the last list are never set */
 }
 
-/* Puts rs bytes at a, freed, on the lane's lists. */
-static void lane_put(struct mp_lane *l, uintptr_t a, size_t rs) {
-  lane_push(l, a, rs);
-  addz(&l->freed, rs);
+/* Puts rounded bytes at a, freed, on the lane's lists. */
+static void lane_put(struct mp_lane *l, uintptr_t a, size_t rounded) {
+  lane_push(l, a, rounded);
+  addz(&l->freed, rounded);
 }
 
 /* Gives the lane's free objects (and with `rest`, its chunk's rest) to
@@ -443,29 +445,30 @@ static size_t node_room(const mp_pool_t *inner) {
  * pool without a budget: a budgeted one must not take bytes its request
  * does not need. */
 static void *whole_chunk(mp_pool_t *inner, size_t c) {
-  if (inner->bud.first != NULL)
+  if (inner->budget.first != NULL)
     return NULL;
-  void (*hook)(mp_pool_t *, size_t, void *) = inner->bud.on_oom;
+  void (*hook)(mp_pool_t *, size_t, void *) = inner->budget.on_oom;
   int e = errno;
-  inner->bud.on_oom = NULL;
+  inner->budget.on_oom = NULL;
   void *p = mp__alloc(inner, c);
-  inner->bud.on_oom = hook;
+  inner->budget.on_oom = hook;
   errno = e;
   return p;
 }
 
-/* The lane's chunk is out of room for rs bytes.  Under the lock, the lane
+/* The lane's chunk is out of room for rounded bytes.  Under the lock, the lane
  * takes a new chunk: the current node's free space (up to a chunk) when it
  * holds the request, else a whole chunk, which opens a new node.  When no
  * chunk can be had, the request alone is made of the inner pool, as the
  * locked design makes it (free lists first, then a new node, whose failure
  * calls the pool's hook as before). */
 static MP_NOINLINE void *refill(struct mp_shared *s, struct mp_lane *l,
-                                size_t rs, size_t size) {
-  mp_pool_t *inner = enter(&s->face);
+                                size_t rounded, size_t size) {
+  mp_pool_t *inner = enter(&s->handle);
   size_t room = node_room(inner);
-  size_t c = room >= rs ? (room < s->chunk ? room : s->chunk) : s->chunk;
-  unsigned char *p = room >= rs ? mp__alloc(inner, c) : whole_chunk(inner, c);
+  size_t c = room >= rounded ? (room < s->chunk ? room : s->chunk) : s->chunk;
+  unsigned char *p =
+      room >= rounded ? mp__alloc(inner, c) : whole_chunk(inner, c);
   if (p != NULL) {
     uintptr_t q = rd(&l->ptr), e = rd(&l->end);
     if (e - q >= MP_GRANULE)
@@ -474,43 +477,43 @@ static MP_NOINLINE void *refill(struct mp_shared *s, struct mp_lane *l,
       s->chunk_req += c;
       addz(&l->requested, size);
     }
-    wr(&l->ptr, (uintptr_t)p + rs);
+    wr(&l->ptr, (uintptr_t)p + rounded);
     wr(&l->end, (uintptr_t)p + c);
   } else {
     p = mp__alloc(inner, size);
   }
   if (p != NULL)
     node_note(s, p);
-  leave(&s->face);
+  leave(&s->handle);
   return p;
 }
 
 /* A freed object of the first non-empty list above k's, split: its
- * first rs bytes, the rest pushed on its own list; 0: none.  Sizes spread
+ * first rounded bytes, the rest pushed on its own list; 0: none.  Sizes spread
  * over many lists rarely find their exact one, and a lane that bumped
  * instead would pile freed objects up until it drains them under the
  * lock. */
 static MP_NOINLINE uintptr_t lane_split(struct mp_lane *l, size_t k,
-                                        size_t rs) {
+                                        size_t rounded) {
   size_t j = lane_above(l, k);
   if (j == MP_SH_CLASSES)
     return 0;
   uintptr_t f = lane_pop(l, j);
-  lane_push(l, f + rs, (j - k) * MP_GRANULE);
+  lane_push(l, f + rounded, (j - k) * MP_GRANULE);
   return f;
 }
 
 static void *lane_alloc(struct mp_shared *s, struct mp_lane *l, size_t size) {
-  size_t rs = gsize(size);
-  size_t k = rs / MP_GRANULE - 1;
-  uintptr_t f = l->head[k] != 0 ? lane_pop(l, k) : lane_split(l, k, rs);
+  size_t rounded = gsize(size);
+  size_t k = rounded / MP_GRANULE - 1;
+  uintptr_t f = l->head[k] != 0 ? lane_pop(l, k) : lane_split(l, k, rounded);
   if (f != 0) {
-    addz(&l->reused, rs);
+    addz(&l->reused, rounded);
   } else {
     f = rd(&l->ptr);
-    if (mp_unlikely(rd(&l->end) - f < rs))
-      return refill(s, l, rs, size); /* counts the request itself */
-    wr(&l->ptr, f + rs);
+    if (mp_unlikely(rd(&l->end) - f < rounded))
+      return refill(s, l, rounded, size); /* counts the request itself */
+    wr(&l->ptr, f + rounded);
   }
   if (s->count)
     addz(&l->requested, size);
@@ -521,21 +524,21 @@ static void *lane_alloc(struct mp_shared *s, struct mp_lane *l, size_t size) {
  * caller takes the lock and asks the inner pool). */
 static bool lane_free(struct mp_shared *s, struct mp_lane *l, void *p,
                       size_t size) {
-  size_t rs = gsize(size);
+  size_t rounded = gsize(size);
   uintptr_t a = (uintptr_t)p;
-  if (a + rs == rd(&l->ptr)) { /* the lane's latest: back to its chunk */
+  if (a + rounded == rd(&l->ptr)) { /* the lane's latest: back to its chunk */
     wr(&l->ptr, a);
-    addz(&l->freed, rs);
+    addz(&l->freed, rounded);
     return true;
   }
-  if (!node_known(s, p, rs))
+  if (!node_known(s, p, rounded))
     return false;
-  lane_put(l, a, rs);
+  lane_put(l, a, rounded);
   if (mp_unlikely(rdz(&l->idle) > MP_SH_KEEP)) {
     int e = errno;
-    (void)enter(&s->face);
+    (void)enter(&s->handle);
     drain(s, l, false);
-    leave(&s->face);
+    leave(&s->handle);
     errno = e;
   }
   return true;
@@ -560,12 +563,12 @@ static void *lane_resize(struct mp_shared *s, struct mp_lane *l, void *p,
       return p;
     }
   }
-  void *q = mp__sh_alloc(&s->face, n);
+  void *q = mp__sh_alloc(&s->handle, n);
   if (q == NULL)
     return NULL;
   memcpy(q, p, old < n ? old : n);
   if (!lane_free(s, l, p, old))
-    (void)mp__sh_free_sized(&s->face, p, old);
+    (void)mp__sh_free_sized(&s->handle, p, old);
   return q;
 }
 
@@ -576,7 +579,7 @@ static void lanes_into(struct mp_shared *s, mp_stats_t *st) {
   size_t idle = 0, freed = 0, reused = 0, requested = 0;
   for (struct mp_lane *l = s->lanes; l != NULL; l = l->next) {
     uintptr_t q = rd(&l->ptr), e = rd(&l->end);
-    if (e > q && e - q <= s->face.node_size)
+    if (e > q && e - q <= s->handle.node_size)
       idle += (size_t)(e - q); /* a pair read mid-refill is skipped */
     idle += rdz(&l->idle);
     freed += rdz(&l->freed);
@@ -596,7 +599,7 @@ static void lanes_into(struct mp_shared *s, mp_stats_t *st) {
 }
 
 static void free_handle(struct mp_shared *s) {
-  mp_allocator_t backing = s->face.backing;
+  mp_allocator_t backing = s->handle.backing;
   for (struct mp_lane *l = s->lanes, *next; l != NULL; l = next) {
     next = l->next;
     backing.free(backing.ud, l, MP_LANE_BYTES);
@@ -619,9 +622,9 @@ static struct mp_shared *parent_handle(const mp_pool_t *pool) {
  * as the free lists are. */
 static void lanes_forget(struct mp_shared *s) {
   mp_pool_t *inner = s->inner;
-  s->face.node_size = inner->node_size;
-  s->face.node_hdr = inner->node_hdr;
-  s->face.max = inner->max;
+  s->handle.node_size = inner->node_size;
+  s->handle.node_hdr = inner->node_hdr;
+  s->handle.max = inner->max;
   for (struct mp_lane *l = s->lanes; l != NULL; l = l->next)
     lane_clear(l, false);
   if (s->nodes != NULL)
@@ -638,12 +641,12 @@ static void lanes_forget(struct mp_shared *s) {
  * busy now. */
 static void reset_inner(mp_pool_t *inner) {
   struct mp_shared *s = inner->shared;
-  (void)enter(&s->face);
+  (void)enter(&s->handle);
   check_alone(s, "mp_reset_children");
   lanes_off(s);
   mp__reset_descendant(inner);
   lanes_forget(s);
-  leave(&s->face);
+  leave(&s->handle);
 }
 
 /* The inner pool is being freed (by mp_destroy_pool() on the handle, or
@@ -683,9 +686,10 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
      * pool's hook, named by its parent -- read before the pool goes. */
     mp_pool_t *parent = inner->life.parent;
     mp_pool_t *over =
-        counted ? NULL : mp__budget_crossed(inner->bud.first, MP_SHARED_BYTES);
-    void (*hook)(mp_pool_t *, size_t, void *) = inner->bud.on_oom;
-    void *ud = inner->bud.oom_ud;
+        counted ? NULL
+                : mp__budget_crossed(inner->budget.first, MP_SHARED_BYTES);
+    void (*hook)(mp_pool_t *, size_t, void *) = inner->budget.on_oom;
+    void *ud = inner->budget.oom_ud;
     if (s != NULL)
       inner->backing.free(inner->backing.ud, s, MP_SHARED_BYTES);
     if (counted)
@@ -697,15 +701,15 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
     return mp__oom_create(parent, over == inner ? NULL : over, MP_SHARED_BYTES,
                           hook, ud);
   }
-  memset(&s->face, 0, sizeof s->face);
-  s->face.w.ptr = s->face.w.end = NULL;
-  s->face.node_size = inner->node_size;
-  s->face.node_hdr = inner->node_hdr;
-  s->face.align = inner->align;
-  s->face.max = inner->max;
-  s->face.backing = inner->backing;
+  memset(&s->handle, 0, sizeof s->handle);
+  s->handle.w.ptr = s->handle.w.end = NULL;
+  s->handle.node_size = inner->node_size;
+  s->handle.node_hdr = inner->node_hdr;
+  s->handle.align = inner->align;
+  s->handle.max = inner->max;
+  s->handle.backing = inner->backing;
   /* MP_F_WIPE too, for the object pools made on the handle. */
-  s->face.flags = MP_F_SHARED | MP_F_NOWINDOW | (inner->flags & MP_F_WIPE);
+  s->handle.flags = MP_F_SHARED | MP_F_NOWINDOW | (inner->flags & MP_F_WIPE);
   s->inner = inner;
   atomic_init(&s->users, 0);
   s->depth = 0;
@@ -726,7 +730,7 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   inner->flags |= MP_F_INNER;
   if (listed)
     mp__tree_add(inner);
-  return &s->face;
+  return &s->handle;
 }
 
 mp_pool_t *mp__sh_create(const mp_options_t *opt) {
@@ -745,30 +749,30 @@ mp_pool_t *mp__sh_create(const mp_options_t *opt) {
   return pool;
 }
 
-bool mp__sh_reset(mp_pool_t *face) {
-  struct mp_shared *s = of(face);
-  mp_pool_t *inner = enter(face);
+bool mp__sh_reset(mp_pool_t *handle) {
+  struct mp_shared *s = of(handle);
+  mp_pool_t *inner = enter(handle);
   check_alone(s, "mp_reset_pool");
   if (!inner->life.busy) { /* else a reset from a cleanup: ignored */
     lanes_off(s);          /* cleanups the reset runs take the lock */
     mp__reset(inner);
     lanes_forget(s);
   }
-  leave(face);
+  leave(handle);
   return true;
 }
 
 /* mp_reset_pool_mode() (which needs the pool alone, as a reset does),
  * mp_reset_children() and mp_destroy_children() under the lock. */
-int mp__sh_reset_op(mp_pool_t *face, int what, mp_reset_mode_t mode,
+int mp__sh_reset_op(mp_pool_t *handle, int what, mp_reset_mode_t mode,
                     size_t limit) {
-  struct mp_shared *s = of(face);
-  mp_pool_t *inner = enter(face);
+  struct mp_shared *s = of(handle);
+  mp_pool_t *inner = enter(handle);
   bool self = what == MP_RESET_OP_SELF;
   if (self) {
     check_alone(s, "mp_reset_pool_mode");
     if (inner->life.busy) { /* a reset from a cleanup: ignored */
-      leave(face);
+      leave(handle);
       return 0;
     }
     lanes_off(s);
@@ -776,21 +780,21 @@ int mp__sh_reset_op(mp_pool_t *face, int what, mp_reset_mode_t mode,
   int r = mp__reset_op(inner, what, mode, limit);
   if (self)
     lanes_forget(s);
-  leave(face);
+  leave(handle);
   return r;
 }
 
 /* Destroys a shared pool, or a child of one (under its parent's lock).
  * Returns true: the destroy is done. */
 bool mp__sh_destroy(mp_pool_t *pool) {
-  bool handle = (pool->flags & MP_F_SHARED) != 0;
-  struct mp_shared *s = handle ? of(pool) : NULL;
-  mp_pool_t *target = handle ? s->inner : pool;
+  bool is_handle = (pool->flags & MP_F_SHARED) != 0;
+  struct mp_shared *s = is_handle ? of(pool) : NULL;
+  mp_pool_t *target = is_handle ? s->inner : pool;
   struct mp_shared *up = parent_handle(target);
   MP_HARD_FN(target, "mp_destroy_pool");
   if (up != NULL)
-    (void)enter(&up->face);
-  if (handle) {
+    (void)enter(&up->handle);
+  if (is_handle) {
     (void)enter(pool);
     check_alone(s, "mp_destroy_pool");
     if (target->tree.listed && !target->life.busy)
@@ -809,79 +813,79 @@ bool mp__sh_destroy(mp_pool_t *pool) {
     mp__pool_free(target);
   }
   if (up != NULL)
-    leave(&up->face);
+    leave(&up->handle);
   return true;
 }
 
-void *mp__sh_alloc(mp_pool_t *face, size_t size) {
-  struct mp_shared *s = of(face);
+void *mp__sh_alloc(mp_pool_t *handle, size_t size) {
+  struct mp_shared *s = of(handle);
   if (mp_likely(size <= s->small)) {
     struct mp_lane *l = mine(s);
     if (mp_likely(l != NULL))
       return lane_alloc(s, l, size);
   }
-  void *p = mp__alloc(enter(face), size);
-  leave(face);
+  void *p = mp__alloc(enter(handle), size);
+  leave(handle);
   return p;
 }
 
 /* Lanes serve mp_nalloc() as mp_alloc(): granule-aligned, so that a free
  * with the object's size knows its granules whatever call made it. */
-void *mp__sh_nalloc(mp_pool_t *face, size_t size) {
-  struct mp_shared *s = of(face);
+void *mp__sh_nalloc(mp_pool_t *handle, size_t size) {
+  struct mp_shared *s = of(handle);
   if (size <= s->small) {
     struct mp_lane *l = mine(s);
     if (l != NULL)
       return lane_alloc(s, l, size);
   }
-  void *p = mp__nalloc(enter(face), size);
-  leave(face);
+  void *p = mp__nalloc(enter(handle), size);
+  leave(handle);
   return p;
 }
 
-void *mp__sh_memalign(mp_pool_t *face, size_t size, size_t alignment) {
+void *mp__sh_memalign(mp_pool_t *handle, size_t size, size_t alignment) {
   if (alignment <= MP_GRANULE)
-    return mp__sh_alloc(face, size);
-  void *p = mp__memalign(enter(face), size, alignment);
-  leave(face);
+    return mp__sh_alloc(handle, size);
+  void *p = mp__memalign(enter(handle), size, alignment);
+  leave(handle);
   return p;
 }
 
-int mp__sh_free(mp_pool_t *face, void *p) {
-  int r = mp__free(enter(face), p);
-  leave(face);
+int mp__sh_free(mp_pool_t *handle, void *p) {
+  int r = mp__free(enter(handle), p);
+  leave(handle);
   return r;
 }
 
-int mp__sh_owns(const mp_pool_t *face, const void *p) {
-  int r = mp__owns(enter(face), p);
-  leave(face);
+int mp__sh_owns(const mp_pool_t *handle, const void *p) {
+  int r = mp__owns(enter(handle), p);
+  leave(handle);
   return r;
 }
 
-int mp__sh_free_sized(mp_pool_t *face, void *p, size_t size) {
-  struct mp_shared *s = of(face);
+int mp__sh_free_sized(mp_pool_t *handle, void *p, size_t size) {
+  struct mp_shared *s = of(handle);
   if (p != NULL && size <= s->small) {
     struct mp_lane *l = mine(s);
     if (l != NULL && lane_free(s, l, p, size))
       return 0;
   }
-  int r = mp__free_sized(enter(face), p, size);
-  leave(face);
+  int r = mp__free_sized(enter(handle), p, size);
+  leave(handle);
   return r;
 }
 
-void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size, size_t new_size,
-                     bool sized) {
-  struct mp_shared *s = of(face);
+void *mp__sh_realloc(mp_pool_t *handle, void *p, size_t old_size,
+                     size_t new_size, bool sized) {
+  struct mp_shared *s = of(handle);
   if (p == NULL)
-    return mp__sh_alloc(face, new_size);
+    return mp__sh_alloc(handle, new_size);
   if (sized && old_size <= s->small && new_size <= MP_MAX_ALLOC_SIZE) {
     struct mp_lane *l = mine(s);
     if (l != NULL && node_known(s, p, gsize(old_size)))
       return lane_resize(s, l, p, old_size, new_size);
   }
-  mp_pool_t *inner = enter(face);
+  mp_pool_t *inner = enter(handle);
   void *q = NULL;
   struct mp_large *big = NULL;
   /* A large block shrunk to a lane's size moves to a node, so that every
@@ -900,16 +904,16 @@ void *mp__sh_realloc(mp_pool_t *face, void *p, size_t old_size, size_t new_size,
   }
   if (q == NULL)
     q = mp__resize(inner, p, old_size, new_size, sized);
-  leave(face);
+  leave(handle);
   return q;
 }
 
 /* A mark needs the pool alone: every lane gives its memory back first,
  * so that the mark's position has everything made before it behind it,
  * and lanes stay off while marks are outstanding. */
-mp_mark_t *mp__sh_mark(mp_pool_t *face) {
-  struct mp_shared *s = of(face);
-  mp_pool_t *inner = enter(face);
+mp_mark_t *mp__sh_mark(mp_pool_t *handle) {
+  struct mp_shared *s = of(handle);
+  mp_pool_t *inner = enter(handle);
   check_alone(s, "mp_mark");
   if (atomic_load_explicit(&s->id, memory_order_relaxed) != 0) {
     lanes_off(s);
@@ -920,18 +924,18 @@ mp_mark_t *mp__sh_mark(mp_pool_t *face) {
   }
   mp_mark_t *m = mp__mark(inner);
   lanes_on(s); /* back on if no mark was taken */
-  leave(face);
+  leave(handle);
   return m;
 }
 
-int mp__sh_rewind(mp_pool_t *face, mp_mark_t *mark) {
-  struct mp_shared *s = of(face);
-  mp_pool_t *inner = enter(face);
+int mp__sh_rewind(mp_pool_t *handle, mp_mark_t *mark) {
+  struct mp_shared *s = of(handle);
+  mp_pool_t *inner = enter(handle);
   check_alone(s, "mp_rewind");
   int r = mp__rewind(inner, mark);
   if (atomic_load_explicit(&s->id, memory_order_relaxed) == 0)
     lanes_on(s); /* on once the last mark is rewound */
-  leave(face);
+  leave(handle);
   return r;
 }
 
@@ -967,7 +971,7 @@ static char *lane_vprintf(struct mp_shared *s, struct mp_lane *l,
     out = room;
   } else {
     size_t size = (size_t)len + 1;
-    out = mp__sh_alloc(&s->face, size);
+    out = mp__sh_alloc(&s->handle, size);
     if (out != NULL)
       (void)vsnprintf(out, size, fmt, again);
   }
@@ -977,27 +981,27 @@ static char *lane_vprintf(struct mp_shared *s, struct mp_lane *l,
   return out;
 }
 
-char *mp__sh_vprintf(mp_pool_t *face, const char *fmt, va_list ap) {
-  struct mp_shared *sh = of(face);
+char *mp__sh_vprintf(mp_pool_t *handle, const char *fmt, va_list ap) {
+  struct mp_shared *sh = of(handle);
   struct mp_lane *l = sh->small != 0 ? mine(sh) : NULL;
   if (l != NULL)
     return lane_vprintf(sh, l, fmt, ap);
-  char *s = mp__vprintf(enter(face), fmt, ap);
-  leave(face);
+  char *s = mp__vprintf(enter(handle), fmt, ap);
+  leave(handle);
   return s;
 }
 
-mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *face, mp_cleanup_fn fn,
+mp_cleanup_t *mp__sh_cleanup_add(mp_pool_t *handle, mp_cleanup_fn fn,
                                  void *data) {
-  mp_cleanup_t *c = mp__cleanup_add(enter(face), fn, data);
-  leave(face);
+  mp_cleanup_t *c = mp__cleanup_add(enter(handle), fn, data);
+  leave(handle);
   return c;
 }
 
-int mp__sh_cleanup_remove(mp_pool_t *face, mp_cleanup_t *c, bool run_it) {
-  mp_pool_t *inner = enter(face);
+int mp__sh_cleanup_remove(mp_pool_t *handle, mp_cleanup_t *c, bool run_it) {
+  mp_pool_t *inner = enter(handle);
   int r = run_it ? mp__cleanup_run(inner, c) : mp__cleanup_remove(inner, c);
-  leave(face);
+  leave(handle);
   return r;
 }
 
@@ -1006,38 +1010,38 @@ mp_pool_t *mp__sh_parent(const mp_pool_t *pool) {
     pool = of(pool)->inner;
   mp_pool_t *parent = pool->life.parent;
   if (parent != NULL && (parent->flags & MP_F_INNER))
-    parent = &parent->shared->face;
+    parent = &parent->shared->handle;
   return parent;
 }
 
-int mp__sh_stats(const mp_pool_t *face, mp_stats_t *st, int flags) {
-  int r = mp__stats(enter(face), st, flags);
+int mp__sh_stats(const mp_pool_t *handle, mp_stats_t *st, int flags) {
+  int r = mp__stats(enter(handle), st, flags);
   if (r == 0)
-    lanes_into(of(face), st);
-  leave(face);
+    lanes_into(of(handle), st);
+  leave(handle);
   return r;
 }
 
-int mp__sh_report(const mp_pool_t *face, FILE *out) {
-  int r = mp__report(enter(face), out);
-  leave(face);
+int mp__sh_report(const mp_pool_t *handle, FILE *out) {
+  int r = mp__report(enter(handle), out);
+  leave(handle);
   return r;
 }
 
-int mp__sh_check(const mp_pool_t *face, const void *p) {
-  int r = mp__check_ptr(enter(face), p);
-  leave(face);
+int mp__sh_check(const mp_pool_t *handle, const void *p) {
+  int r = mp__check_ptr(enter(handle), p);
+  leave(handle);
   return r;
 }
 
-int mp__sh_with(mp_pool_t *face, int (*fn)(mp_pool_t *inner, void *arg),
+int mp__sh_with(mp_pool_t *handle, int (*fn)(mp_pool_t *inner, void *arg),
                 void *arg) {
-  int r = fn(enter(face), arg);
-  leave(face);
+  int r = fn(enter(handle), arg);
+  leave(handle);
   return r;
 }
 
-mp_pool_t *mp__sh_inner(const mp_pool_t *face) { return of(face)->inner; }
+mp_pool_t *mp__sh_inner(const mp_pool_t *handle) { return of(handle)->inner; }
 
 void mp__sh_lanes_stats(const mp_pool_t *inner, mp_stats_t *st) {
   lanes_into(inner->shared, st);

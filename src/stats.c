@@ -55,10 +55,10 @@ static void pool_stats(const mp_pool_t *pool, mp_stats_t *st) {
   st->bytes_reserved += pool->counters.reserved;
   st->peak_reserved += pool->counters.peak;
   st->bytes_align_waste += pool->align_waste;
-  st->budget = pool->bud.limit;
+  st->budget = pool->budget.limit;
   st->budget_used =
-      pool->bud.limit != 0
-          ? atomic_load_explicit(&pool->bud.charged, memory_order_relaxed)
+      pool->budget.limit != 0
+          ? atomic_load_explicit(&pool->budget.charged, memory_order_relaxed)
           : 0;
 }
 

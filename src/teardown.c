@@ -150,7 +150,7 @@ static bool only_cached_blocks(const mp_pool_t *pool) {
          (pool->flags & (MP_F_CACHED | MP_F_INNER | MP_F_ADAPT | MP_F_WIPE)) ==
              MP_F_CACHED &&
          pool->node_cls >= 0 && pool->life.marks == NULL &&
-         pool->reuse == NULL && pool->bud.first == NULL &&
+         pool->reuse == NULL && pool->budget.first == NULL &&
          pool->index.slots == pool->index.inline_slots && !MP_HOOKING();
 }
 

@@ -486,7 +486,7 @@ static void set_limit_concurrently(void **state) {
   assert_int_equal(mpool_cache_set_limit((size_t)64 << 20), 0);
 }
 
-/* Regression: the shared handle (its lock and its face) comes from the
+/* Regression: the shared handle (its lock and its public struct) comes from the
  * backing allocator and counts in bytes_reserved like everything else the
  * pool holds from it (it was left out). */
 static void shared_handle_is_reserved(void **state) {
