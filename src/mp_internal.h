@@ -573,6 +573,10 @@ int mp__free_hdr(mp_pool_t *pool, struct mp_node *n, void *p);
 
 /* reuse.c */
 void *mp__reuse_take(mp_pool_t *pool, size_t rounded, size_t align);
+/* A free chunk of at least `least` bytes (granules), taken whole up to
+ * `most`: *got says how much; NULL: none. */
+void *mp__reuse_take_range(mp_pool_t *pool, size_t least, size_t most,
+                           size_t *got);
 void *mp__reuse_pop(mp_pool_t *pool, size_t rounded);
 bool mp__reuse_flush(mp_pool_t *pool);
 bool mp__reuse_uncache(mp_pool_t *pool, struct mp_node *n, uintptr_t ob);

@@ -589,7 +589,12 @@ static MP_NOINLINE void *list_pop(mp_pool_t *pool, size_t rounded) {
   return ch;
 }
 
-void *mp__reuse_take(mp_pool_t *pool, size_t rounded, size_t align) {
+/* A free chunk that holds `rounded` bytes at `align`: the smallest class
+ * that surely does.  The object starts at p and takes `rounded` bytes, or
+ * up to `most` when the chunk has them (*got: the bytes taken); the
+ * chunk's rest stays free. */
+static void *take_fitting(mp_pool_t *pool, size_t rounded, size_t align,
+                          size_t most, size_t *got) {
   struct mp_reuse *r = pool->reuse;
   /* While a mark is outstanding, new objects come from bump space only, so
    * that rewinding to the mark releases all of them. */
@@ -610,17 +615,30 @@ void *mp__reuse_take(mp_pool_t *pool, size_t rounded, size_t align) {
     size_t size = size_at(pool, n, a);
     take(pool, n, a, size);
     uintptr_t p = MP_ALIGN_UP(a, align);
+    size_t len = a + size - p < most ? a + size - p : most;
+    len = len < rounded ? rounded : MP_ALIGN_DOWN(len, G);
 #ifdef MP_HARDENED
-    check_zero(pool, pool->fn, a, size, p, p + rounded);
+    check_zero(pool, pool->fn, a, size, p, p + len);
 #endif
     if (p > a)
       add_chunk(pool, n, a, p);
-    if (p + rounded < a + size)
-      add_chunk(pool, n, p + rounded, a + size);
-    pool->reused_bytes += rounded;
+    if (p + len < a + size)
+      add_chunk(pool, n, p + len, a + size);
+    pool->reused_bytes += len;
+    *got = len;
     return (void *)p;
   }
   return NULL;
+}
+
+void *mp__reuse_take(mp_pool_t *pool, size_t rounded, size_t align) {
+  size_t got;
+  return take_fitting(pool, rounded, align, rounded, &got);
+}
+
+void *mp__reuse_take_range(mp_pool_t *pool, size_t least, size_t most,
+                           size_t *got) {
+  return take_fitting(pool, least, G, most, got);
 }
 
 /* Puts the freed chunk [a, b) of node n where it belongs: merged with its

@@ -456,25 +456,37 @@ static void *whole_chunk(mp_pool_t *inner, size_t c) {
   return p;
 }
 
-/* The lane's chunk is out of room for rounded bytes.  Under the lock, the lane
- * takes a new chunk: the current node's free space (up to a chunk) when it
- * holds the request, else a whole chunk, which opens a new node.  When no
+/* The lane's chunk is out of room for rounded bytes.  Under the lock, the
+ * lane takes a new chunk: the current node's free space (up to a chunk)
+ * when it holds the request; else a free chunk of the inner pool's lists
+ * that does (up to a chunk), so that what lanes gave back is used before
+ * the pool grows; else a whole chunk, which opens a new node.  When no
  * chunk can be had, the request alone is made of the inner pool, as the
- * locked design makes it (free lists first, then a new node, whose failure
- * calls the pool's hook as before). */
+ * locked design makes it (a new node, whose failure calls the pool's hook
+ * as before). */
 static MP_NOINLINE void *refill(struct mp_shared *s, struct mp_lane *l,
                                 size_t rounded, size_t size) {
   mp_pool_t *inner = enter(&s->handle);
-  size_t room = node_room(inner);
-  size_t c = room >= rounded ? (room < s->chunk ? room : s->chunk) : s->chunk;
-  unsigned char *p =
-      room >= rounded ? mp__alloc(inner, c) : whole_chunk(inner, c);
+  size_t room = node_room(inner), c = s->chunk;
+  bool counted = true; /* the inner pool counted the chunk as a request */
+  unsigned char *p;
+  if (room >= rounded) {
+    c = room < c ? room : c;
+    p = mp__alloc(inner, c);
+  } else {
+    p = mp__reuse_take_range(inner, rounded, c, &c);
+    if (p == NULL && mp__reuse_flush(inner)) /* the hot cache merged in */
+      p = mp__reuse_take_range(inner, rounded, c, &c);
+    counted = p == NULL;
+    if (p == NULL)
+      p = whole_chunk(inner, c);
+  }
   if (p != NULL) {
     uintptr_t q = rd(&l->ptr), e = rd(&l->end);
     if (e - q >= MP_GRANULE)
-      lane_put(l, q, e - q);
+      lane_push(l, q, e - q); /* idle, but freed by no call */
     if (s->count) {
-      s->chunk_req += c;
+      s->chunk_req += counted ? c : 0;
       addz(&l->requested, size);
     }
     wr(&l->ptr, (uintptr_t)p + rounded);
@@ -625,6 +637,8 @@ static void lanes_forget(struct mp_shared *s) {
   s->handle.node_size = inner->node_size;
   s->handle.node_hdr = inner->node_hdr;
   s->handle.max = inner->max;
+  s->first_key = (uintptr_t)inner->first; /* an adaptive reset moves it */
+  s->first_start = (uintptr_t)inner->first->start;
   for (struct mp_lane *l = s->lanes; l != NULL; l = l->next)
     lane_clear(l, false);
   if (s->nodes != NULL)
