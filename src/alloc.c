@@ -11,6 +11,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include "events.h"
 #include "mp_internal.h"
 
 #include <string.h>
@@ -110,12 +111,8 @@ void *mp__alloc_small(mp_pool_t *pool, size_t size, size_t align) {
   return mp__large_alloc_as(pool, size, align, true); /* a block each */
 #endif
   void *p = mp__alloc_block(pool, size, align);
-  if (p != NULL) {
-    mp_track_alloc(pool, p, size);
-#ifdef MP_HARDENED
-    mp__canary_put(pool, mp__node_at(pool, p), p, size);
-#endif
-  }
+  if (p != NULL)
+    mp_ev_alloc(pool, mp__node_at(pool, p), p, size);
   return p;
 }
 
@@ -259,9 +256,6 @@ void *mp__alloc_hdr(mp_pool_t *pool, size_t size, size_t align) {
   mp_track_undefined(h, sizeof *h);
   h->size = size;
   h->offset = off;
-  mp_track_alloc(pool, m + off, size);
-#ifdef MP_HARDENED
-  mp__canary_put(pool, mp__node_at(pool, m), m + off, size);
-#endif
+  mp_ev_alloc(pool, mp__node_at(pool, m), m + off, size);
   return m + off;
 }

@@ -13,6 +13,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include "events.h"
 #include "mp_internal.h"
 
 #include <string.h>
@@ -168,16 +169,11 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
   /* Room after p for the object and its red zone (granules). */
   size_t cap = l->block_size -
                (size_t)((unsigned char *)p - (unsigned char *)l->base) - MP_RZ;
-#ifdef MP_HARDENED
-  mp__canary_take(pool, NULL, p, l->size, pool->fn);
-#endif
+  mp_ev_resize_start(pool, NULL, p, l->size);
   if (new_size > pool->max && new_size <= cap) {
     wipe_tail(pool, p, l->size, new_size);
-    mp_track_resize(pool, p, l->size, new_size);
+    mp_ev_resize_end(pool, NULL, p, l->size, new_size);
     l->size = new_size; /* fits the block it has: in place */
-#ifdef MP_HARDENED
-    mp__canary_put(pool, NULL, p, new_size);
-#endif
     return p;
   }
   /* A shrink that finds no memory to move into keeps its block and
@@ -192,11 +188,8 @@ static void *realloc_large(mp_pool_t *pool, struct mp_large *l, void *p,
   pool->budget.on_oom = hook;
   if (q == NULL && shrink) {
     wipe_tail(pool, p, l->size, new_size);
-    mp_track_resize(pool, p, l->size, new_size);
+    mp_ev_resize_end(pool, NULL, p, l->size, new_size);
     l->size = new_size; /* shrinking never fails: keep the block */
-#ifdef MP_HARDENED
-    mp__canary_put(pool, NULL, p, new_size);
-#endif
     return p;
   }
   if (q == NULL)
@@ -265,30 +258,23 @@ static void *realloc_small(mp_pool_t *pool, struct mp_node *n, void *p,
                            size_t old, size_t new_size) {
   bool packed = (uintptr_t)p % MP_GRANULE != 0 ||
                 (n == pool->current && p == (void *)pool->top);
-#ifdef MP_HARDENED
   /* With red zones nothing is packed: the canary moves with the end. */
-  mp__canary_take(pool, n, p, old, pool->fn);
-#endif
+  mp_ev_resize_start(pool, n, p, old);
   if (packed) {
     if (new_size <= old) {
       wipe_tail(pool, p, old, new_size);
       return p; /* the tail stays with it until reset */
     }
   } else if (resize_in_place(pool, n, p, old, new_size)) {
-    mp_track_resize(pool, p, old, new_size);
-#ifdef MP_HARDENED
-    mp__canary_put(pool, n, p, new_size);
-#endif
+    mp_ev_resize_end(pool, n, p, old, new_size);
     return p;
   }
   void *q = move(pool, p, old, new_size, packed);
   /* The old object goes as mp_free_sized() frees it: the hot cache first. */
   if (q != NULL && !mp__reuse_cache(pool, n, p, old))
     (void)free_small(pool, n, p, old);
-#ifdef MP_HARDENED
   else
-    mp__canary_put(pool, n, p, old); /* p stays as it was */
-#endif
+    mp_ev_resize_end(pool, n, p, old, old); /* p stays as it was */
   return q;
 }
 
@@ -329,25 +315,18 @@ static void *resize_object(mp_pool_t *pool, void *p, size_t old,
     struct mp_hdr *h = header_of(pool, n, p);
     if (h == NULL)
       return mp__fail(EINVAL);
-#ifdef MP_HARDENED
-    mp__canary_take(pool, n, p, h->size, pool->fn);
-#endif
+    mp_ev_resize_start(pool, n, p, h->size);
     if (new_size <= pool->max - h->offset &&
         resize_in_place(pool, n, p, h->size, new_size)) {
-      mp_track_resize(pool, p, h->size, new_size);
+      mp_ev_resize_end(pool, n, p, h->size, new_size);
       h->size = new_size;
-#ifdef MP_HARDENED
-      mp__canary_put(pool, n, p, new_size);
-#endif
       return p;
     }
     void *q = move(pool, p, h->size, new_size, false);
     if (q != NULL)
       (void)mp__free_hdr(pool, n, p);
-#ifdef MP_HARDENED
     else
-      mp__canary_put(pool, n, p, h->size);
-#endif
+      mp_ev_resize_end(pool, n, p, h->size, h->size);
     return q;
   }
   if (!sized)

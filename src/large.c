@@ -7,6 +7,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include "events.h"
 #include "mp_internal.h"
 
 static struct mp_large *large_header(void *p) {
@@ -58,10 +59,7 @@ static inline void *large_link(mp_pool_t *pool, unsigned char *base, size_t hdr,
 #endif
   /* The rest of the block stays out of reach, as a red zone. */
   mp_track_noaccess(p, (size_t)(base + bsize - p));
-  mp_track_alloc(pool, p, size);
-#ifdef MP_HARDENED
-  mp__canary_put(pool, NULL, p, size);
-#endif
+  mp_ev_alloc(pool, NULL, p, size);
   return p;
 }
 
