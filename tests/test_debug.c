@@ -96,11 +96,7 @@ static void check_live_and_unknown(void **state) {
 
 static void check_shared_pool(void **state) {
   (void)state;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_SHARED);
   char *a = mp_alloc(p, 64);
   assert_int_equal(mp_check(p, a + 3), MP_PTR_LIVE);
   int local;
@@ -139,11 +135,7 @@ static void epoch_counts_resets(void **state) {
 
 static void report_leaks_flag_accepted(void **state) {
   (void)state;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_REPORT_LEAKS | MP_POOL_SIZE_HEADERS;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_REPORT_LEAKS | MP_POOL_SIZE_HEADERS);
   assert_int_equal(mp_free(p, mp_alloc(p, 10)), 0);
   mp_destroy_pool(p);
 }

@@ -229,11 +229,7 @@ static void realloc_failure_keeps_object(void **state) {
 
 static void headers_free_and_realloc(void **state) {
   (void)state;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SIZE_HEADERS;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_SIZE_HEADERS);
   char *a = mp_alloc(p, 50);
   assert_true(is_aligned(a, 16));
   assert_int_equal(mp_free(p, a), 0);

@@ -165,11 +165,7 @@ static void unset_hooks(void **state) {
 /* A shared pool tells its block events, named by its handle. */
 static void shared_pool_blocks(void **state) {
   (void)state;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_SHARED);
   counts_t c;
   memset(&c, 0, sizeof c);
   c.pool = p;
@@ -211,11 +207,8 @@ static void shared_creation_named_by_handle(void **state) {
     pools_t c;
     memset(&c, 0, sizeof c);
     assert_int_equal(mpool_set_hook(on_any, &c, MP_HOOK_OBJECTS), 0);
-    mp_options_t o;
-    mp_options_init(&o);
-    o.flags = MP_POOL_SHARED | (adaptive ? MP_POOL_ADAPTIVE : 0);
-    mp_pool_t *p = mp_create_pool_ex(&o);
-    assert_non_null(p);
+    mp_pool_t *p =
+        flag_pool(MP_POOL_SHARED | (adaptive ? MP_POOL_ADAPTIVE : 0));
     assert_true(c.n >= 1);
     assert_ptr_equal(c.want, p);
     assert_non_null(mp_alloc(p, 100000)); /* a large block */

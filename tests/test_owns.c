@@ -89,11 +89,7 @@ static void free_agrees(void **state) {
 
 static void shared_forwards(void **state) {
   (void)state;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_SHARED);
   void *q = mp_alloc(p, 10);
   void *big = mp_alloc(p, 100000);
   assert_int_equal(mp_owns(p, q), 1);

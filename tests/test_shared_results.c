@@ -341,11 +341,7 @@ static void lane_chunk_failure_is_silent(void **state) {
  * of 64 bytes (in builds with lanes), and every object stays intact. */
 static void lane_splits_freed_objects(void **state) {
   (void)state;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_SHARED);
   unsigned char *big = mp_alloc(p, 4000);
   unsigned char *after = mp_alloc(p, 16); /* big is not the latest */
   assert_non_null(big);
@@ -383,11 +379,7 @@ static void churn_reuses_what_lanes_gave_back(void **state) {
   enum { N = 20000, ROUNDS = 30 };
   static unsigned char *obj[N];
   static size_t osz[N];
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_SHARED);
   uint64_t rng = 0x243f6a8885a308d3u;
   for (int i = 0; i < N; i++) {
     osz[i] = 1 + next(&rng) % 256;

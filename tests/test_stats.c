@@ -236,11 +236,7 @@ static void report_prints_tree(void **state) {
 /* Bytes requested are counted in pools that ask for it, and only there. */
 static void bytes_requested_counted_on_request(void **state) {
   (void)state;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_COUNT_REQUESTS;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_COUNT_REQUESTS);
   assert_non_null(mp_alloc(p, 10));
   assert_non_null(mp_calloc(p, 20));
   assert_non_null(mp_nalloc(p, 3));

@@ -229,11 +229,7 @@ static void *header_worker(void *arg) {
 static void shared_with_size_headers(void **state) {
   (void)state;
   failures = 0;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED | MP_POOL_SIZE_HEADERS;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_SHARED | MP_POOL_SIZE_HEADERS);
   void *args[NTHREADS] = {p, p, p, p};
   run_threads(NTHREADS, header_worker, args);
   assert_int_equal(failures, 0);

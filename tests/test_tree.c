@@ -186,11 +186,7 @@ static int find(const mp_pool_info_t *in, void *arg) {
 static void walk_process(void **state) {
   (void)state;
   mp_pool_t *x = mp_create_pool(0);
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED;
-  mp_pool_t *sh = mp_create_pool_ex(&o);
-  assert_non_null(sh);
+  mp_pool_t *sh = flag_pool(MP_POOL_SHARED);
   assert_int_equal(mp_pool_set_name(sh, "shared", "s"), 0);
   assert_string_equal(mp_pool_name(sh), "shared");
   assert_string_equal(mp_pool_ident(sh), "s");
@@ -356,11 +352,7 @@ static int take_one(const mp_pool_info_t *in, void *arg) {
 
 static void walk_shared_counts_as_stats(void **state) {
   (void)state;
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_SHARED);
   pthread_t th[2];
   for (int i = 0; i < 2; i++)
     assert_int_equal(pthread_create(&th[i], NULL, lane_work, p), 0);

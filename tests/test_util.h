@@ -27,6 +27,17 @@
 /* A pool on the block cache whose nodes are exactly `size` bytes
  * (mp_create_pool() raises sizes below MP_DEFAULT_NODE_SIZE): for tests
  * of node boundaries. */
+/* A pool of the default options with `flags` (MP_POOL_*), made or the
+ * test fails. */
+static inline mp_pool_t *flag_pool(unsigned flags) {
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = flags;
+  mp_pool_t *p = mp_create_pool_ex(&o);
+  assert_non_null(p);
+  return p;
+}
+
 static inline mp_pool_t *mp_create_exact(size_t size) {
   mp_options_t o;
   mp_options_init(&o);

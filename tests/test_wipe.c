@@ -206,11 +206,7 @@ static void reset_then_reuse_reads_zero(void **state) {
   SKIP_IF_DEBUG_LAYOUT(); /* and quarantine: counts and addresses differ */
   if (mpool_build_flags() & MPOOL_BUILD_VALGRIND)
     skip(); /* new objects are undefined to Valgrind */
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_WIPE;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_WIPE);
   char *a = mp_alloc(p, 256);
   assert_non_null(a);
   memset(a, 0x5a, 256);
@@ -274,11 +270,7 @@ static void wipe_with_reuse(void **state) {
 static void realloc_wipes(void **state) {
   (void)state;
   SKIP_UNLESS_PEEK();
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_WIPE;
-  mp_pool_t *p = mp_create_pool_ex(&o);
-  assert_non_null(p);
+  mp_pool_t *p = flag_pool(MP_POOL_WIPE);
   unsigned char *a = mp_alloc(p, 200);
   assert_non_null(a);
   assert_non_null(mp_alloc(p, 16)); /* a cannot grow in place */
@@ -303,11 +295,7 @@ static void printf_leaves_no_copy(void **state) {
   SKIP_UNLESS_EXACT_LAYOUT(); /* red zones: the string stays where it was
                                  formatted, and no copy is made */
   for (int wipe = 0; wipe < 2; wipe++) {
-    mp_options_t o;
-    mp_options_init(&o);
-    o.flags = wipe ? MP_POOL_WIPE : 0;
-    mp_pool_t *p = mp_create_pool_ex(&o);
-    assert_non_null(p);
+    mp_pool_t *p = flag_pool(wipe ? MP_POOL_WIPE : 0);
     char *s = mp_printf(p, "key=%s;%s", secret, secret);
     assert_non_null(s);
     unsigned char *below = mp_alloc(p, 16); /* where formatting began */
@@ -387,11 +375,7 @@ static void objpool_wipes(void **state) {
   if (mpool_build_flags() & MPOOL_BUILD_VALGRIND)
     skip();
   for (int shared = 0; shared < 2; shared++) {
-    mp_options_t o;
-    mp_options_init(&o);
-    o.flags = MP_POOL_WIPE | (shared ? MP_POOL_SHARED : 0);
-    mp_pool_t *p = mp_create_pool_ex(&o);
-    assert_non_null(p);
+    mp_pool_t *p = flag_pool(MP_POOL_WIPE | (shared ? MP_POOL_SHARED : 0));
     mp_objpool_t *op = mp_objpool_create(p, 48, 0);
     assert_non_null(op);
     unsigned char *a = mp_objpool_get(op);

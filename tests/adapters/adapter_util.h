@@ -34,16 +34,6 @@ static inline mp_stats_t pool_stats(const mp_pool_t *pool) {
   return st;
 }
 
-/* A pool on the block cache with `flags`. */
-static inline mp_pool_t *flag_pool(unsigned flags) {
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = flags;
-  mp_pool_t *pool = mp_create_pool_ex(&o);
-  assert_non_null(pool);
-  return pool;
-}
-
 /* What a fault run's hooks saw: the adapter's NULL returns, and how many
  * objects the library holds (allocated and not yet freed). */
 typedef struct {
