@@ -1,4 +1,5 @@
-/* A program built against an installed mpool (pkg-config). */
+/* A program built against mpool: an installed copy (CMake package or
+ * pkg-config) or mpool as a subproject (the projects in tests/consumer). */
 #include <mpool.h>
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
-// A C++ program built against an installed mpool (pkg-config).
+// A C++ program built against an installed mpool (CMake package or
+// pkg-config; the projects in tests/consumer).
 #include <mpool.hpp>
 
 #include <cstdio>
