@@ -9,6 +9,7 @@
 #include "test_fork.h"
 #include "test_util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 struct bug {
@@ -24,6 +25,21 @@ static void expect_abort(void (*fn)(void *), struct bug *b, const char *line) {
   if (!child_aborted(&r) || strcmp(r.err, line) != 0)
     fail_msg("expected SIGABRT and \"%s\"; status %d, stderr \"%s\"", line,
              r.status, r.err);
+}
+
+/* expect_abort() of the line printf(fmt, ...) writes. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void
+expect_abortf(void (*fn)(void *), struct bug *b, const char *fmt, ...) {
+  char line[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int len = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  assert_true(len > 0 && (size_t)len < sizeof line);
+  expect_abort(fn, b, line);
 }
 
 static void free_sized_twice(void *arg) {
@@ -55,11 +71,9 @@ static void double_free_into_bump_space_aborts(void **state) {
   b.pool = mp_create_pool(0);
   b.p = mp_alloc(b.pool, 64); /* the newest: freed back to the bump pointer */
   assert_int_equal(mp_free_sized(b.pool, b.p, 64), 0);
-  char line[200];
-  snprintf(line, sizeof line,
-           "mpool: mp_free_sized: double free of %p (pool %p)\n", (void *)b.p,
-           (void *)b.pool);
-  expect_abort(free_sized_twice, &b, line);
+  expect_abortf(free_sized_twice, &b,
+                "mpool: mp_free_sized: double free of %p (pool %p)\n",
+                (void *)b.p, (void *)b.pool);
   mp_destroy_pool(b.pool);
 }
 
@@ -74,12 +88,11 @@ static void foreign_free_sized_aborts(void **state) {
   int local;
   b.pool = mp_create_pool(0);
   b.p = (unsigned char *)&local;
-  char line[200];
-  snprintf(line, sizeof line,
-           "mpool: mp_free_sized: free of a pointer the pool does not own: %p "
-           "(pool %p)\n",
-           (void *)b.p, (void *)b.pool);
-  expect_abort(free_sized_foreign, &b, line);
+  expect_abortf(
+      free_sized_foreign, &b,
+      "mpool: mp_free_sized: free of a pointer the pool does not own: %p "
+      "(pool %p)\n",
+      (void *)b.p, (void *)b.pool);
   mp_destroy_pool(b.pool);
 }
 
@@ -165,12 +178,10 @@ static void double_free_large_aborts(void **state) {
   b.pool = mp_create_exact(4096);
   b.p = mp_alloc(b.pool, 10000);
   assert_int_equal(mp_free(b.pool, b.p), 0);
-  char line[200];
-  snprintf(line, sizeof line,
-           "mpool: mp_free: free of a pointer the pool does not own: %p "
-           "(pool %p)\n",
-           (void *)b.p, (void *)b.pool);
-  expect_abort(free_large, &b, line);
+  expect_abortf(free_large, &b,
+                "mpool: mp_free: free of a pointer the pool does not own: %p "
+                "(pool %p)\n",
+                (void *)b.p, (void *)b.pool);
   mp_destroy_pool(b.pool);
 }
 
@@ -186,10 +197,8 @@ static void header_double_free_aborts(void **state) {
   b.p = mp_alloc(b.pool, 40);
   b.q = mp_alloc(b.pool, 40); /* keeps p off the bump pointer */
   assert_int_equal(mp_free(b.pool, b.p), 0);
-  char line[200];
-  snprintf(line, sizeof line, "mpool: mp_free: double free of %p (pool %p)\n",
-           (void *)b.p, (void *)b.pool);
-  expect_abort(free_large, &b, line);
+  expect_abortf(free_large, &b, "mpool: mp_free: double free of %p (pool %p)\n",
+                (void *)b.p, (void *)b.pool);
   mp_destroy_pool(b.pool);
 }
 
@@ -242,12 +251,11 @@ static void double_free_sized_large_aborts(void **state) {
   b.pool = mp_create_exact(4096);
   b.p = mp_alloc(b.pool, 10000);
   assert_int_equal(mp_free_sized(b.pool, b.p, 10000), 0);
-  char line[200];
-  snprintf(line, sizeof line,
-           "mpool: mp_free_sized: free of a pointer the pool does not own: "
-           "%p (pool %p)\n",
-           (void *)b.p, (void *)b.pool);
-  expect_abort(free_sized_large, &b, line);
+  expect_abortf(
+      free_sized_large, &b,
+      "mpool: mp_free_sized: free of a pointer the pool does not own: "
+      "%p (pool %p)\n",
+      (void *)b.p, (void *)b.pool);
   mp_destroy_pool(b.pool);
 }
 
@@ -323,11 +331,10 @@ static void corrupted_free_list_aborts(void **state) {
   b.q = mp_alloc(b.pool, 64);
   assert_non_null(mp_alloc(b.pool, 64)); /* keeps q off the bump pointer */
   assert_int_equal(mp_free_sized(b.pool, b.p, 64), 0);
-  char line[200];
-  snprintf(line, sizeof line,
-           "mpool: mp_free_sized: corrupted links in free chunk %p (pool %p)\n",
-           (void *)b.p, (void *)b.pool);
-  expect_abort(corrupt_link_then_free, &b, line);
+  expect_abortf(
+      corrupt_link_then_free, &b,
+      "mpool: mp_free_sized: corrupted links in free chunk %p (pool %p)\n",
+      (void *)b.p, (void *)b.pool);
   mp_destroy_pool(b.pool);
 }
 
@@ -347,11 +354,9 @@ static void corrupted_node_header_aborts(void **state) {
     b.p = mp_alloc(b.pool, 32);
   while (((uintptr_t)b.p ^ (uintptr_t)first) < 1024);
   b.q = (unsigned char *)((uintptr_t)b.p & ~(uintptr_t)1023);
-  char line[200];
-  snprintf(line, sizeof line,
-           "mpool: mp_free_sized: corrupted node header at %p (pool %p)\n",
-           (void *)b.q, (void *)b.pool);
-  expect_abort(corrupt_node_then_free, &b, line);
+  expect_abortf(corrupt_node_then_free, &b,
+                "mpool: mp_free_sized: corrupted node header at %p (pool %p)\n",
+                (void *)b.q, (void *)b.pool);
   mp_destroy_pool(b.pool);
 }
 
@@ -366,11 +371,10 @@ static void corrupted_large_header_aborts(void **state) {
   struct bug b;
   b.pool = mp_create_exact(4096);
   b.p = mp_alloc(b.pool, 10000);
-  char line[200];
-  snprintf(line, sizeof line,
-           "mpool: mp_free: corrupted large block header of %p (pool %p)\n",
-           (void *)b.p, (void *)b.pool);
-  expect_abort(corrupt_large_then_free, &b, line);
+  expect_abortf(
+      corrupt_large_then_free, &b,
+      "mpool: mp_free: corrupted large block header of %p (pool %p)\n",
+      (void *)b.p, (void *)b.pool);
   mp_destroy_pool(b.pool);
 }
 
