@@ -1,6 +1,6 @@
 /*
  * Small objects: mp_alloc, mp_nalloc, mp_calloc, mp_calloc_array and
- * mp_memalign served from nodes (src/node.c).
+ * mp_memalign served from nodes: the allocation paths of src/alloc.c.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
