@@ -356,6 +356,9 @@ struct mp_pool_s {
    * it (shared.c), which the pool layer does not call otherwise. */
   void (*on_free)(mp_pool_t *pool);
   void (*on_reset)(mp_pool_t *pool);
+  /* MP_F_INNER: the shared layer's corrections to the pool's statistics
+   * (its lanes' free bytes and counters). */
+  void (*on_stats)(const mp_pool_t *pool, mp_stats_t *st);
   uint64_t epoch; /* resets so far */
   struct mp_tree tree;
   /* A new pool copies everything above from its settled options

@@ -610,6 +610,12 @@ static void lanes_into(struct mp_shared *s, mp_stats_t *st) {
 #undef MP_SH_HAS
 }
 
+/* The inner pool's on_stats: mp_stats() of it, or of an ancestor with
+ * MP_STATS_CHILDREN, counts the lanes as the handle's own would. */
+static void lanes_stats(const mp_pool_t *inner, mp_stats_t *st) {
+  lanes_into(inner->shared, st);
+}
+
 static void free_handle(struct mp_shared *s) {
   mp_allocator_t backing = s->handle.backing;
   for (struct mp_lane *l = s->lanes, *next; l != NULL; l = next) {
@@ -741,6 +747,7 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   inner->shared = s;
   inner->on_free = release_handle;
   inner->on_reset = reset_inner;
+  inner->on_stats = lanes_stats;
   inner->flags |= MP_F_INNER;
   if (listed)
     mp__tree_add(inner);
@@ -1029,9 +1036,7 @@ mp_pool_t *mp__sh_parent(const mp_pool_t *pool) {
 }
 
 int mp__sh_stats(const mp_pool_t *handle, mp_stats_t *st, int flags) {
-  int r = mp__stats(enter(handle), st, flags);
-  if (r == 0)
-    lanes_into(of(handle), st);
+  int r = mp__stats(enter(handle), st, flags); /* lanes: on_stats */
   leave(handle);
   return r;
 }
@@ -1056,7 +1061,3 @@ int mp__sh_with(mp_pool_t *handle, int (*fn)(mp_pool_t *inner, void *arg),
 }
 
 mp_pool_t *mp__sh_inner(const mp_pool_t *handle) { return of(handle)->inner; }
-
-void mp__sh_lanes_stats(const mp_pool_t *inner, mp_stats_t *st) {
-  lanes_into(inner->shared, st);
-}

@@ -54,11 +54,4 @@ int mp__sh_with(mp_pool_t *handle, int (*fn)(mp_pool_t *inner, void *arg),
                 void *arg);
 mp_pool_t *mp__sh_inner(const mp_pool_t *handle);
 
-/* shared.c: the lanes' corrections mp_stats() of a shared pool makes to
- * its inner pool's statistics (chunks count as used in the inner pool,
- * their unused rest and the lanes' free objects do not), applied to *st,
- * which holds mp__stats(inner) without MP_STATS_CHILDREN.  mp_walk() uses
- * it so that a shared pool's walk info agrees with mp_stats(). */
-void mp__sh_lanes_stats(const mp_pool_t *inner, mp_stats_t *st);
-
 #endif /* MP_SHARED_H */

@@ -89,7 +89,10 @@ int mp__stats(const mp_pool_t *pool, mp_stats_t *st, int flags) {
                                        : NULL) {
     mp_stats_t one;
     memset(&one, 0, sizeof one);
+    one.size = sizeof one;
     pool_stats(p, &one);
+    if (p->flags & MP_F_INNER) /* a shared pool, the pool or a descendant */
+      p->on_stats(p, &one);
     add(&all, &one);
     if (p == pool) { /* a budget covers the tree: the root's is the sum */
       all.budget = one.budget;

@@ -68,8 +68,7 @@ static int walk_one(const mp_pool_t *root, mp_walk_fn fn, void *arg) {
     mp_stats_t st;
     memset(&st, 0, sizeof st);
     st.size = sizeof st;
-    if (mp__stats(p, &st, 0) == 0 && (p->flags & MP_F_INNER))
-      mp__sh_lanes_stats(p, &st); /* as mp_stats() of the handle counts */
+    (void)mp__stats(p, &st, 0); /* a shared pool's lanes counted too */
     const struct mp_ext *x = p->tree.ext;
     mp_pool_info_t in;
     in.pool = tree_face(p);

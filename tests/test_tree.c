@@ -380,6 +380,36 @@ static void walk_shared_counts_as_stats(void **state) {
   mp_destroy_pool(p);
 }
 
+/* mp_stats() with MP_STATS_CHILDREN counts a shared child's lanes as
+ * mp_stats() of the child does (they were left out: the sum counted the
+ * lanes' free objects and chunk rests as used). */
+static void stats_children_count_shared_lanes(void **state) {
+  (void)state;
+  mp_pool_t *parent = mp_create_pool(0);
+  assert_non_null(parent);
+  mp_options_t o;
+  mp_options_init(&o);
+  o.flags = MP_POOL_SHARED;
+  o.parent = parent;
+  mp_pool_t *child = mp_create_pool_ex(&o);
+  assert_non_null(child);
+  pthread_t th[2];
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_create(&th[i], NULL, lane_work, child), 0);
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_join(th[i], NULL), 0);
+  assert_non_null(mp_alloc(parent, 100));
+  mp_stats_t a = {.size = sizeof a}, b = {.size = sizeof b},
+             all = {.size = sizeof all};
+  assert_int_equal(mp_stats(parent, &a, 0), 0);
+  assert_int_equal(mp_stats(child, &b, 0), 0);
+  assert_int_equal(mp_stats(parent, &all, MP_STATS_CHILDREN), 0);
+  assert_int_equal(all.bytes_reserved, a.bytes_reserved + b.bytes_reserved);
+  assert_int_equal(all.bytes_used, a.bytes_used + b.bytes_used);
+  assert_int_equal(all.bytes_freed, a.bytes_freed + b.bytes_freed);
+  mp_destroy_pool(parent);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(names_any_length_and_null),
@@ -391,6 +421,7 @@ int main(void) {
       cmocka_unit_test(json_valid),
       cmocka_unit_test(walk_while_threads_create),
       cmocka_unit_test(walk_shared_counts_as_stats),
+      cmocka_unit_test(stats_children_count_shared_lanes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
