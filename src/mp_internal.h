@@ -417,6 +417,20 @@ static inline unsigned mp__lowest_bit(uint64_t x) {
 #endif
 }
 
+/* The first set bit at or above `from` in a bitmap of `words` 64-bit
+ * words, or words * 64: none. */
+static inline size_t mp__next_bit(const uint64_t *map, size_t words,
+                                  size_t from) {
+  for (size_t w = from / 64; w < words; w++) {
+    uint64_t bits = map[w];
+    if (w == from / 64)
+      bits &= ~(uint64_t)0 << (from % 64);
+    if (bits != 0)
+      return w * 64 + mp__lowest_bit(bits);
+  }
+  return words * 64;
+}
+
 /* Sets errno and returns NULL: the one exit for failing pointer calls. */
 static inline void *mp__fail(int err) {
   errno = err;

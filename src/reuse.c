@@ -604,31 +604,26 @@ static void *take_fitting(mp_pool_t *pool, size_t rounded, size_t align,
   unsigned c = class_of(need);
   if (c >= MP_EXACT_CLASSES && class_low(c) != need)
     c++;
-  for (unsigned w = c / 64; w < MP_CLASS_WORDS; w++) {
-    uint64_t bits = r->nonempty[w];
-    if (w == c / 64)
-      bits &= ~(uint64_t)0 << (c % 64);
-    if (bits == 0)
-      continue;
-    uintptr_t a = (uintptr_t)r->head[w * 64 + mp__lowest_bit(bits)];
-    struct mp_node *n = (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size);
-    size_t size = size_at(pool, n, a);
-    take(pool, n, a, size);
-    uintptr_t p = MP_ALIGN_UP(a, align);
-    size_t len = a + size - p < most ? a + size - p : most;
-    len = len < rounded ? rounded : MP_ALIGN_DOWN(len, G);
+  size_t i = mp__next_bit(r->nonempty, MP_CLASS_WORDS, c);
+  if (i == MP_CLASS_WORDS * 64)
+    return NULL;
+  uintptr_t a = (uintptr_t)r->head[i];
+  struct mp_node *n = (struct mp_node *)MP_ALIGN_DOWN(a, pool->node_size);
+  size_t size = size_at(pool, n, a);
+  take(pool, n, a, size);
+  uintptr_t p = MP_ALIGN_UP(a, align);
+  size_t len = a + size - p < most ? a + size - p : most;
+  len = len < rounded ? rounded : MP_ALIGN_DOWN(len, G);
 #ifdef MP_HARDENED
-    check_zero(pool, pool->fn, a, size, p, p + len);
+  check_zero(pool, pool->fn, a, size, p, p + len);
 #endif
-    if (p > a)
-      add_chunk(pool, n, a, p);
-    if (p + len < a + size)
-      add_chunk(pool, n, p + len, a + size);
-    pool->reused_bytes += len;
-    *got = len;
-    return (void *)p;
-  }
-  return NULL;
+  if (p > a)
+    add_chunk(pool, n, a, p);
+  if (p + len < a + size)
+    add_chunk(pool, n, p + len, a + size);
+  pool->reused_bytes += len;
+  *got = len;
+  return (void *)p;
 }
 
 void *mp__reuse_take(mp_pool_t *pool, size_t rounded, size_t align) {

@@ -389,19 +389,6 @@ static uintptr_t lane_pop(struct mp_lane *l, size_t k) {
   return f;
 }
 
-/* The first non-empty list above k, or MP_SH_CLASSES: none. */
-static size_t lane_above(const struct mp_lane *l, size_t k) {
-  size_t j = k + 1;
-  for (size_t w = j / 64; w < MP_SH_WORDS; w++) {
-    uint64_t bits = l->full[w];
-    if (w == j / 64)
-      bits &= ~(uint64_t)0 << (j % 64);
-    if (bits != 0)
-      return w * 64 + mp__lowest_bit(bits);
-  }
-  return MP_SH_CLASSES; /* bits past the last list are never set */
-}
-
 /* Puts rounded bytes at a, freed, on the lane's lists. */
 static void lane_put(struct mp_lane *l, uintptr_t a, size_t rounded) {
   lane_push(l, a, rounded);
@@ -507,8 +494,8 @@ static MP_NOINLINE void *refill(struct mp_shared *s, struct mp_lane *l,
  * lock. */
 static MP_NOINLINE uintptr_t lane_split(struct mp_lane *l, size_t k,
                                         size_t rounded) {
-  size_t j = lane_above(l, k);
-  if (j == MP_SH_CLASSES)
+  size_t j = mp__next_bit(l->full, MP_SH_WORDS, k + 1);
+  if (j >= MP_SH_CLASSES) /* bits past the last list are never set */
     return 0;
   uintptr_t f = lane_pop(l, j);
   lane_push(l, f + rounded, (j - k) * MP_GRANULE);
@@ -634,17 +621,25 @@ static struct mp_shared *parent_handle(const mp_pool_t *pool) {
   return parent != NULL && (parent->flags & MP_F_INNER) ? parent->shared : NULL;
 }
 
+/* The inner pool's node geometry and first node, which the lock-free
+ * paths read from the handle: at creation, and after a reset (an adaptive
+ * one changes the node size and moves the first node).  The pool is the
+ * caller's alone. */
+static void take_geometry(struct mp_shared *s) {
+  const mp_pool_t *inner = s->inner;
+  s->handle.node_size = inner->node_size;
+  s->handle.node_hdr = inner->node_hdr;
+  s->handle.max = inner->max;
+  s->first_key = (uintptr_t)inner->first;
+  s->first_start = (uintptr_t)inner->first->start;
+}
+
 /* After a reset of the inner pool (lock held, pool alone, lanes off while
  * its cleanups ran): the handle takes the node size an adaptive pool may
  * have changed, and the lanes' memory, which was the pool's, is forgotten
  * as the free lists are. */
 static void lanes_forget(struct mp_shared *s) {
-  mp_pool_t *inner = s->inner;
-  s->handle.node_size = inner->node_size;
-  s->handle.node_hdr = inner->node_hdr;
-  s->handle.max = inner->max;
-  s->first_key = (uintptr_t)inner->first; /* an adaptive reset moves it */
-  s->first_start = (uintptr_t)inner->first->start;
+  take_geometry(s);
   for (struct mp_lane *l = s->lanes; l != NULL; l = l->next)
     lane_clear(l, false);
   if (s->nodes != NULL)
@@ -723,14 +718,12 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   }
   memset(&s->handle, 0, sizeof s->handle);
   s->handle.w.ptr = s->handle.w.end = NULL;
-  s->handle.node_size = inner->node_size;
-  s->handle.node_hdr = inner->node_hdr;
   s->handle.align = inner->align;
-  s->handle.max = inner->max;
   s->handle.backing = inner->backing;
   /* MP_F_WIPE too, for the object pools made on the handle. */
   s->handle.flags = MP_F_SHARED | MP_F_NOWINDOW | (inner->flags & MP_F_WIPE);
   s->inner = inner;
+  take_geometry(s);
   atomic_init(&s->users, 0);
   s->depth = 0;
   s->dying = false;
@@ -740,8 +733,6 @@ static mp_pool_t *wrap(mp_pool_t *inner, bool fresh) {
   s->lanes = NULL;
   s->nodes = NULL;
   s->nnodes = s->chunk_req = s->flushed = 0;
-  s->first_key = (uintptr_t)inner->first;
-  s->first_start = (uintptr_t)inner->first->start;
   atomic_init(&s->id, 0);
   lanes_on(s);
   inner->shared = s;
