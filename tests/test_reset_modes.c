@@ -383,12 +383,7 @@ static void reset_children_of_a_shared_child(void **state) {
   (void)state;
   mp_pool_t *root = pool_on(NULL, 0, 0);
   assert_non_null(root);
-  mp_options_t o;
-  mp_options_init(&o);
-  o.parent = root;
-  o.flags = MP_POOL_SHARED;
-  mp_pool_t *c = mp_create_pool_ex(&o);
-  assert_non_null(c);
+  mp_pool_t *c = child_pool(root, MP_POOL_SHARED);
   for (int round = 0; round < 4; round++) {
     unsigned char *obj[400];
     int n = 40 + round * 120; /* each round past where the last one ended */

@@ -387,12 +387,7 @@ static void stats_children_count_shared_lanes(void **state) {
   (void)state;
   mp_pool_t *parent = mp_create_pool(0);
   assert_non_null(parent);
-  mp_options_t o;
-  mp_options_init(&o);
-  o.flags = MP_POOL_SHARED;
-  o.parent = parent;
-  mp_pool_t *child = mp_create_pool_ex(&o);
-  assert_non_null(child);
+  mp_pool_t *child = child_pool(parent, MP_POOL_SHARED);
   pthread_t th[2];
   for (int i = 0; i < 2; i++)
     assert_int_equal(pthread_create(&th[i], NULL, lane_work, child), 0);

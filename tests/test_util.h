@@ -27,15 +27,21 @@
 /* A pool on the block cache whose nodes are exactly `size` bytes
  * (mp_create_pool() raises sizes below MP_DEFAULT_NODE_SIZE): for tests
  * of node boundaries. */
-/* A pool of the default options with `flags` (MP_POOL_*), made or the
- * test fails. */
-static inline mp_pool_t *flag_pool(unsigned flags) {
+/* A pool of the default options with `flags` (MP_POOL_*) and `parent`
+ * (NULL: a root), made or the test fails. */
+static inline mp_pool_t *child_pool(mp_pool_t *parent, unsigned flags) {
   mp_options_t o;
   mp_options_init(&o);
+  o.parent = parent;
   o.flags = flags;
   mp_pool_t *p = mp_create_pool_ex(&o);
   assert_non_null(p);
   return p;
+}
+
+/* A root pool of the default options with `flags`. */
+static inline mp_pool_t *flag_pool(unsigned flags) {
+  return child_pool(NULL, flags);
 }
 
 static inline mp_pool_t *mp_create_exact(size_t size) {
